@@ -1,0 +1,77 @@
+import type { z } from 'zod'
+import {
+  api,
+  ApiRequest,
+  type ApiErrorCode,
+  type ApiMethod,
+  type ApiResponse,
+  type ApiResult,
+} from '../../src-shared/contract.ts'
+import { isInputError, messageOf } from '../engine/errors.ts'
+import { Project } from '../engine/store/index.ts'
+import { listArrays, openVolume, readGreySlice } from '../engine/volume/index.ts'
+import { APP_VERSION } from '../engine/version.ts'
+
+export interface ApiContext {
+  transport: 'ipc' | 'web'
+  /** The project the host was started with, if any; the renderer opens it first. */
+  project: string | null
+}
+
+type Handlers = {
+  [M in ApiMethod]: (params: z.output<(typeof api)[M]['params']>, ctx: ApiContext) => Promise<ApiResult<M>>
+}
+
+const handlers: Handlers = {
+  'app.info': async (_params, ctx) => ({ version: APP_VERSION, transport: ctx.transport, project: ctx.project }),
+
+  'project.show': async ({ dir }) => {
+    const project = Project.open(dir)
+    try {
+      return project.summary()
+    } finally {
+      project.close()
+    }
+  },
+
+  'volume.list': async ({ path }) => {
+    const { format, arrays } = await listArrays(path)
+    return { format, datasets: arrays }
+  },
+
+  'volume.slice': async ({ spec, z, maxSize }) => {
+    const volume = await openVolume(spec)
+    try {
+      const slice = await readGreySlice(volume, z, maxSize ?? 512)
+      return { ...slice, spec: volume.spec, pixels: Buffer.from(slice.pixels).toString('base64') }
+    } finally {
+      volume.close()
+    }
+  },
+}
+
+function fail(id: number, code: ApiErrorCode, message: string): ApiResponse {
+  return { id, ok: false, error: { code, message } }
+}
+
+/**
+ * The single entry point of both transports. The request and its params are validated against the
+ * contract before anything runs; a malformed message gets an error reply and executes nothing.
+ */
+export async function dispatch(raw: unknown, ctx: ApiContext): Promise<ApiResponse> {
+  const request = ApiRequest.safeParse(raw)
+  const id = typeof (raw as { id?: unknown })?.id === 'number' ? ((raw as { id: number }).id >>> 0) : 0
+  if (!request.success) return fail(id, 'bad-request', `malformed request: ${request.error.issues[0]?.message ?? 'invalid'}`)
+  const { method, params } = request.data
+  const parsed = api[method].params.safeParse(params ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    return fail(id, 'bad-request', `${method}: invalid params${issue ? ` at '${issue.path.join('.')}': ${issue.message}` : ''}`)
+  }
+  try {
+    const handler = handlers[method] as (p: unknown, c: ApiContext) => Promise<unknown>
+    return { id, ok: true, result: await handler(parsed.data, ctx) }
+  } catch (e) {
+    return fail(id, isInputError(e) ? 'bad-input' : 'internal', messageOf(e))
+  }
+}

@@ -1,0 +1,68 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { InputError, messageOf } from '../engine/errors.ts'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** util.parseArgs with its errors turned into InputError (exit 2) and `--json` on every command. */
+export function parse<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  positionals: { min: number; max: number; usage: string },
+) {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (e) {
+    throw new InputError(`${command}: ${messageOf(e).replace(/\. To specify.*$/s, '')}; usage: ${positionals.usage}`)
+  }
+  const n = parsed.positionals.length
+  if (!parsed.values.help && (n < positionals.min || n > positionals.max)) {
+    throw new InputError(`${command}: expected ${describeCount(positionals)}; usage: ${positionals.usage}`)
+  }
+  return parsed
+}
+
+function describeCount(p: { min: number; max: number }): string {
+  if (p.min === p.max) return `${p.min} argument${p.min === 1 ? '' : 's'}`
+  return `${p.min} to ${p.max} arguments`
+}
+
+export function parseIntList(flag: string, text: string, count: number, min = 1): number[] {
+  const parts = text.split(',').map((s) => s.trim())
+  const values = parts.map(Number)
+  if (parts.length !== count || values.some((v) => !Number.isInteger(v) || v < min)) {
+    throw new InputError(`${flag}: expected ${count} comma-separated integers >= ${min}, got '${text}'`)
+  }
+  return values
+}
+
+export function parsePositiveNumbers(flag: string, text: string, count: number): number[] {
+  const values = text.split(',').map(Number)
+  if (values.length !== count || values.some((v) => !Number.isFinite(v) || v <= 0)) {
+    throw new InputError(`${flag}: expected ${count} comma-separated positive numbers, got '${text}'`)
+  }
+  return values
+}
+
+export function parseInteger(flag: string, text: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (text === undefined) return fallback
+  const v = Number(text)
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new InputError(`${flag}: expected an integer between ${min} and ${max}, got '${text}'`)
+  }
+  return v
+}
+
+export function parseChoice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new InputError(`${flag}: expected one of ${choices.join(', ')}, got '${text}'`)
+  }
+  return text as T
+}

@@ -1,0 +1,87 @@
+import { InputError } from '../../engine/errors.ts'
+import { Project } from '../../engine/store/index.ts'
+import { openVolume } from '../../engine/volume/index.ts'
+import type { ProjectSummary, VolumeRole } from '../../../src-shared/contract.ts'
+import { parse, parseChoice, parsePositiveNumbers } from '../args.ts'
+import { emit, shapeText } from '../output.ts'
+
+export const usage = [
+  'activeem project init DIR [--name NAME] [--json]',
+  'activeem project show DIR [--json]',
+  'activeem project import DIR PATH#DATASET [--role raw|labels|prediction] [--name NAME] [--voxel-size z,y,x] [--json]',
+].join('\n       ')
+
+const ROLES = ['raw', 'labels', 'prediction'] as const
+
+export async function project(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv
+  switch (sub) {
+    case 'init':
+      return init(rest)
+    case 'show':
+      return show(rest)
+    case 'import':
+      return importVolume(rest)
+    default:
+      throw new InputError(`project: expected a subcommand init, show or import; usage: ${usage}`)
+  }
+}
+
+function init(argv: string[]): void {
+  const { values, positionals } = parse('project init', argv, { name: { type: 'string' } }, { min: 1, max: 1, usage })
+  const p = Project.init(positionals[0]!, values.name)
+  try {
+    const summary = p.summary()
+    emit(values.json, summary, () => `created project '${summary.name}' in ${summary.dir}`)
+  } finally {
+    p.close()
+  }
+}
+
+function show(argv: string[]): void {
+  const { values, positionals } = parse('project show', argv, {}, { min: 1, max: 1, usage })
+  const p = Project.open(positionals[0]!)
+  try {
+    const summary = p.summary()
+    emit(values.json, summary, () => describe(summary))
+  } finally {
+    p.close()
+  }
+}
+
+async function importVolume(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    'project import',
+    argv,
+    { role: { type: 'string' }, name: { type: 'string' }, 'voxel-size': { type: 'string' } },
+    { min: 2, max: 2, usage },
+  )
+  const role: VolumeRole = parseChoice('--role', values.role, ROLES, 'raw')
+  const voxel = values['voxel-size']
+    ? (parsePositiveNumbers('--voxel-size', values['voxel-size'], 3) as [number, number, number])
+    : undefined
+  // Open the project first: a bad project folder must not cost the user a long volume scan.
+  const p = Project.open(positionals[0]!)
+  try {
+    const volume = await openVolume(positionals[1]!)
+    try {
+      const record = p.addVolume(volume, { role, ...(values.name ? { name: values.name } : {}), ...(voxel ? { voxelSizeNm: voxel } : {}) })
+      emit(values.json, record, () => `imported ${record.source} as '${record.name}' (${record.role}, ${shapeText(record.shape)} ${record.dtype})`)
+    } finally {
+      volume.close()
+    }
+  } finally {
+    p.close()
+  }
+}
+
+export function describe(s: ProjectSummary): string {
+  return [
+    `project '${s.name}' in ${s.dir} (schema ${s.schemaVersion}, created ${s.createdAt})`,
+    `volumes (${s.volumes.length}):`,
+    ...s.volumes.map(
+      (v) => `  ${v.id}  ${v.name}  ${v.role}  ${shapeText(v.shape)}  ${v.dtype}  ${v.voxelSizeNm ? `${v.voxelSizeNm.join('x')} nm` : ''}`,
+    ),
+    `jobs (${s.jobs.length})`,
+  ].join('\n')
+}

@@ -1,0 +1,95 @@
+import { isInputError, messageOf } from '../engine/errors.ts'
+import { APP_VERSION } from '../engine/version.ts'
+
+interface Command {
+  summary: string
+  usage: string
+  /** Loaded on demand: `serve` need not load HDF5, `info` need not load the web host. */
+  load: () => Promise<(argv: string[]) => Promise<void> | void>
+}
+
+const COMMANDS: Record<string, Command> = {
+  info: {
+    summary: 'list the arrays of an HDF5 file or Zarr store, or one array (--stats)',
+    usage: 'activeem info PATH[#DATASET] [--stats] [--json]',
+    load: async () => (await import('./commands/info.ts')).info,
+  },
+  read: {
+    summary: 'read a region of a volume (printed, or to .npy)',
+    usage: 'activeem read PATH#DATASET --region z0:z1,y0:y1,x0:x1 [--out FILE.npy] [--json]',
+    load: async () => (await import('./commands/read.ts')).read,
+  },
+  synth: {
+    summary: 'write the synthetic EM volume with ground truth (HDF5 + Zarr)',
+    usage: 'activeem synth --out DIR [--shape z,y,x] [--seed N] [--json]',
+    load: async () => (await import('./commands/synth.ts')).synth,
+  },
+  project: {
+    summary: 'create a project, import volumes, show it',
+    usage: 'activeem project init|show|import DIR ... [--json]',
+    load: async () => (await import('./commands/project.ts')).project,
+  },
+  demo: {
+    summary: 'run the main job on the embedded synthetic data',
+    usage: 'activeem demo [--out DIR] [--shape z,y,x] [--seed N] [--json]',
+    load: async () => (await import('./commands/demo.ts')).demo,
+  },
+  serve: {
+    summary: 'serve the workstation UI to a browser on 127.0.0.1',
+    usage: 'activeem serve [--project DIR] [--port N] [--json]',
+    load: async () => (await import('./commands/serve.ts')).serve,
+  },
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length))
+  return [
+    `activeem ${APP_VERSION}: active proofreading of synapse and mitochondria detections in 3D EM`,
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'usage:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'Every command takes --json (one JSON object on stdout). Bad input exits with code 2.',
+  ].join('\n')
+}
+
+/** Exit 2 and one line for the user's mistakes; exit 1 for our own, still without a stack trace. */
+function fail(e: unknown): never {
+  const line = messageOf(e).split('\n')[0]
+  if (isInputError(e)) {
+    process.stderr.write(`error: ${line}\n`)
+    process.exit(2)
+  }
+  process.stderr.write(`error: internal error: ${line} (set ACTIVEEM_DEBUG=1 for details)\n`)
+  if (process.env.ACTIVEEM_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`)
+  process.exit(1)
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${help()}\n`)
+    return
+  }
+  if (name === '--version') {
+    process.stdout.write(`${APP_VERSION}\n`)
+    return
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    process.stderr.write(`error: unknown command '${name}', expected one of ${Object.keys(COMMANDS).join(', ')}\n`)
+    process.exit(2)
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n`)
+    return
+  }
+  const run = await command.load()
+  await run(rest)
+}
+
+process.on('unhandledRejection', fail)
+main(process.argv.slice(2)).catch(fail)

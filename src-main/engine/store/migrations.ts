@@ -1,0 +1,52 @@
+/**
+ * Numbered, append-only schema migrations. PRAGMA user_version records the last one applied; a
+ * database from a newer ActiveEM (higher version than we know) is refused rather than damaged.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'projects, volumes, jobs',
+    sql: `
+      CREATE TABLE project (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        app_version TEXT NOT NULL
+      );
+      CREATE TABLE volumes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        path TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        format TEXT NOT NULL CHECK (format IN ('hdf5', 'zarr')),
+        shape TEXT NOT NULL,
+        dtype TEXT NOT NULL,
+        chunks TEXT,
+        role TEXT NOT NULL CHECK (role IN ('raw', 'labels', 'prediction')),
+        voxel_size_nm TEXT,
+        added_at TEXT NOT NULL
+      );
+      CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+        params TEXT NOT NULL DEFAULT '{}',
+        progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+        message TEXT,
+        volume_id INTEGER REFERENCES volumes(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX jobs_state ON jobs(state);
+    `,
+  },
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,0 +1,217 @@
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import type { JobRecord, ProjectSummary, VolumeRecord, VolumeRole } from '../../../src-shared/contract.ts'
+import { InputError } from '../errors.ts'
+import type { Volume } from '../volume/index.ts'
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts'
+import { APP_VERSION } from '../version.ts'
+
+export const DB_FILE = 'activeem.sqlite'
+
+function now(): string {
+  return new Date().toISOString()
+}
+
+function openDatabase(file: string): Database.Database {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  return db
+}
+
+export function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > SCHEMA_VERSION) {
+    throw new InputError(
+      `${file}: project schema version ${current} is newer than this ActiveEM knows (${SCHEMA_VERSION}); update ActiveEM`,
+    )
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.pragma(`user_version = ${m.version}`)
+    })()
+  }
+}
+
+interface VolumeRow {
+  id: number
+  name: string
+  source: string
+  path: string
+  dataset: string
+  format: 'hdf5' | 'zarr'
+  shape: string
+  dtype: string
+  chunks: string | null
+  role: VolumeRole
+  voxel_size_nm: string | null
+  added_at: string
+}
+
+interface JobRow {
+  id: number
+  kind: string
+  state: JobRecord['state']
+  progress: number
+  message: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** One project = one folder with its SQLite database and the Zarr outputs of its jobs. */
+export class Project {
+  private constructor(
+    readonly dir: string,
+    readonly db: Database.Database,
+  ) {}
+
+  static init(dir: string, name?: string): Project {
+    const abs = resolve(dir)
+    if (existsSync(join(abs, DB_FILE))) throw new InputError(`${dir}: already an ActiveEM project`)
+    if (existsSync(abs)) {
+      if (!statSync(abs).isDirectory()) throw new InputError(`${dir}: exists and is not a folder`)
+      if (readdirSync(abs).length > 0) throw new InputError(`${dir}: folder is not empty, expected a new or empty folder`)
+    }
+    const created = !existsSync(abs)
+    mkdirSync(abs, { recursive: true })
+    const file = join(abs, DB_FILE)
+    try {
+      const db = openDatabase(file)
+      migrate(db, file)
+      db.prepare('INSERT INTO project (id, name, created_at, app_version) VALUES (1, ?, ?, ?)').run(
+        name ?? basename(abs),
+        now(),
+        APP_VERSION,
+      )
+      return new Project(abs, db)
+    } catch (e) {
+      // Nothing half-made stays behind: the folder is as the user left it.
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true })
+      if (created) rmSync(abs, { recursive: true, force: true })
+      throw e
+    }
+  }
+
+  static open(dir: string): Project {
+    const abs = resolve(dir)
+    const file = join(abs, DB_FILE)
+    if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
+    if (!existsSync(file)) throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
+    let db: Database.Database
+    try {
+      db = openDatabase(file)
+      db.pragma('schema_version')
+    } catch (e) {
+      throw new InputError(`${file}: not a readable project database (${(e as Error).message})`)
+    }
+    migrate(db, file)
+    return new Project(abs, db)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  get name(): string {
+    return (this.db.prepare('SELECT name FROM project WHERE id = 1').get() as { name: string }).name
+  }
+
+  /** Records a volume by reference: the project never copies raw data, it points at it. */
+  addVolume(volume: Volume, options: { role: VolumeRole; name?: string; voxelSizeNm?: [number, number, number] }): VolumeRecord {
+    const name = options.name ?? defaultVolumeName(volume)
+    if (this.db.prepare('SELECT 1 FROM volumes WHERE name = ?').get(name)) {
+      throw new InputError(`${this.dir}: a volume named '${name}' is already in the project; pass --name`)
+    }
+    const voxel = options.voxelSizeNm ?? voxelSizeFromAttributes(volume.attributes)
+    const info = this.db
+      .prepare(
+        `INSERT INTO volumes (name, source, path, dataset, format, shape, dtype, chunks, role, voxel_size_nm, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        name,
+        `${resolve(volume.path)}#${volume.dataset}`,
+        resolve(volume.path),
+        volume.dataset,
+        volume.format,
+        JSON.stringify(volume.shape),
+        volume.dtype,
+        volume.chunked ? JSON.stringify(volume.chunks) : null,
+        options.role,
+        voxel ? JSON.stringify(voxel) : null,
+        now(),
+      )
+    return this.volume(Number(info.lastInsertRowid))
+  }
+
+  volume(id: number): VolumeRecord {
+    const row = this.db.prepare('SELECT * FROM volumes WHERE id = ?').get(id) as VolumeRow | undefined
+    if (!row) throw new InputError(`${this.dir}: no volume with id ${id}`)
+    return toVolumeRecord(row)
+  }
+
+  volumes(): VolumeRecord[] {
+    return (this.db.prepare('SELECT * FROM volumes ORDER BY id').all() as VolumeRow[]).map(toVolumeRecord)
+  }
+
+  jobs(): JobRecord[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY id').all() as JobRow[]).map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      state: r.state,
+      progress: r.progress,
+      message: r.message,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }))
+  }
+
+  summary(): ProjectSummary {
+    const meta = this.db.prepare('SELECT name, created_at FROM project WHERE id = 1').get() as {
+      name: string
+      created_at: string
+    }
+    return {
+      dir: this.dir,
+      name: meta.name,
+      createdAt: meta.created_at,
+      schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+      volumes: this.volumes(),
+      jobs: this.jobs(),
+    }
+  }
+}
+
+function defaultVolumeName(volume: Volume): string {
+  const file = basename(volume.path).replace(/\.(h5|hdf5|hdf|zarr)$/i, '')
+  return volume.dataset ? `${file}/${volume.dataset}` : file
+}
+
+/** CREMI `resolution` and our own `resolution_nm_zyx` are the two conventions seen in real files. */
+function voxelSizeFromAttributes(attrs: Record<string, unknown>): [number, number, number] | null {
+  for (const key of ['resolution_nm_zyx', 'resolution']) {
+    const v = attrs[key]
+    const arr = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : null
+    if (arr && arr.length === 3 && arr.every((n) => typeof n === 'number' && n > 0)) return arr as [number, number, number]
+  }
+  return null
+}
+
+function toVolumeRecord(r: VolumeRow): VolumeRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    source: r.source,
+    format: r.format,
+    shape: JSON.parse(r.shape) as [number, number, number],
+    dtype: r.dtype,
+    chunks: r.chunks ? (JSON.parse(r.chunks) as number[]) : null,
+    role: r.role,
+    voxelSizeNm: r.voxel_size_nm ? (JSON.parse(r.voxel_size_nm) as [number, number, number]) : null,
+    addedAt: r.added_at,
+  }
+}

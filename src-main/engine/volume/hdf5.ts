@@ -1,0 +1,256 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { InputError, messageOf } from '../errors.ts'
+import { bytesPerElement, type DType, type TypedArray } from './dtype.ts'
+import { findHdf5Superblock } from './detect.ts'
+import { formatSpec } from './spec.ts'
+import { type ArrayInfo, type Region, type Shape3, type Volume, regionShape } from './types.ts'
+import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
+
+type H5 = typeof import('h5wasm/node')
+type H5File = InstanceType<H5['File']>
+type H5Dataset = InstanceType<H5['Dataset']>
+
+let loading: Promise<H5> | null = null
+
+/** h5wasm with the compression plugins real files use (lzf, blosc, zstd, bz2...) and errors as exceptions. */
+export function loadH5wasm(): Promise<H5> {
+  loading ??= (async () => {
+    const h5 = await import('h5wasm/node')
+    const plugins = await import('h5wasm-plugins')
+    const module = await h5.ready
+    // Without this libhdf5 prints its error stack to stderr; we want one clean message instead.
+    module.activate_throwing_error_handler()
+    plugins.install_local_plugins(module)
+    return h5
+  })()
+  return loading
+}
+
+const H5T_CLASS_NAMES: Record<number, string> = {
+  2: 'time',
+  3: 'string',
+  4: 'bitfield',
+  5: 'opaque',
+  6: 'compound',
+  7: 'reference',
+  8: 'enum',
+  9: 'vlen',
+  10: 'array',
+}
+
+interface H5Metadata {
+  type: number
+  size: number
+  signed?: boolean
+  littleEndian?: boolean
+  vlen?: boolean
+  shape: number[] | null
+  chunks: number[] | null
+}
+
+export function h5DtypeName(meta: H5Metadata): string {
+  if (meta.type === 0) return `${meta.signed ? 'int' : 'uint'}${meta.size * 8}`
+  if (meta.type === 1) return `float${meta.size * 8}`
+  return H5T_CLASS_NAMES[meta.type] ?? `hdf5-class-${meta.type}`
+}
+
+/** The superblock records where the file should end: a shorter file was cut off (copy or download). */
+function checkNotTruncated(path: string): void {
+  const at = findHdf5Superblock(path)
+  if (at === null) throw new InputError(`${path}: not an HDF5 file (no HDF5 signature)`)
+  const size = statSync(path).size
+  const fd = openSync(path, 'r')
+  const buf = Buffer.alloc(64)
+  try {
+    readSync(fd, buf, 0, 64, at)
+  } finally {
+    closeSync(fd)
+  }
+  const version = buf[8]!
+  let offsetSize: number
+  let pos: number
+  if (version === 0 || version === 1) {
+    offsetSize = buf[13]!
+    pos = version === 0 ? 24 : 28
+  } else if (version === 2 || version === 3) {
+    offsetSize = buf[9]!
+    pos = 12
+  } else {
+    return
+  }
+  if (offsetSize !== 8 && offsetSize !== 4) return
+  const read = (p: number): number =>
+    offsetSize === 8 ? Number(buf.readBigUInt64LE(p)) : buf.readUInt32LE(p)
+  const base = read(pos)
+  // v0/1: base, free-space, end-of-file; v2/3: base, extension, end-of-file.
+  const eof = read(pos + 2 * offsetSize)
+  const undefinedAddress = offsetSize === 8 ? 2 ** 64 - 1 : 2 ** 32 - 1
+  if (eof >= undefinedAddress) return
+  if (size < base + eof) {
+    throw new InputError(
+      `${path}: truncated HDF5 file (${size} bytes on disk, the file says it has ${base + eof}); copy it again`,
+    )
+  }
+}
+
+async function openFile(path: string): Promise<{ h5: H5; file: H5File }> {
+  const h5 = await loadH5wasm()
+  checkNotTruncated(path)
+  try {
+    return { h5, file: new h5.File(resolve(path), 'r') }
+  } catch (e) {
+    throw new InputError(`${path}: cannot open as HDF5 (${firstHdf5Line(messageOf(e))})`)
+  }
+}
+
+/** libhdf5's error stack is long; its most specific line is the one a user can act on. */
+function firstHdf5Line(msg: string): string {
+  const minors = [...msg.matchAll(/minor: (.+)/g)].map((m) => m[1]!.trim())
+  return minors.at(-1) ?? msg.split('\n')[0] ?? msg
+}
+
+function walk(h5: H5, file: H5File): Array<{ name: string; dataset: H5Dataset }> {
+  const out: Array<{ name: string; dataset: H5Dataset }> = []
+  const visit = (group: InstanceType<H5['Group']>, prefix: string): void => {
+    for (const key of group.keys()) {
+      const name = prefix === '' ? key : `${prefix}/${key}`
+      let node
+      try {
+        node = group.get(key)
+      } catch {
+        continue // broken external or soft links are not data we can read
+      }
+      if (node instanceof h5.Dataset) out.push({ name, dataset: node })
+      else if (node instanceof h5.Group) visit(node, name)
+    }
+  }
+  visit(file, '')
+  return out
+}
+
+function compressionOf(dataset: H5Dataset): string | null {
+  const filters = (dataset.filters as Array<{ id: number; name: string }>) ?? []
+  const names = filters.map((f) => f.name || String(f.id)).filter((n) => n !== 'shuffle')
+  return names.length ? names.join('+') : null
+}
+
+function infoOf(name: string, dataset: H5Dataset): ArrayInfo {
+  const meta = dataset.metadata as H5Metadata
+  return {
+    name,
+    shape: meta.shape ?? [],
+    dtype: h5DtypeName(meta),
+    chunks: meta.chunks ?? null,
+    compression: compressionOf(dataset),
+  }
+}
+
+export async function listHdf5(path: string): Promise<ArrayInfo[]> {
+  const { h5, file } = await openFile(path)
+  try {
+    return walk(h5, file).map(({ name, dataset }) => infoOf(name, dataset))
+  } finally {
+    file.close()
+  }
+}
+
+export async function openHdf5(path: string, datasetName: string | null): Promise<Volume> {
+  const { h5, file } = await openFile(path)
+  try {
+    const arrays = walk(h5, file)
+    const name = datasetName ?? requireSingleArray(path, arrays.map((a) => infoOf(a.name, a.dataset))).name
+    const found = arrays.find((a) => a.name === name)
+    if (!found) {
+      const known = arrays.map((a) => a.name).join(', ') || 'none'
+      throw new InputError(`${path}: no dataset '${name}' (datasets: ${known})`)
+    }
+    const info = infoOf(name, found.dataset)
+    const { shape, dtype, lead } = requireVolumeArray(formatSpec(path, name), info)
+    const meta = found.dataset.metadata as H5Metadata
+    const attrs = readAttributes(found.dataset)
+    return new Hdf5Volume(path, name, file, found.dataset, shape, dtype, lead, meta, attrs)
+  } catch (e) {
+    file.close()
+    throw e
+  }
+}
+
+function readAttributes(dataset: H5Dataset): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, attr] of Object.entries(dataset.attrs ?? {})) {
+    try {
+      const v = (attr as { json_value: unknown }).json_value
+      out[key] = v
+    } catch {
+      // attributes of exotic types are not needed to read the voxels
+    }
+  }
+  return out
+}
+
+/** For contiguous datasets: whole xy planes, as many as fit ~8 MB, so streaming stays cheap and bounded. */
+function contiguousBlock(shape: Shape3, dtype: DType): Shape3 {
+  const plane = shape[1] * shape[2] * bytesPerElement(dtype)
+  const z = Math.max(1, Math.min(shape[0], Math.floor((8 << 20) / Math.max(plane, 1))))
+  return [z, shape[1], shape[2]]
+}
+
+class Hdf5Volume implements Volume {
+  readonly format = 'hdf5' as const
+  readonly spec: string
+  readonly chunks: Shape3
+  readonly chunked: boolean
+  private closed = false
+
+  constructor(
+    readonly path: string,
+    readonly dataset: string,
+    private readonly file: H5File,
+    private readonly handle: H5Dataset,
+    readonly shape: Shape3,
+    readonly dtype: DType,
+    private readonly lead: number,
+    private readonly meta: H5Metadata,
+    readonly attributes: Record<string, unknown>,
+  ) {
+    this.spec = formatSpec(path, dataset)
+    this.chunked = meta.chunks !== null
+    this.chunks = meta.chunks ? (meta.chunks.slice(lead) as Shape3) : contiguousBlock(shape, dtype)
+  }
+
+  async readRegion(region: Region): Promise<TypedArray> {
+    checkRegion(this.spec, this.shape, region)
+    if (this.closed) throw new Error(`${this.spec}: volume is closed`)
+    let data: unknown
+    try {
+      const leading = new Array<[number, number]>(this.lead).fill([0, 1])
+      data = this.handle.slice([
+        ...leading,
+        [region.z0, region.z1],
+        [region.y0, region.y1],
+        [region.x0, region.x1],
+      ])
+    } catch (e) {
+      throw new InputError(`${this.spec}: cannot read region (${firstHdf5Line(messageOf(e))})`)
+    }
+    const out = data as TypedArray
+    const [dz, dy, dx] = regionShape(region)
+    if (!out || out.length !== dz * dy * dx) throw new InputError(`${this.spec}: short read from HDF5`)
+    if (this.meta.littleEndian === false) swapBytes(out)
+    return out
+  }
+
+  close(): void {
+    if (!this.closed) this.file.close()
+    this.closed = true
+  }
+}
+
+function swapBytes(a: TypedArray): void {
+  const size = a.BYTES_PER_ELEMENT
+  if (size === 1) return
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse()
+}
+
