@@ -5,7 +5,7 @@ import type { Region, Shape3, Volume } from './types.ts'
  * Chunk-aligned blocks covering the volume, each grown from one storage chunk along x, then y, then z
  * while it stays under `maxBytes`: large sequential reads, memory bounded by the block, not the volume.
  */
-export function blockShape(volume: Pick<Volume, 'shape' | 'chunks' | 'dtype'>, maxBytes = 8 << 20): Shape3 {
+export function blockShape(volume: Pick<Volume, 'shape' | 'chunks' | 'dtype'>, maxBytes = 4 << 20): Shape3 {
   const item = bytesPerElement(volume.dtype)
   const block: Shape3 = [...volume.chunks]
   for (const axis of [2, 1, 0] as const) {

@@ -71,3 +71,18 @@ export function dtypeOfArray(a: TypedArray): DType {
   for (const d of DTYPES) if (a instanceof CTORS[d]) return d
   throw new InputError('unsupported typed array')
 }
+
+/** A typed view (no copy) of `length` elements at byte `offset` of `buffer`. */
+export function viewOf(dtype: DType, buffer: ArrayBufferLike, offset: number, length: number): TypedArray {
+  const C = CTORS[dtype] as unknown as new (b: ArrayBufferLike, o: number, n: number) => TypedArray
+  return new C(buffer, offset, length)
+}
+
+/** The caller's buffer when it fits the read, else a fresh one. */
+export function prepareOutput(spec: string, dtype: DType, size: number, out?: TypedArray): TypedArray {
+  if (!out) return allocate(dtype, size)
+  if (out.length !== size || !(out instanceof CTORS[dtype])) {
+    throw new Error(`${spec}: output buffer of ${out.length} ${dtypeOfArray(out)} for a read of ${size} ${dtype}`)
+  }
+  return out
+}

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
-import { bytesPerElement, type DType, type TypedArray } from './dtype.ts'
+import { bytesPerElement, prepareOutput, viewOf, type DType, type TypedArray } from './dtype.ts'
 import { findHdf5Superblock } from './detect.ts'
 import { formatSpec } from './spec.ts'
-import { type ArrayInfo, type Region, type Shape3, type Volume, regionShape } from './types.ts'
+import { type ArrayInfo, type Region, type Shape3, type Volume, regionShape, regionSize } from './types.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
 
 type H5 = typeof import('h5wasm/node')
@@ -169,7 +169,7 @@ export async function openHdf5(path: string, datasetName: string | null): Promis
     const { shape, dtype, lead } = requireVolumeArray(formatSpec(path, name), info)
     const meta = found.dataset.metadata as H5Metadata
     const attrs = readAttributes(found.dataset)
-    return new Hdf5Volume(path, name, file, found.dataset, shape, dtype, lead, meta, attrs)
+    return new Hdf5Volume(h5, path, name, file, found.dataset, shape, dtype, lead, meta, attrs)
   } catch (e) {
     file.close()
     throw e
@@ -202,8 +202,11 @@ class Hdf5Volume implements Volume {
   readonly chunks: Shape3
   readonly chunked: boolean
   private closed = false
+  private scratch = 0
+  private scratchBytes = 0
 
   constructor(
+    private readonly h5: H5,
     readonly path: string,
     readonly dataset: string,
     private readonly file: H5File,
@@ -219,38 +222,42 @@ class Hdf5Volume implements Volume {
     this.chunks = meta.chunks ? (meta.chunks.slice(lead) as Shape3) : contiguousBlock(shape, dtype)
   }
 
-  async readRegion(region: Region): Promise<TypedArray> {
+  /**
+   * Reads straight into a scratch buffer kept in the wasm heap, then copies once into `out`: no
+   * per-call garbage, so streaming a volume far larger than memory keeps a flat footprint.
+   */
+  async readRegion(region: Region, out?: TypedArray): Promise<TypedArray> {
     checkRegion(this.spec, this.shape, region)
     if (this.closed) throw new Error(`${this.spec}: volume is closed`)
-    let data: unknown
+    const size = regionSize(region)
+    const target = prepareOutput(this.spec, this.dtype, size, out)
+    const module = this.h5.Module
+    const nbytes = size * bytesPerElement(this.dtype)
+    if (this.scratchBytes < nbytes) {
+      if (this.scratch) module._free(this.scratch)
+      this.scratch = module._malloc(nbytes)
+      if (this.scratch === 0) throw new Error(`${this.spec}: cannot allocate ${nbytes} bytes in the HDF5 heap`)
+      this.scratchBytes = nbytes
+    }
+    const lead = new Array<bigint>(this.lead).fill(0n)
+    const offset = [...lead, BigInt(region.z0), BigInt(region.y0), BigInt(region.x0)]
+    const count = [...lead.map(() => 1n), ...regionShape(region).map(BigInt)]
+    const strides = count.map(() => 1n)
     try {
-      const leading = new Array<[number, number]>(this.lead).fill([0, 1])
-      data = this.handle.slice([
-        ...leading,
-        [region.z0, region.z1],
-        [region.y0, region.y1],
-        [region.x0, region.x1],
-      ])
+      const status = module.get_dataset_data(this.handle.file_id, this.handle.path, count, offset, strides, BigInt(this.scratch))
+      if (status < 0) throw new Error(`status ${status}`)
     } catch (e) {
       throw new InputError(`${this.spec}: cannot read region (${firstHdf5Line(messageOf(e))})`)
     }
-    const out = data as TypedArray
-    const [dz, dy, dx] = regionShape(region)
-    if (!out || out.length !== dz * dy * dx) throw new InputError(`${this.spec}: short read from HDF5`)
-    if (this.meta.littleEndian === false) swapBytes(out)
-    return out
+    // HEAPU8.buffer is replaced when the heap grows: take the view only after the read.
+    target.set(viewOf(this.dtype, module.HEAPU8.buffer, this.scratch, size) as never)
+    return target
   }
 
   close(): void {
-    if (!this.closed) this.file.close()
+    if (this.closed) return
+    if (this.scratch) this.h5.Module._free(this.scratch)
+    this.file.close()
     this.closed = true
   }
 }
-
-function swapBytes(a: TypedArray): void {
-  const size = a.BYTES_PER_ELEMENT
-  if (size === 1) return
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
-  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse()
-}
-

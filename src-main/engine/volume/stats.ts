@@ -1,6 +1,6 @@
 import { blockShape, blocks } from './blocks.ts'
-import type { TypedArray } from './dtype.ts'
-import type { Volume } from './types.ts'
+import { allocate, type TypedArray } from './dtype.ts'
+import { regionSize, type Volume } from './types.ts'
 
 export interface VolumeStats {
   min: number
@@ -15,8 +15,10 @@ export async function computeStats(volume: Volume, onProgress?: (fraction: numbe
   let sum = 0
   let count = 0
   const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
-  for (const region of blocks(volume.shape, blockShape(volume))) {
-    const data = await volume.readRegion(region)
+  const block = blockShape(volume)
+  const buffer = allocate(volume.dtype, block[0] * block[1] * block[2])
+  for (const region of blocks(volume.shape, block)) {
+    const data = await volume.readRegion(region, buffer.subarray(0, regionSize(region)))
     const s = blockStats(data)
     if (s.min < min) min = s.min
     if (s.max > max) max = s.max

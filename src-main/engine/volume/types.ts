@@ -36,8 +36,11 @@ export interface Volume {
   readonly chunks: Shape3
   readonly chunked: boolean
   readonly attributes: Record<string, unknown>
-  /** Reads only the chunks the region touches. Data is C-ordered (z, y, x). */
-  readRegion(region: Region): Promise<TypedArray>
+  /**
+   * Reads only the chunks the region touches. Data is C-ordered (z, y, x). Passing `out` (exactly the
+   * region's size and the volume's dtype) fills it instead of allocating, for tight streaming loops.
+   */
+  readRegion(region: Region, out?: TypedArray): Promise<TypedArray>
   close(): void
 }
 

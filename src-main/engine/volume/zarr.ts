@@ -3,10 +3,10 @@ import { join, relative, resolve, sep } from 'node:path'
 import * as zarr from 'zarrita'
 import FileSystemStore from '@zarrita/storage/fs'
 import { InputError, messageOf } from '../errors.ts'
-import type { DType, TypedArray } from './dtype.ts'
+import { prepareOutput, type DType, type TypedArray } from './dtype.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
 import { formatSpec, normaliseDataset } from './spec.ts'
-import type { ArrayInfo, Region, Shape3, Volume } from './types.ts'
+import { regionSize, type ArrayInfo, type Region, type Shape3, type Volume } from './types.ts'
 
 interface NodeMeta {
   kind: 'array' | 'group'
@@ -166,8 +166,9 @@ class ZarrVolume implements Volume {
     readonly attributes: Record<string, unknown>,
   ) {}
 
-  async readRegion(r: Region): Promise<TypedArray> {
+  async readRegion(r: Region, out?: TypedArray): Promise<TypedArray> {
     checkRegion(this.spec, this.shape, r)
+    const target = out ? prepareOutput(this.spec, this.dtype, regionSize(r), out) : undefined
     const selection = [
       ...new Array<number>(this.lead).fill(0),
       zarr.slice(r.z0, r.z1),
@@ -175,8 +176,10 @@ class ZarrVolume implements Volume {
       zarr.slice(r.x0, r.x1),
     ]
     try {
-      const chunk = await zarr.get(this.arr, selection)
-      return chunk.data as TypedArray
+      const data = (await zarr.get(this.arr, selection)).data as TypedArray
+      if (!target) return data
+      target.set(data as never)
+      return target
     } catch (e) {
       throw new InputError(`${this.spec}: cannot read region (${messageOf(e)})`)
     }

@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../bin/activeem.mjs', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Runs a command that must succeed with --json and returns its one JSON object. */
+export function cliJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): T {
+  const r = runCli([...args, '--json'], options)
+  if (r.code !== 0) throw new Error(`activeem ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  const lines = r.stdout.trim().split('\n')
+  if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got ${lines.length}: ${r.stdout.slice(0, 500)}`)
+  return JSON.parse(lines[0]!) as T
+}
