@@ -17,7 +17,9 @@ function collect(dir) {
     })
 }
 
-const files = collect(root).filter((f) => filter.length === 0 || filter.some((p) => relative(root, f).includes(p)))
+const files = collect(root).filter(
+  (f) => filter.length === 0 || filter.some((p) => relative(root, f).includes(p)),
+)
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {
   stdio: 'inherit',
 })

@@ -25,6 +25,7 @@ export function cliJson<T = Record<string, unknown>>(args: string[], options: { 
   const r = runCli([...args, '--json'], options)
   if (r.code !== 0) throw new Error(`activeem ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
   const lines = r.stdout.trim().split('\n')
-  if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got ${lines.length}: ${r.stdout.slice(0, 500)}`)
+  if (lines.length !== 1)
+    throw new Error(`expected one JSON line on stdout, got ${lines.length}: ${r.stdout.slice(0, 500)}`)
   return JSON.parse(lines[0]!) as T
 }

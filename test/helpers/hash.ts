@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto'
 import { fullRegion, openVolume, type TypedArray } from '../../src-main/engine/volume/index.ts'
 
 export function sha256Of(data: TypedArray): string {
-  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex')
+  return createHash('sha256')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex')
 }
 
 /** Reads a whole (small) volume through the engine and hashes its little-endian C-order bytes. */

@@ -50,7 +50,10 @@ describe('real EM volumes in ../shared/data', () => {
         const dir = needSharedData(t, folder)
         if (!dir || !needPython(t, ['h5py', 'numpy'])) return
         const path = join(dir, file)
-        const listing = cliJson<{ format: string; datasets: Array<{ name: string; shape: number[]; dtype: string }> }>(['info', path])
+        const listing = cliJson<{
+          format: string
+          datasets: Array<{ name: string; shape: number[]; dtype: string }>
+        }>(['info', path])
         assert.equal(listing.format, 'hdf5')
         assert.deepEqual(
           Object.fromEntries(listing.datasets.map((d) => [d.name, [d.shape, d.dtype]])),
@@ -68,7 +71,11 @@ describe('real EM volumes in ../shared/data', () => {
   test('vnc-sstem raw --stats agrees with SOURCE.md (mean 128.6)', (t) => {
     const dir = needSharedData(t, 'vnc-sstem')
     if (!dir) return
-    const r = cliJson<{ stats: { min: number; max: number; mean: number } }>(['info', `${join(dir, 'vnc_stack1.h5')}#raw`, '--stats'])
+    const r = cliJson<{ stats: { min: number; max: number; mean: number } }>([
+      'info',
+      `${join(dir, 'vnc_stack1.h5')}#raw`,
+      '--stats',
+    ])
     assert.equal(r.stats.min, 0)
     assert.equal(r.stats.max, 255)
     assert.ok(Math.abs(r.stats.mean - 128.6) < 0.05, `mean ${r.stats.mean}`)

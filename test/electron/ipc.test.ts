@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import type { IpcMainInvokeEvent } from 'electron'
+import { ApiResponse, IPC_CHANNEL } from '../../src-shared/contract.ts'
+import { registerIpc, type IpcMainLike } from '../../src-main/electron/ipc.ts'
+import { Project } from '../../src-main/engine/store/index.ts'
+import { APP_VERSION } from '../../src-main/engine/version.ts'
+
+type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Handler>()
+  const ipcMain: IpcMainLike = {
+    handle(channel, listener) {
+      assert.ok(!handlers.has(channel), `one handler per channel (${channel})`)
+      handlers.set(channel, listener)
+    },
+    removeHandler(channel) {
+      handlers.delete(channel)
+    },
+  }
+  return { ipcMain, handlers }
+}
+
+const event = (url = 'file:///app/out/renderer/index.html') => ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent
+
+/** Invokes the registered handler as ipcRenderer.invoke would, and checks the reply is a contract response. */
+async function invoke(handler: Handler, ...args: unknown[]): Promise<ApiResponse> {
+  const reply = await handler(event(), ...args)
+  return ApiResponse.parse(structuredClone(reply))
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-ipc-'))
+after(() => rmSync(tmp, { recursive: true, force: true }))
+const projectDir = join(tmp, 'project')
+Project.init(projectDir, 'ipc test').close()
+
+function setup(project: string | null = projectDir) {
+  const { ipcMain, handlers } = fakeIpcMain()
+  const remove = registerIpc(ipcMain, { transport: 'ipc', project })
+  const handler = handlers.get(IPC_CHANNEL)
+  assert.ok(handler, `handles ${IPC_CHANNEL}`)
+  return { handler, handlers, remove }
+}
+
+function assertRejected(reply: ApiResponse, pattern: RegExp): void {
+  assert.equal(reply.ok, false, `expected an error reply, got ${JSON.stringify(reply)}`)
+  if (reply.ok) return
+  assert.equal(reply.error.code, 'bad-request', `rejected before running: ${reply.error.message}`)
+  assert.match(reply.error.message, pattern)
+}
+
+test('a valid app.info is answered', async () => {
+  const { handler } = setup()
+  const reply = await invoke(handler, { id: 7, method: 'app.info', params: {} })
+  assert.deepEqual(reply, { id: 7, ok: true, result: { version: APP_VERSION, transport: 'ipc', project: projectDir } })
+})
+
+test('a valid project.show runs', async () => {
+  const { handler } = setup()
+  const reply = await invoke(handler, { id: 1, method: 'project.show', params: { dir: projectDir } })
+  assert.equal(reply.ok, true)
+  assert.equal(reply.ok && (reply.result as { name: string }).name, 'ipc test')
+})
+
+test('messages that are not request objects get an error reply', async () => {
+  const { handler } = setup()
+  for (const raw of [undefined, null, 'app.info', 42, [], ['app.info', {}], true]) {
+    assertRejected(await invoke(handler, raw), /malformed request/)
+  }
+  assertRejected(await invoke(handler, { id: 1, method: 'app.info', params: {} }, 'extra'), /one message per call/)
+})
+
+test('unknown methods and malformed envelopes are rejected', async () => {
+  const { handler } = setup()
+  assertRejected(await invoke(handler, { id: 2, method: 'fs.delete', params: { path: '/' } }), /malformed request/)
+  assertRejected(await invoke(handler, { id: 3, method: '__proto__', params: {} }), /malformed request/)
+  assertRejected(await invoke(handler, { id: 4, params: {} }), /malformed request/)
+  assertRejected(await invoke(handler, { id: -1, method: 'app.info', params: {} }), /malformed request/)
+  assertRejected(await invoke(handler, { id: 5, method: 'app.info', params: {}, extra: 1 }), /malformed request/)
+  const reply = await invoke(handler, { id: 9, method: 'nope', params: {} })
+  assert.equal(reply.id, 9, 'the reply carries the request id so the caller can match it')
+})
+
+test('bad params are rejected without running the method', async () => {
+  const { handler } = setup()
+  // Each of these would fail differently (bad-input: no such folder / file) if the handler ran.
+  const missing = join(tmp, 'does-not-exist')
+  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: { dir: missing, extra: true } }), /invalid params/)
+  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: { dir: 12 } }), /invalid params at 'dir'/)
+  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: {} }), /invalid params/)
+  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: 'x' }), /invalid params/)
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'volume.slice', params: { spec: `${missing}.h5#raw`, z: -1 } }),
+    /invalid params at 'z'/,
+  )
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'volume.slice', params: { spec: `${missing}.h5#raw`, maxSize: 1e9 } }),
+    /invalid params at 'maxSize'/,
+  )
+  assertRejected(await invoke(handler, { id: 1, method: 'app.info', params: { project: '/etc' } }), /invalid params/)
+
+  // The same call with good params does run (and fails for its own reason), so the rejections above
+  // came from validation, not from the handler.
+  const ran = await invoke(handler, { id: 1, method: 'project.show', params: { dir: missing } })
+  assert.equal(ran.ok, false)
+  assert.equal(!ran.ok && ran.error.code, 'bad-input')
+})
+
+test('errors of the method itself come back as error replies, not exceptions', async () => {
+  const { handler } = setup()
+  const reply = await invoke(handler, { id: 3, method: 'volume.slice', params: { spec: join(tmp, 'none.h5#raw') } })
+  assert.equal(reply.ok, false)
+  assert.equal(reply.id, 3)
+})
+
+test('untrusted senders are refused; the handler can be removed', async () => {
+  const { ipcMain, handlers } = fakeIpcMain()
+  const remove = registerIpc(ipcMain, { transport: 'ipc', project: null }, {
+    isTrustedSender: (e) => e.senderFrame?.url.startsWith('file:///app/') ?? false,
+  })
+  const handler = handlers.get(IPC_CHANNEL)!
+  const ok = ApiResponse.parse(await handler(event(), { id: 1, method: 'app.info', params: {} }))
+  assert.equal(ok.ok, true)
+  const refused = ApiResponse.parse(await handler(event('https://evil.example/'), { id: 2, method: 'app.info', params: {} }))
+  assert.equal(refused.ok, false)
+  assert.match(!refused.ok ? refused.error.message : '', /untrusted/)
+  remove()
+  assert.equal(handlers.has(IPC_CHANNEL), false)
+})
+
+test('the context is read per call: a project opened later is reported', async () => {
+  const { ipcMain, handlers } = fakeIpcMain()
+  const ctx = { transport: 'ipc' as const, project: null as string | null }
+  registerIpc(ipcMain, ctx)
+  const handler = handlers.get(IPC_CHANNEL)!
+  const first = ApiResponse.parse(await handler(event(), { id: 1, method: 'app.info', params: {} }))
+  assert.equal(first.ok && (first.result as { project: string | null }).project, null)
+  ctx.project = projectDir
+  const second = ApiResponse.parse(await handler(event(), { id: 2, method: 'app.info', params: {} }))
+  assert.equal(second.ok && (second.result as { project: string | null }).project, projectDir)
+})
