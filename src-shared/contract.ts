@@ -11,6 +11,10 @@ const shape3 = z.tuple([int.positive(), int.positive(), int.positive()])
 export const VolumeRole = z.enum(['raw', 'labels', 'prediction'])
 export type VolumeRole = z.infer<typeof VolumeRole>
 
+/** `stack`: a folder of PNG/TIFF slices; `tiff`: one multi-page TIFF. */
+export const VolumeFormat = z.enum(['hdf5', 'zarr', 'stack', 'tiff'])
+export type VolumeFormat = z.infer<typeof VolumeFormat>
+
 export const ArrayInfo = z.object({
   name: z.string(),
   shape: z.array(int.nonnegative()),
@@ -24,7 +28,7 @@ export const VolumeRecord = z.object({
   id: int.positive(),
   name: z.string(),
   source: z.string(),
-  format: z.enum(['hdf5', 'zarr']),
+  format: VolumeFormat,
   shape: shape3,
   dtype: z.string(),
   chunks: z.array(int.positive()).nullable(),
@@ -74,7 +78,11 @@ export type SliceImage = z.infer<typeof SliceImage>
 export const api = {
   'app.info': {
     params: z.object({}).strict(),
-    result: z.object({ version: z.string(), transport: z.enum(['ipc', 'web']), project: z.string().nullable() }),
+    result: z.object({
+      version: z.string(),
+      transport: z.enum(['ipc', 'web']),
+      project: z.string().nullable(),
+    }),
   },
   'project.show': {
     params: z.object({ dir: z.string().min(1) }).strict(),
@@ -82,7 +90,7 @@ export const api = {
   },
   'volume.list': {
     params: z.object({ path: z.string().min(1) }).strict(),
-    result: z.object({ format: z.enum(['hdf5', 'zarr']), datasets: z.array(ArrayInfo) }),
+    result: z.object({ format: VolumeFormat, datasets: z.array(ArrayInfo) }),
   },
   'volume.slice': {
     params: z

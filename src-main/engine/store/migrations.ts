@@ -25,7 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
         source TEXT NOT NULL,
         path TEXT NOT NULL,
         dataset TEXT NOT NULL,
-        format TEXT NOT NULL CHECK (format IN ('hdf5', 'zarr')),
+        format TEXT NOT NULL CHECK (format IN ('hdf5', 'zarr', 'stack', 'tiff')),
         shape TEXT NOT NULL,
         dtype TEXT NOT NULL,
         chunks TEXT,

@@ -43,7 +43,7 @@ interface VolumeRow {
   source: string
   path: string
   dataset: string
-  format: 'hdf5' | 'zarr'
+  format: VolumeRecord['format']
   shape: string
   dtype: string
   chunks: string | null
@@ -74,7 +74,8 @@ export class Project {
     if (existsSync(join(abs, DB_FILE))) throw new InputError(`${dir}: already an ActiveEM project`)
     if (existsSync(abs)) {
       if (!statSync(abs).isDirectory()) throw new InputError(`${dir}: exists and is not a folder`)
-      if (readdirSync(abs).length > 0) throw new InputError(`${dir}: folder is not empty, expected a new or empty folder`)
+      if (readdirSync(abs).length > 0)
+        throw new InputError(`${dir}: folder is not empty, expected a new or empty folder`)
     }
     const created = !existsSync(abs)
     mkdirSync(abs, { recursive: true })
@@ -100,7 +101,8 @@ export class Project {
     const abs = resolve(dir)
     const file = join(abs, DB_FILE)
     if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
-    if (!existsSync(file)) throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
+    if (!existsSync(file))
+      throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
     let db: Database.Database
     try {
       db = openDatabase(file)
@@ -121,7 +123,10 @@ export class Project {
   }
 
   /** Records a volume by reference: the project never copies raw data, it points at it. */
-  addVolume(volume: Volume, options: { role: VolumeRole; name?: string; voxelSizeNm?: [number, number, number] }): VolumeRecord {
+  addVolume(
+    volume: Volume,
+    options: { role: VolumeRole; name?: string; voxelSizeNm?: [number, number, number] },
+  ): VolumeRecord {
     const name = options.name ?? defaultVolumeName(volume)
     if (this.db.prepare('SELECT 1 FROM volumes WHERE name = ?').get(name)) {
       throw new InputError(`${this.dir}: a volume named '${name}' is already in the project; pass --name`)
@@ -134,7 +139,7 @@ export class Project {
       )
       .run(
         name,
-        `${resolve(volume.path)}#${volume.dataset}`,
+        volume.dataset ? `${resolve(volume.path)}#${volume.dataset}` : resolve(volume.path),
         resolve(volume.path),
         volume.dataset,
         volume.format,
@@ -187,7 +192,7 @@ export class Project {
 }
 
 function defaultVolumeName(volume: Volume): string {
-  const file = basename(volume.path).replace(/\.(h5|hdf5|hdf|zarr)$/i, '')
+  const file = basename(volume.path).replace(/\.(h5|hdf5|hdf|zarr|tiff?)$/i, '')
   return volume.dataset ? `${file}/${volume.dataset}` : file
 }
 
@@ -195,8 +200,13 @@ function defaultVolumeName(volume: Volume): string {
 function voxelSizeFromAttributes(attrs: Record<string, unknown>): [number, number, number] | null {
   for (const key of ['resolution_nm_zyx', 'resolution']) {
     const v = attrs[key]
-    const arr = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : null
-    if (arr && arr.length === 3 && arr.every((n) => typeof n === 'number' && n > 0)) return arr as [number, number, number]
+    const arr = Array.isArray(v)
+      ? v
+      : ArrayBuffer.isView(v)
+        ? Array.from(v as unknown as ArrayLike<number>)
+        : null
+    if (arr && arr.length === 3 && arr.every((n) => typeof n === 'number' && n > 0))
+      return arr as [number, number, number]
   }
   return null
 }

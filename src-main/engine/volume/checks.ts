@@ -13,10 +13,15 @@ export function requireSingleArray(path: string, arrays: ArrayInfo[]): ArrayInfo
  * OME-Zarr stores (t, c, z, y, x) even for one channel: leading axes of length 1 are dropped,
  * `lead` says how many, so readers index them at 0.
  */
-export function requireVolumeArray(spec: string, info: ArrayInfo): { shape: Shape3; dtype: DType; lead: number } {
+export function requireVolumeArray(
+  spec: string,
+  info: ArrayInfo,
+): { shape: Shape3; dtype: DType; lead: number } {
   const lead = info.shape.length - 3
   if (lead < 0 || info.shape.slice(0, lead).some((n) => n !== 1)) {
-    throw new InputError(`${spec}: expected a 3D array (z, y, x), found ${info.shape.length}D shape [${info.shape}]`)
+    throw new InputError(
+      `${spec}: expected a 3D array (z, y, x), found ${info.shape.length}D shape [${info.shape}]`,
+    )
   }
   if (!isDType(info.dtype)) {
     throw new InputError(

@@ -82,7 +82,9 @@ export function viewOf(dtype: DType, buffer: ArrayBufferLike, offset: number, le
 export function prepareOutput(spec: string, dtype: DType, size: number, out?: TypedArray): TypedArray {
   if (!out) return allocate(dtype, size)
   if (out.length !== size || !(out instanceof CTORS[dtype])) {
-    throw new Error(`${spec}: output buffer of ${out.length} ${dtypeOfArray(out)} for a read of ${size} ${dtype}`)
+    throw new Error(
+      `${spec}: output buffer of ${out.length} ${dtypeOfArray(out)} for a read of ${size} ${dtype}`,
+    )
   }
   return out
 }

@@ -159,7 +159,12 @@ export async function openHdf5(path: string, datasetName: string | null): Promis
   const { h5, file } = await openFile(path)
   try {
     const arrays = walk(h5, file)
-    const name = datasetName ?? requireSingleArray(path, arrays.map((a) => infoOf(a.name, a.dataset))).name
+    const name =
+      datasetName ??
+      requireSingleArray(
+        path,
+        arrays.map((a) => infoOf(a.name, a.dataset)),
+      ).name
     const found = arrays.find((a) => a.name === name)
     if (!found) {
       const known = arrays.map((a) => a.name).join(', ') || 'none'
@@ -236,7 +241,8 @@ class Hdf5Volume implements Volume {
     if (this.scratchBytes < nbytes) {
       if (this.scratch) module._free(this.scratch)
       this.scratch = module._malloc(nbytes)
-      if (this.scratch === 0) throw new Error(`${this.spec}: cannot allocate ${nbytes} bytes in the HDF5 heap`)
+      if (this.scratch === 0)
+        throw new Error(`${this.spec}: cannot allocate ${nbytes} bytes in the HDF5 heap`)
       this.scratchBytes = nbytes
     }
     const lead = new Array<bigint>(this.lead).fill(0n)
@@ -244,7 +250,14 @@ class Hdf5Volume implements Volume {
     const count = [...lead.map(() => 1n), ...regionShape(region).map(BigInt)]
     const strides = count.map(() => 1n)
     try {
-      const status = module.get_dataset_data(this.handle.file_id, this.handle.path, count, offset, strides, BigInt(this.scratch))
+      const status = module.get_dataset_data(
+        this.handle.file_id,
+        this.handle.path,
+        count,
+        offset,
+        strides,
+        BigInt(this.scratch),
+      )
       if (status < 0) throw new Error(`status ${status}`)
     } catch (e) {
       throw new InputError(`${this.spec}: cannot read region (${firstHdf5Line(messageOf(e))})`)

@@ -1,18 +1,26 @@
+import { InputError } from '../errors.ts'
 import { detectFormat } from './detect.ts'
 import { listHdf5, openHdf5 } from './hdf5.ts'
 import { parseSpec } from './spec.ts'
+import { openStack } from './stack.ts'
 import type { ArrayInfo, Volume, VolumeFormat } from './types.ts'
 import { listZarr, openZarr } from './zarr.ts'
 
 export async function listArrays(path: string): Promise<{ format: VolumeFormat; arrays: ArrayInfo[] }> {
   const format = detectFormat(path)
-  const arrays = format === 'hdf5' ? await listHdf5(path) : listZarr(path)
-  return { format, arrays }
+  if (format === 'hdf5') return { format, arrays: await listHdf5(path) }
+  if (format === 'zarr') return { format, arrays: listZarr(path) }
+  const stack = openStack(path)
+  stack.close()
+  return { format, arrays: [stack.info()] }
 }
 
 /** Opens PATH#DATASET (or PATH holding one array) as a lazily read 3D volume. */
 export async function openVolume(spec: string): Promise<Volume> {
   const { path, dataset } = parseSpec(spec)
   const format = detectFormat(path)
-  return format === 'hdf5' ? openHdf5(path, dataset) : openZarr(path, dataset)
+  if (format === 'hdf5') return openHdf5(path, dataset)
+  if (format === 'zarr') return openZarr(path, dataset)
+  if (dataset !== null) throw new InputError(`${path}: an image stack holds one volume; name it by its path alone`)
+  return openStack(path)
 }

@@ -17,10 +17,15 @@ export interface GreySlice {
  * strips of rows so a very wide plane never sits in memory whole. Grey levels span the 1st to 99th
  * percentile, which keeps a few saturated voxels from washing out EM contrast.
  */
-export async function readGreySlice(volume: Volume, z: number | undefined, maxSize: number): Promise<GreySlice> {
+export async function readGreySlice(
+  volume: Volume,
+  z: number | undefined,
+  maxSize: number,
+): Promise<GreySlice> {
   const [nz, ny, nx] = volume.shape
   const zi = z ?? Math.floor(nz / 2)
-  if (zi < 0 || zi >= nz) throw new InputError(`${volume.spec}: z ${zi} out of bounds, expected 0 <= z < ${nz}`)
+  if (zi < 0 || zi >= nz)
+    throw new InputError(`${volume.spec}: z ${zi} out of bounds, expected 0 <= z < ${nz}`)
   const step = Math.max(1, Math.ceil(Math.max(ny, nx) / maxSize))
   const width = Math.ceil(nx / step)
   const height = Math.ceil(ny / step)

@@ -9,7 +9,10 @@ export interface VolumeStats {
 }
 
 /** Streams the volume block by block; never holds more than one block. */
-export async function computeStats(volume: Volume, onProgress?: (fraction: number) => void): Promise<VolumeStats> {
+export async function computeStats(
+  volume: Volume,
+  onProgress?: (fraction: number) => void,
+): Promise<VolumeStats> {
   let min = Infinity
   let max = -Infinity
   let sum = 0

@@ -1,7 +1,8 @@
 import type { DType, TypedArray } from './dtype.ts'
 
 export type Shape3 = [number, number, number]
-export type VolumeFormat = 'hdf5' | 'zarr'
+/** `stack`: a folder of PNG/TIFF slices; `tiff`: one multi-page TIFF. */
+export type VolumeFormat = 'hdf5' | 'zarr' | 'stack' | 'tiff'
 
 /** Half-open box [z0,z1) x [y0,y1) x [x0,x1) in voxels. */
 export interface Region {

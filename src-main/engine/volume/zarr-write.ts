@@ -63,10 +63,10 @@ export class ZarrArrayWriter {
   async writeRegion(r: Region, data: TypedArray): Promise<void> {
     const shape = [r.z1 - r.z0, r.y1 - r.y0, r.x1 - r.x0]
     const stride = [shape[1]! * shape[2]!, shape[2]!, 1]
-    await zarr.set(
-      this.arr,
-      [zarr.slice(r.z0, r.z1), zarr.slice(r.y0, r.y1), zarr.slice(r.x0, r.x1)],
-      { data, shape, stride } as unknown as zarr.Chunk<DType>,
-    )
+    await zarr.set(this.arr, [zarr.slice(r.z0, r.z1), zarr.slice(r.y0, r.y1), zarr.slice(r.x0, r.x1)], {
+      data,
+      shape,
+      stride,
+    } as unknown as zarr.Chunk<DType>)
   }
 }

@@ -32,8 +32,10 @@ function readNode(dir: string): NodeMeta | null {
   }
   const attrsPath = join(dir, '.zattrs')
   const attributes = existsSync(attrsPath) ? readJson(attrsPath) : {}
-  if (existsSync(join(dir, '.zarray'))) return { kind: 'array', version: 2, json: readJson(join(dir, '.zarray')), attributes }
-  if (existsSync(join(dir, '.zgroup'))) return { kind: 'group', version: 2, json: readJson(join(dir, '.zgroup')), attributes }
+  if (existsSync(join(dir, '.zarray')))
+    return { kind: 'array', version: 2, json: readJson(join(dir, '.zarray')), attributes }
+  if (existsSync(join(dir, '.zgroup')))
+    return { kind: 'group', version: 2, json: readJson(join(dir, '.zgroup')), attributes }
   return null
 }
 
@@ -119,7 +121,10 @@ function resolveArray(path: string, dataset: string | null): { name: string; nod
   const dir = join(path, ...dataset.split('/'))
   const node = existsSync(dir) ? readNode(dir) : null
   if (!node) {
-    const known = listZarr(path).map((a) => a.name).join(', ') || 'none'
+    const known =
+      listZarr(path)
+        .map((a) => a.name)
+        .join(', ') || 'none'
     throw new InputError(`${path}: no array '${dataset}' (arrays: ${known})`)
   }
   if (node.kind === 'group') {

@@ -41,7 +41,25 @@ const EXPECTED: Record<string, Record<string, Record<string, [number[], string]>
   },
 }
 
+/** The image stacks (PNG/TIFF slices, multi-page TIFF) and their shapes as SOURCE.md states them. */
+const STACKS: Array<[string, string, number[]]> = [
+  ['cdeep3m-sbem-mito', 'training/images', [20, 1024, 1024]],
+  ['cdeep3m-sbem-mito', 'training/labels', [20, 1024, 1024]],
+  ['cdeep3m-sbem-mito', 'validation/images', [10, 1024, 1024]],
+  ['cdeep3m-sbem-mito', 'validation/labels', [10, 1024, 1024]],
+  ['cdeep3m-sbem-mito', 'testset', [5, 1024, 1024]],
+  ['lucchipp-mito', 'lucchipp_test_small_raw.tif', [32, 256, 256]],
+  ['lucchipp-mito', 'lucchipp_test_small_mito.tif', [32, 256, 256]],
+  ['vnc-sstem', 'stack1/raw', [20, 1024, 1024]],
+  ['vnc-sstem', 'stack1/labels', [20, 1024, 1024]],
+  ['vnc-sstem', 'stack1/mitochondria', [20, 1024, 1024]],
+  ['vnc-sstem', 'stack1/synapses', [20, 1024, 1024]],
+  ['vnc-sstem', 'stack1/membranes', [20, 1024, 1024]],
+  ['vnc-sstem', 'stack2/raw', [20, 1024, 1024]],
+]
+
 const hasher = readFileSync(join(REPO, 'test/fixtures/hash_h5py.py'), 'utf8')
+const pilHasher = readFileSync(join(REPO, 'test/fixtures/hash_pil.py'), 'utf8')
 
 describe('real EM volumes in ../shared/data', () => {
   for (const [folder, files] of Object.entries(EXPECTED)) {
@@ -67,6 +85,28 @@ describe('real EM volumes in ../shared/data', () => {
       })
     }
   }
+
+  for (const [folder, sub, shape] of STACKS) {
+    test(`${folder}/${sub}: image stack reads as Pillow reads it (palette indices, 1-bit, TIFF)`, async (t) => {
+      const dir = needSharedData(t, folder)
+      if (!dir || !needPython(t, ['PIL', 'numpy'])) return
+      const path = join(dir, sub)
+      const listing = cliJson<{ datasets: Array<{ shape: number[]; dtype: string }> }>(['info', path])
+      assert.deepEqual(listing.datasets.map((d) => [d.shape, d.dtype]), [[shape, 'uint8']])
+      const reference = JSON.parse(runPython(pilHasher, [path])) as { shape: number[]; sha256: string }
+      const ours = await streamHash(path)
+      assert.deepEqual(ours.shape, reference.shape)
+      assert.equal(ours.sha256, reference.sha256, `${sub} differs from Pillow`)
+    })
+  }
+
+  test('cdeep3m training labels: mitochondria fraction as SOURCE.md counts it (8.79 %)', (t) => {
+    const dir = needSharedData(t, 'cdeep3m-sbem-mito')
+    if (!dir) return
+    const r = cliJson<{ stats: { max: number; mean: number } }>(['info', join(dir, 'training/labels'), '--stats'])
+    assert.equal(r.stats.max, 1)
+    assert.equal(Math.round(r.stats.mean * 20 * 1024 * 1024), 1843694)
+  })
 
   test('vnc-sstem raw --stats agrees with SOURCE.md (mean 128.6)', (t) => {
     const dir = needSharedData(t, 'vnc-sstem')
