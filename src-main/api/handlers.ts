@@ -23,7 +23,11 @@ type Handlers = {
 }
 
 const handlers: Handlers = {
-  'app.info': async (_params, ctx) => ({ version: APP_VERSION, transport: ctx.transport, project: ctx.project }),
+  'app.info': async (_params, ctx) => ({
+    version: APP_VERSION,
+    transport: ctx.transport,
+    project: ctx.project,
+  }),
 
   'project.show': async ({ dir }) => {
     const project = Project.open(dir)
@@ -60,13 +64,18 @@ function fail(id: number, code: ApiErrorCode, message: string): ApiResponse {
  */
 export async function dispatch(raw: unknown, ctx: ApiContext): Promise<ApiResponse> {
   const request = ApiRequest.safeParse(raw)
-  const id = typeof (raw as { id?: unknown })?.id === 'number' ? ((raw as { id: number }).id >>> 0) : 0
-  if (!request.success) return fail(id, 'bad-request', `malformed request: ${request.error.issues[0]?.message ?? 'invalid'}`)
+  const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id >>> 0 : 0
+  if (!request.success)
+    return fail(id, 'bad-request', `malformed request: ${request.error.issues[0]?.message ?? 'invalid'}`)
   const { method, params } = request.data
   const parsed = api[method].params.safeParse(params ?? {})
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    return fail(id, 'bad-request', `${method}: invalid params${issue ? ` at '${issue.path.join('.')}': ${issue.message}` : ''}`)
+    return fail(
+      id,
+      'bad-request',
+      `${method}: invalid params${issue ? ` at '${issue.path.join('.')}': ${issue.message}` : ''}`,
+    )
   }
   try {
     const handler = handlers[method] as (p: unknown, c: ApiContext) => Promise<unknown>

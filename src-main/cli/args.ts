@@ -4,12 +4,17 @@ import { InputError, messageOf } from '../engine/errors.ts'
 type Options = NonNullable<ParseArgsConfig['options']>
 
 /** util.parseArgs with its errors turned into InputError (exit 2) and `--json` on every command. */
+type Values<O extends Options> = { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string } & {
+  json?: boolean
+  help?: boolean
+}
+
 export function parse<O extends Options>(
   command: string,
   argv: string[],
   options: O,
   positionals: { min: number; max: number; usage: string },
-) {
+): { values: Values<O>; positionals: string[] } {
   let parsed
   try {
     parsed = parseArgs({
@@ -19,13 +24,16 @@ export function parse<O extends Options>(
       strict: true,
     })
   } catch (e) {
-    throw new InputError(`${command}: ${messageOf(e).replace(/\. To specify.*$/s, '')}; usage: ${positionals.usage}`)
+    throw new InputError(
+      `${command}: ${messageOf(e).replace(/\. To specify.*$/s, '')}; usage: ${positionals.usage}`,
+    )
   }
+  const values = parsed.values as Values<O>
   const n = parsed.positionals.length
-  if (!parsed.values.help && (n < positionals.min || n > positionals.max)) {
+  if (!values.help && (n < positionals.min || n > positionals.max)) {
     throw new InputError(`${command}: expected ${describeCount(positionals)}; usage: ${positionals.usage}`)
   }
-  return parsed
+  return { values, positionals: parsed.positionals }
 }
 
 function describeCount(p: { min: number; max: number }): string {
@@ -50,7 +58,13 @@ export function parsePositiveNumbers(flag: string, text: string, count: number):
   return values
 }
 
-export function parseInteger(flag: string, text: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (text === undefined) return fallback
   const v = Number(text)
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -59,7 +73,12 @@ export function parseInteger(flag: string, text: string | undefined, fallback: n
   return v
 }
 
-export function parseChoice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+export function parseChoice<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (text === undefined) return fallback
   if (!(choices as readonly string[]).includes(text)) {
     throw new InputError(`${flag}: expected one of ${choices.join(', ')}, got '${text}'`)

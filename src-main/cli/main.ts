@@ -34,6 +34,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem demo [--out DIR] [--shape z,y,x] [--seed N] [--json]',
     load: async () => (await import('./commands/demo.ts')).demo,
   },
+  bench: {
+    summary: 'benchmarks against the reference peers (numpy, h5py, zarr), JSON lines',
+    usage: 'activeem bench [--dir DIR]',
+    load: async () => (await import('./commands/bench.ts')).bench,
+  },
   serve: {
     summary: 'serve the workstation UI to a browser on 127.0.0.1',
     usage: 'activeem serve [--project DIR] [--port N] [--json]',
@@ -80,7 +85,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name]
   if (!command) {
-    process.stderr.write(`error: unknown command '${name}', expected one of ${Object.keys(COMMANDS).join(', ')}\n`)
+    process.stderr.write(
+      `error: unknown command '${name}', expected one of ${Object.keys(COMMANDS).join(', ')}\n`,
+    )
     process.exit(2)
   }
   if (rest.includes('--help') || rest.includes('-h')) {

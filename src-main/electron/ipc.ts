@@ -8,7 +8,10 @@ import { dispatch, type ApiContext } from '../api/handlers.ts'
 
 /** The part of ipcMain this module uses. */
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown): void
+  handle(
+    channel: string,
+    listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown,
+  ): void
   removeHandler(channel: string): void
 }
 
@@ -29,10 +32,18 @@ function requestId(raw: unknown): number {
 export function registerIpc(ipcMain: IpcMainLike, ctx: ApiContext, options: IpcOptions = {}): () => void {
   ipcMain.handle(IPC_CHANNEL, async (event, raw: unknown, ...rest: unknown[]): Promise<ApiResponse> => {
     if (options.isTrustedSender && !options.isTrustedSender(event)) {
-      return { id: requestId(raw), ok: false, error: { code: 'bad-request', message: 'request from an untrusted frame' } }
+      return {
+        id: requestId(raw),
+        ok: false,
+        error: { code: 'bad-request', message: 'request from an untrusted frame' },
+      }
     }
     if (rest.length > 0) {
-      return { id: requestId(raw), ok: false, error: { code: 'bad-request', message: 'malformed request: one message per call' } }
+      return {
+        id: requestId(raw),
+        ok: false,
+        error: { code: 'bad-request', message: 'malformed request: one message per call' },
+      }
     }
     return dispatch(raw, { ...ctx })
   })

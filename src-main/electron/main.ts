@@ -36,7 +36,9 @@ function isOwnPage(url: string | undefined): boolean {
 
 async function openProject(): Promise<void> {
   const options = { title: 'Open ActiveEM project', properties: ['openDirectory' as const] }
-  const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options)
+  const picked = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options)
   const dir = picked.filePaths[0]
   if (picked.canceled || !dir) return
   try {

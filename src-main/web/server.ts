@@ -50,7 +50,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
 
   const server = createServer((req, res) => {
-    if (!allowedHosts().includes(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'misdirected request')
+    if (!allowedHosts().includes(req.headers.host ?? ''))
+      return send(res, 421, 'text/plain', 'misdirected request')
     serveStatic(root, req, res, port)
   })
 
@@ -60,7 +61,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const origin = req.headers.origin
     const originOk = origin === undefined || allowedHosts().some((h) => origin === `http://${h}`)
     const hostOk = allowedHosts().includes(req.headers.host ?? '')
-    if (url.pathname !== '/api' || !hostOk || !originOk || !sameToken(url.searchParams.get('token') ?? '', token)) {
+    if (
+      url.pathname !== '/api' ||
+      !hostOk ||
+      !originOk ||
+      !sameToken(url.searchParams.get('token') ?? '', token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
       socket.destroy()
       return
@@ -93,7 +99,13 @@ function serveApi(ws: WebSocket, project: string | null): void {
     try {
       message = JSON.parse(data.toString())
     } catch {
-      ws.send(JSON.stringify({ id: 0, ok: false, error: { code: 'bad-request', message: 'malformed request: not JSON' } }))
+      ws.send(
+        JSON.stringify({
+          id: 0,
+          ok: false,
+          error: { code: 'bad-request', message: 'malformed request: not JSON' },
+        }),
+      )
       return
     }
     const reply = await dispatch(message, { transport: 'web', project })
@@ -101,7 +113,13 @@ function serveApi(ws: WebSocket, project: string | null): void {
   })
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', ...headers })
   res.end(body)
 }

@@ -25,7 +25,8 @@ function fakeIpcMain() {
   return { ipcMain, handlers }
 }
 
-const event = (url = 'file:///app/out/renderer/index.html') => ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent
+const event = (url = 'file:///app/out/renderer/index.html') =>
+  ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent
 
 /** Invokes the registered handler as ipcRenderer.invoke would, and checks the reply is a contract response. */
 async function invoke(handler: Handler, ...args: unknown[]): Promise<ApiResponse> {
@@ -56,7 +57,11 @@ function assertRejected(reply: ApiResponse, pattern: RegExp): void {
 test('a valid app.info is answered', async () => {
   const { handler } = setup()
   const reply = await invoke(handler, { id: 7, method: 'app.info', params: {} })
-  assert.deepEqual(reply, { id: 7, ok: true, result: { version: APP_VERSION, transport: 'ipc', project: projectDir } })
+  assert.deepEqual(reply, {
+    id: 7,
+    ok: true,
+    result: { version: APP_VERSION, transport: 'ipc', project: projectDir },
+  })
 })
 
 test('a valid project.show runs', async () => {
@@ -71,16 +76,25 @@ test('messages that are not request objects get an error reply', async () => {
   for (const raw of [undefined, null, 'app.info', 42, [], ['app.info', {}], true]) {
     assertRejected(await invoke(handler, raw), /malformed request/)
   }
-  assertRejected(await invoke(handler, { id: 1, method: 'app.info', params: {} }, 'extra'), /one message per call/)
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'app.info', params: {} }, 'extra'),
+    /one message per call/,
+  )
 })
 
 test('unknown methods and malformed envelopes are rejected', async () => {
   const { handler } = setup()
-  assertRejected(await invoke(handler, { id: 2, method: 'fs.delete', params: { path: '/' } }), /malformed request/)
+  assertRejected(
+    await invoke(handler, { id: 2, method: 'fs.delete', params: { path: '/' } }),
+    /malformed request/,
+  )
   assertRejected(await invoke(handler, { id: 3, method: '__proto__', params: {} }), /malformed request/)
   assertRejected(await invoke(handler, { id: 4, params: {} }), /malformed request/)
   assertRejected(await invoke(handler, { id: -1, method: 'app.info', params: {} }), /malformed request/)
-  assertRejected(await invoke(handler, { id: 5, method: 'app.info', params: {}, extra: 1 }), /malformed request/)
+  assertRejected(
+    await invoke(handler, { id: 5, method: 'app.info', params: {}, extra: 1 }),
+    /malformed request/,
+  )
   const reply = await invoke(handler, { id: 9, method: 'nope', params: {} })
   assert.equal(reply.id, 9, 'the reply carries the request id so the caller can match it')
 })
@@ -89,8 +103,14 @@ test('bad params are rejected without running the method', async () => {
   const { handler } = setup()
   // Each of these would fail differently (bad-input: no such folder / file) if the handler ran.
   const missing = join(tmp, 'does-not-exist')
-  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: { dir: missing, extra: true } }), /invalid params/)
-  assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: { dir: 12 } }), /invalid params at 'dir'/)
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'project.show', params: { dir: missing, extra: true } }),
+    /invalid params/,
+  )
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'project.show', params: { dir: 12 } }),
+    /invalid params at 'dir'/,
+  )
   assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: {} }), /invalid params/)
   assertRejected(await invoke(handler, { id: 1, method: 'project.show', params: 'x' }), /invalid params/)
   assertRejected(
@@ -98,10 +118,17 @@ test('bad params are rejected without running the method', async () => {
     /invalid params at 'z'/,
   )
   assertRejected(
-    await invoke(handler, { id: 1, method: 'volume.slice', params: { spec: `${missing}.h5#raw`, maxSize: 1e9 } }),
+    await invoke(handler, {
+      id: 1,
+      method: 'volume.slice',
+      params: { spec: `${missing}.h5#raw`, maxSize: 1e9 },
+    }),
     /invalid params at 'maxSize'/,
   )
-  assertRejected(await invoke(handler, { id: 1, method: 'app.info', params: { project: '/etc' } }), /invalid params/)
+  assertRejected(
+    await invoke(handler, { id: 1, method: 'app.info', params: { project: '/etc' } }),
+    /invalid params/,
+  )
 
   // The same call with good params does run (and fails for its own reason), so the rejections above
   // came from validation, not from the handler.
@@ -112,20 +139,30 @@ test('bad params are rejected without running the method', async () => {
 
 test('errors of the method itself come back as error replies, not exceptions', async () => {
   const { handler } = setup()
-  const reply = await invoke(handler, { id: 3, method: 'volume.slice', params: { spec: join(tmp, 'none.h5#raw') } })
+  const reply = await invoke(handler, {
+    id: 3,
+    method: 'volume.slice',
+    params: { spec: join(tmp, 'none.h5#raw') },
+  })
   assert.equal(reply.ok, false)
   assert.equal(reply.id, 3)
 })
 
 test('untrusted senders are refused; the handler can be removed', async () => {
   const { ipcMain, handlers } = fakeIpcMain()
-  const remove = registerIpc(ipcMain, { transport: 'ipc', project: null }, {
-    isTrustedSender: (e) => e.senderFrame?.url.startsWith('file:///app/') ?? false,
-  })
+  const remove = registerIpc(
+    ipcMain,
+    { transport: 'ipc', project: null },
+    {
+      isTrustedSender: (e) => e.senderFrame?.url.startsWith('file:///app/') ?? false,
+    },
+  )
   const handler = handlers.get(IPC_CHANNEL)!
   const ok = ApiResponse.parse(await handler(event(), { id: 1, method: 'app.info', params: {} }))
   assert.equal(ok.ok, true)
-  const refused = ApiResponse.parse(await handler(event('https://evil.example/'), { id: 2, method: 'app.info', params: {} }))
+  const refused = ApiResponse.parse(
+    await handler(event('https://evil.example/'), { id: 2, method: 'app.info', params: {} }),
+  )
   assert.equal(refused.ok, false)
   assert.match(!refused.ok ? refused.error.message : '', /untrusted/)
   remove()

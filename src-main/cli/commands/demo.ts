@@ -15,7 +15,8 @@ const MARKER = '.activeem-demo'
 function prepareOut(out: string): void {
   if (!existsSync(out)) return
   if (existsSync(join(out, MARKER))) return rmSync(out, { recursive: true, force: true })
-  if (readdirSync(out).length > 0) throw new InputError(`--out: ${out} exists and is not an earlier demo folder; choose another`)
+  if (readdirSync(out).length > 0)
+    throw new InputError(`--out: ${out} exists and is not an earlier demo folder; choose another`)
 }
 
 /** The main job on the embedded default data; each pipeline stage extends it as it lands. */
@@ -27,7 +28,9 @@ export async function demo(argv: string[]): Promise<void> {
     { min: 0, max: 0, usage },
   )
   const out = resolve(values.out ?? 'activeem-demo')
-  const shape = values.shape ? (parseIntList('--shape', values.shape, 3, 8) as [number, number, number]) : DEFAULT_SYNTH_SHAPE
+  const shape = values.shape
+    ? (parseIntList('--shape', values.shape, 3, 8) as [number, number, number])
+    : DEFAULT_SYNTH_SHAPE
   const seed = parseInteger('--seed', values.seed, 1, 0, 2 ** 32 - 1)
   prepareOut(out)
   const log = (line: string): void => {

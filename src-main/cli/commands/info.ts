@@ -5,7 +5,12 @@ import { emit, progressReporter, shapeText } from '../output.ts'
 export const usage = 'activeem info PATH[#DATASET] [--stats] [--json]'
 
 export async function info(argv: string[]): Promise<void> {
-  const { values, positionals } = parse('info', argv, { stats: { type: 'boolean' } }, { min: 1, max: 1, usage })
+  const { values, positionals } = parse(
+    'info',
+    argv,
+    { stats: { type: 'boolean' } },
+    { min: 1, max: 1, usage },
+  )
   const spec = positionals[0]!
   const { path, dataset } = parseSpec(spec)
   if (dataset === null && !values.stats) {
@@ -14,7 +19,8 @@ export async function info(argv: string[]): Promise<void> {
       [
         `${path} (${listing.format}), ${listing.arrays.length} array(s)`,
         ...listing.arrays.map(
-          (a) => `  ${a.name || '(root)'}  ${shapeText(a.shape)}  ${a.dtype}  chunks ${a.chunks ? shapeText(a.chunks) : 'contiguous'}`,
+          (a) =>
+            `  ${a.name || '(root)'}  ${shapeText(a.shape)}  ${a.dtype}  chunks ${a.chunks ? shapeText(a.chunks) : 'contiguous'}`,
         ),
       ].join('\n'),
     )

@@ -28,7 +28,12 @@ export async function project(argv: string[]): Promise<void> {
 }
 
 function init(argv: string[]): void {
-  const { values, positionals } = parse('project init', argv, { name: { type: 'string' } }, { min: 1, max: 1, usage })
+  const { values, positionals } = parse(
+    'project init',
+    argv,
+    { name: { type: 'string' } },
+    { min: 1, max: 1, usage },
+  )
   const p = Project.init(positionals[0]!, values.name)
   try {
     const summary = p.summary()
@@ -65,8 +70,17 @@ async function importVolume(argv: string[]): Promise<void> {
   try {
     const volume = await openVolume(positionals[1]!)
     try {
-      const record = p.addVolume(volume, { role, ...(values.name ? { name: values.name } : {}), ...(voxel ? { voxelSizeNm: voxel } : {}) })
-      emit(values.json, record, () => `imported ${record.source} as '${record.name}' (${record.role}, ${shapeText(record.shape)} ${record.dtype})`)
+      const record = p.addVolume(volume, {
+        role,
+        ...(values.name ? { name: values.name } : {}),
+        ...(voxel ? { voxelSizeNm: voxel } : {}),
+      })
+      emit(
+        values.json,
+        record,
+        () =>
+          `imported ${record.source} as '${record.name}' (${record.role}, ${shapeText(record.shape)} ${record.dtype})`,
+      )
     } finally {
       volume.close()
     }
@@ -80,7 +94,8 @@ export function describe(s: ProjectSummary): string {
     `project '${s.name}' in ${s.dir} (schema ${s.schemaVersion}, created ${s.createdAt})`,
     `volumes (${s.volumes.length}):`,
     ...s.volumes.map(
-      (v) => `  ${v.id}  ${v.name}  ${v.role}  ${shapeText(v.shape)}  ${v.dtype}  ${v.voxelSizeNm ? `${v.voxelSizeNm.join('x')} nm` : ''}`,
+      (v) =>
+        `  ${v.id}  ${v.name}  ${v.role}  ${shapeText(v.shape)}  ${v.dtype}  ${v.voxelSizeNm ? `${v.voxelSizeNm.join('x')} nm` : ''}`,
     ),
     `jobs (${s.jobs.length})`,
   ].join('\n')

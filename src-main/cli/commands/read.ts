@@ -37,12 +37,18 @@ export async function read(argv: string[]): Promise<void> {
   try {
     const shape = [region.z1 - region.z0, region.y1 - region.y0, region.x1 - region.x0]
     if (values.out === undefined && shape[0]! * shape[1]! * shape[2]! > MAX_PRINTED_VOXELS) {
-      throw new InputError(`read: region of ${shapeText(shape)} voxels is too large to print; pass --out FILE.npy`)
+      throw new InputError(
+        `read: region of ${shapeText(shape)} voxels is too large to print; pass --out FILE.npy`,
+      )
     }
     const data = await volume.readRegion(region)
     if (values.out !== undefined) {
       writeNpy(values.out, volume.dtype, shape, data)
-      emit(values.json, { spec: volume.spec, dtype: volume.dtype, shape, out: values.out }, () => `wrote ${values.out}`)
+      emit(
+        values.json,
+        { spec: volume.spec, dtype: volume.dtype, shape, out: values.out },
+        () => `wrote ${values.out}`,
+      )
     } else {
       const list = Array.from(toNumberArrayView(data))
       emit(values.json, { spec: volume.spec, dtype: volume.dtype, shape, values: list }, () => list.join(' '))

@@ -11,10 +11,16 @@ export const usage = 'activeem serve [--project DIR] [--port N] [--json]'
 export const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url))
 
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse('serve', argv, { project: { type: 'string' }, port: { type: 'string' } }, { min: 0, max: 0, usage })
+  const { values } = parse(
+    'serve',
+    argv,
+    { project: { type: 'string' }, port: { type: 'string' } },
+    { min: 0, max: 0, usage },
+  )
   const port = parseInteger('--port', values.port, 0, 0, 65535)
   if (values.project) Project.open(values.project).close() // fail now, not in the browser
-  if (!existsSync(RENDERER_DIR)) throw new InputError(`serve: renderer not built (${RENDERER_DIR}); run 'npm run build' first`)
+  if (!existsSync(RENDERER_DIR))
+    throw new InputError(`serve: renderer not built (${RENDERER_DIR}); run 'npm run build' first`)
   let host
   try {
     host = await startWebHost({ port, project: values.project ?? null, rendererDir: RENDERER_DIR })
@@ -23,7 +29,11 @@ export async function serve(argv: string[]): Promise<void> {
     if (code === 'EADDRINUSE') throw new InputError(`--port: port ${port} on 127.0.0.1 is already in use`)
     throw e
   }
-  emit(values.json, { url: host.url, port: host.port, token: host.token }, () => `ActiveEM web host: open ${host.url}\n(Ctrl-C stops it)`)
+  emit(
+    values.json,
+    { url: host.url, port: host.port, token: host.token },
+    () => `ActiveEM web host: open ${host.url}\n(Ctrl-C stops it)`,
+  )
   const stop = (): void => {
     void host.close().then(() => process.exit(0))
   }

@@ -17,7 +17,8 @@ export async function synth(argv: string[]): Promise<void> {
   const shape = values.shape
     ? (parseIntList('--shape', values.shape, 3, 8) as [number, number, number])
     : DEFAULT_SYNTH_SHAPE
-  if (shape[0] * shape[1] * shape[2] > 2 ** 30) throw new InputError(`--shape: at most 2^30 voxels, got ${shapeText(shape)}`)
+  if (shape[0] * shape[1] * shape[2] > 2 ** 30)
+    throw new InputError(`--shape: at most 2^30 voxels, got ${shapeText(shape)}`)
   const seed = parseInteger('--seed', values.seed, 1, 0, 2 ** 32 - 1)
   const result = await runSynth(values.out, shape, seed)
   emit(values.json, result, () =>

@@ -5,7 +5,11 @@ import { loadH5wasm } from '../volume/hdf5.ts'
 import { ZarrV3Writer, fullRegion, type Shape3 } from '../volume/index.ts'
 import type { SynthVolume } from './generate.ts'
 
-export const SYNTH_FILES = { hdf5: 'synthetic.h5', zarr: 'synthetic.zarr', manifest: 'synthetic.json' } as const
+export const SYNTH_FILES = {
+  hdf5: 'synthetic.h5',
+  zarr: 'synthetic.zarr',
+  manifest: 'synthetic.json',
+} as const
 
 /** Dataset name -> array, in the order written. Label volumes are instance ids (0 = background). */
 function datasets(v: SynthVolume): Array<[string, Uint8Array | Uint32Array]> {
@@ -33,11 +37,16 @@ export interface SynthOutput {
  * Writes the volume as HDF5 and Zarr v3 beside a JSON manifest. Everything is written into a hidden
  * folder first and moved into place at the end, so an interrupted run leaves no half-written file.
  */
-export async function writeSynthetic(v: SynthVolume, outDir: string, meta: { seed: number }): Promise<SynthOutput> {
+export async function writeSynthetic(
+  v: SynthVolume,
+  outDir: string,
+  meta: { seed: number },
+): Promise<SynthOutput> {
   const out = resolve(outDir)
   const targets = Object.values(SYNTH_FILES).map((f) => join(out, f))
   const existing = targets.filter((t) => existsSync(t))
-  if (existing.length) throw new InputError(`${existing[0]}: already exists; remove it or choose another --out`)
+  if (existing.length)
+    throw new InputError(`${existing[0]}: already exists; remove it or choose another --out`)
   mkdirSync(out, { recursive: true })
   const staging = join(out, `.synthetic-partial-${process.pid}`)
   rmSync(staging, { recursive: true, force: true })

@@ -21,6 +21,7 @@ export async function openVolume(spec: string): Promise<Volume> {
   const format = detectFormat(path)
   if (format === 'hdf5') return openHdf5(path, dataset)
   if (format === 'zarr') return openZarr(path, dataset)
-  if (dataset !== null) throw new InputError(`${path}: an image stack holds one volume; name it by its path alone`)
+  if (dataset !== null)
+    throw new InputError(`${path}: an image stack holds one volume; name it by its path alone`)
   return openStack(path)
 }

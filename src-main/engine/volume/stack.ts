@@ -75,7 +75,13 @@ function decodeTiffPage(file: string, buffer: Buffer, page: TiffPage): Plane {
   const bits = page.t258?.[0] ?? 8
   const samples = page.t277?.[0] ?? 1
   const raw = page.data!
-  if (bits === 8) return { width, height, dtype: 'uint8', data: firstChannel(raw.subarray(0, width * height * samples), samples) }
+  if (bits === 8)
+    return {
+      width,
+      height,
+      dtype: 'uint8',
+      data: firstChannel(raw.subarray(0, width * height * samples), samples),
+    }
   if (bits === 16) {
     const little = buffer[0] === 0x49 // "II"
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
@@ -116,7 +122,9 @@ abstract class StackVolume implements Volume {
     try {
       plane = this.decode(z)
     } catch (e) {
-      throw e instanceof InputError ? e : new InputError(`${this.describe(z)}: cannot decode (${messageOf(e)})`)
+      throw e instanceof InputError
+        ? e
+        : new InputError(`${this.describe(z)}: cannot decode (${messageOf(e)})`)
     }
     if (plane.width !== this.shape[2] || plane.height !== this.shape[1] || plane.dtype !== this.dtype) {
       throw new InputError(
@@ -143,7 +151,13 @@ abstract class StackVolume implements Volume {
   }
 
   info(): ArrayInfo {
-    return { name: '', shape: [...this.shape], dtype: this.dtype, chunks: [...this.chunks], compression: null }
+    return {
+      name: '',
+      shape: [...this.shape],
+      dtype: this.dtype,
+      chunks: [...this.chunks],
+      compression: null,
+    }
   }
 
   close(): void {
@@ -162,7 +176,9 @@ class FolderStack extends StackVolume {
 
   protected decode(z: number): Plane {
     const file = this.files[z]!
-    return isTiffFile(file) ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage) : decodePngPlane(file)
+    return isTiffFile(file)
+      ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage)
+      : decodePngPlane(file)
   }
 
   protected describe(z: number): string {
@@ -210,7 +226,9 @@ export function openStack(path: string): StackVolume {
 
 function decodeFirst(file: string): Plane {
   try {
-    return isTiffFile(file) ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage) : decodePngPlane(file)
+    return isTiffFile(file)
+      ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage)
+      : decodePngPlane(file)
   } catch (e) {
     throw e instanceof InputError ? e : new InputError(`${file}: cannot decode (${messageOf(e)})`)
   }

@@ -52,7 +52,7 @@ export class ZarrV3Writer {
       dimensionNames: ['z', 'y', 'x'],
       attributes: options.attributes ?? {},
     } as Parameters<typeof zarr.create>[1] & { dtype: DType })
-    return new ZarrArrayWriter(arr as zarr.Array<DType, FileSystemStore>)
+    return new ZarrArrayWriter(arr as unknown as zarr.Array<DType, FileSystemStore>)
   }
 }
 

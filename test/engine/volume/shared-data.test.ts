@@ -92,7 +92,10 @@ describe('real EM volumes in ../shared/data', () => {
       if (!dir || !needPython(t, ['PIL', 'numpy'])) return
       const path = join(dir, sub)
       const listing = cliJson<{ datasets: Array<{ shape: number[]; dtype: string }> }>(['info', path])
-      assert.deepEqual(listing.datasets.map((d) => [d.shape, d.dtype]), [[shape, 'uint8']])
+      assert.deepEqual(
+        listing.datasets.map((d) => [d.shape, d.dtype]),
+        [[shape, 'uint8']],
+      )
       const reference = JSON.parse(runPython(pilHasher, [path])) as { shape: number[]; sha256: string }
       const ours = await streamHash(path)
       assert.deepEqual(ours.shape, reference.shape)
@@ -103,7 +106,11 @@ describe('real EM volumes in ../shared/data', () => {
   test('cdeep3m training labels: mitochondria fraction as SOURCE.md counts it (8.79 %)', (t) => {
     const dir = needSharedData(t, 'cdeep3m-sbem-mito')
     if (!dir) return
-    const r = cliJson<{ stats: { max: number; mean: number } }>(['info', join(dir, 'training/labels'), '--stats'])
+    const r = cliJson<{ stats: { max: number; mean: number } }>([
+      'info',
+      join(dir, 'training/labels'),
+      '--stats',
+    ])
     assert.equal(r.stats.max, 1)
     assert.equal(Math.round(r.stats.mean * 20 * 1024 * 1024), 1843694)
   })

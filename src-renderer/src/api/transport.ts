@@ -1,0 +1,208 @@
+/**
+ * How the renderer reaches the engine: the Electron preload's `window.activeem` when it exists,
+ * else a WebSocket to the web host (`activeem serve`) at ws://<host>/api?token=<token from the page URL>.
+ * Both check every reply against the contract (`unwrapResponse`) and reject with a readable message.
+ */
+import {
+  ApiCallError,
+  unwrapResponse,
+  type ActiveEmBridge,
+  type ApiMethod,
+  type ApiParams,
+  type ApiResult,
+} from '../../../src-shared/contract.ts'
+
+export type TransportKind = 'ipc' | 'web'
+
+export interface Transport extends ActiveEmBridge {
+  readonly kind: TransportKind
+}
+
+interface Pending {
+  method: ApiMethod
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+  timer: ReturnType<typeof setTimeout>
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** The reply of a call, or an ApiCallError whose message says what went wrong. */
+function settle(pending: Pending, raw: unknown): void {
+  try {
+    pending.resolve(unwrapResponse(pending.method, raw))
+  } catch (e) {
+    pending.reject(
+      e instanceof ApiCallError
+        ? e
+        : new ApiCallError('internal', `${pending.method}: invalid reply from the host`),
+    )
+  }
+}
+
+/**
+ * One socket at a time, opened on the first call and reopened on the next call after it closes.
+ * Calls in flight when the socket closes are rejected (never left hanging); each call also times out.
+ */
+export class WebSocketTransport implements Transport {
+  readonly kind = 'web' as const
+  private socket: WebSocket | null = null
+  private opening: Promise<WebSocket> | null = null
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 120_000,
+  ) {}
+
+  async call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {
+    const socket = await this.connect()
+    const id = this.nextId++
+    return new Promise<ApiResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(
+          new ApiCallError(
+            'internal',
+            `${method}: no reply from the host within ${Math.round(this.timeoutMs / 1000)} s`,
+          ),
+        )
+      }, this.timeoutMs)
+      this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer })
+      try {
+        socket.send(JSON.stringify({ id, method, params }))
+      } catch (e) {
+        clearTimeout(timer)
+        this.pending.delete(id)
+        reject(new ApiCallError('internal', `${method}: could not send the request (${messageOf(e)})`))
+      }
+    })
+  }
+
+  close(): void {
+    this.socket?.close()
+    this.socket = null
+  }
+
+  private connect(): Promise<WebSocket> {
+    if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket)
+    if (this.opening) return this.opening
+    const opening = new Promise<WebSocket>((resolve, reject) => {
+      let ws: WebSocket
+      try {
+        ws = new WebSocket(this.url)
+      } catch (e) {
+        this.opening = null
+        reject(new ApiCallError('internal', `cannot connect to the ActiveEM host: ${messageOf(e)}`))
+        return
+      }
+      let opened = false
+      ws.onopen = () => {
+        opened = true
+        this.socket = ws
+        this.opening = null
+        resolve(ws)
+      }
+      ws.onmessage = (event) => this.receive(event.data)
+      ws.onerror = () => {
+        // Always followed by a close event, which says what happened.
+      }
+      ws.onclose = (event) => {
+        if (this.socket === ws) this.socket = null
+        if (!opened) {
+          this.opening = null
+          reject(
+            new ApiCallError(
+              'internal',
+              'cannot connect to the ActiveEM host: is `activeem serve` still running, and is this the URL it printed (with its token)?',
+            ),
+          )
+          return
+        }
+        const why = event.reason ? `: ${event.reason}` : ` (code ${event.code})`
+        this.failAll(`the connection to the ActiveEM host closed${why}; the next action reconnects`)
+      }
+    })
+    this.opening = opening
+    return opening
+  }
+
+  private receive(data: unknown): void {
+    let message: unknown
+    try {
+      message = JSON.parse(typeof data === 'string' ? data : '')
+    } catch {
+      console.warn('ActiveEM: ignored a message that is not JSON')
+      return
+    }
+    const id = (message as { id?: unknown } | null)?.id
+    const pending = typeof id === 'number' ? this.pending.get(id) : undefined
+    if (!pending) {
+      console.warn('ActiveEM: ignored a reply to no pending request', message)
+      return
+    }
+    clearTimeout(pending.timer)
+    this.pending.delete(id as number)
+    settle(pending, message)
+  }
+
+  private failAll(message: string): void {
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer)
+      this.pending.delete(id)
+      pending.reject(new ApiCallError('internal', `${pending.method}: ${message}`))
+    }
+  }
+}
+
+/** Every call fails with the same message: used when the page URL lacks what the transport needs. */
+class UnavailableTransport implements Transport {
+  readonly kind = 'web' as const
+  constructor(private readonly message: string) {}
+  async call<M extends ApiMethod>(): Promise<ApiResult<M>> {
+    throw new ApiCallError('bad-request', this.message)
+  }
+}
+
+class IpcTransport implements Transport {
+  readonly kind = 'ipc' as const
+  constructor(private readonly bridge: ActiveEmBridge) {}
+  async call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {
+    try {
+      return await this.bridge.call(method, params)
+    } catch (e) {
+      // Errors crossing the context bridge keep their message only.
+      throw e instanceof ApiCallError ? e : new ApiCallError('internal', messageOf(e) || `${method} failed`)
+    }
+  }
+}
+
+/** ws(s)://<host>/api?token=..., or null when the page URL has no token. */
+export function apiSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string | null {
+  const token = new URLSearchParams(location.search).get('token')
+  if (!token) return null
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`
+}
+
+export function createTransport(win: Window = window): Transport {
+  if (win.activeem) return new IpcTransport(win.activeem)
+  const url = apiSocketUrl(win.location)
+  if (!url) {
+    return new UnavailableTransport(
+      'no API token in the page URL: open the full URL that `activeem serve` printed (it ends with ?token=...)',
+    )
+  }
+  return new WebSocketTransport(url)
+}
+
+let shared: Transport | null = null
+
+/** The page's one transport, made on first use. */
+export function useTransport(): Transport {
+  shared ??= createTransport()
+  return shared
+}

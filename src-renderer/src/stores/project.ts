@@ -1,0 +1,70 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ApiResult, ProjectSummary } from '../../../src-shared/contract.ts'
+import { useTransport } from '../api/transport.ts'
+
+export type AppInfo = ApiResult<'app.info'>
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** The open project, the host's info, and the errors the page shows in its banner. */
+export const useProjectStore = defineStore('project', () => {
+  const info = ref<AppInfo | null>(null)
+  const summary = ref<ProjectSummary | null>(null)
+  const loading = ref(false)
+  const errors = ref<string[]>([])
+  /** The folder last asked for, opened or not (the page keeps it in the folder field to fix). */
+  const requested = ref('')
+  /** Bumped by every open(): a slow earlier reply never overwrites a later one. */
+  let generation = 0
+
+  const error = computed(() => errors.value[0] ?? null)
+
+  function reportError(message: string): void {
+    if (!errors.value.includes(message)) errors.value.push(message)
+  }
+
+  function dismissError(index: number): void {
+    errors.value.splice(index, 1)
+  }
+
+  async function open(dir: string): Promise<void> {
+    const wanted = dir.trim()
+    if (!wanted) {
+      reportError('enter a project folder to open')
+      return
+    }
+    const mine = ++generation
+    requested.value = wanted
+    loading.value = true
+    try {
+      const result = await useTransport().call('project.show', { dir: wanted })
+      if (mine !== generation) return
+      summary.value = result
+      errors.value = []
+    } catch (e) {
+      if (mine === generation) reportError(`cannot open project: ${messageOf(e)}`)
+    } finally {
+      if (mine === generation) loading.value = false
+    }
+  }
+
+  /** At start: the host's info, then the project it was started with, else the `?project=` of the page URL. */
+  async function start(search: string = window.location.search): Promise<void> {
+    loading.value = true
+    try {
+      info.value = await useTransport().call('app.info', {})
+    } catch (e) {
+      loading.value = false
+      reportError(`cannot reach the ActiveEM engine: ${messageOf(e)}`)
+      return
+    }
+    loading.value = false
+    const dir = info.value.project ?? new URLSearchParams(search).get('project')
+    if (dir) await open(dir)
+  }
+
+  return { info, summary, loading, errors, error, requested, reportError, dismissError, open, start }
+})
