@@ -306,6 +306,8 @@ class Partition {
   /** grid neighbours within +-2 cells, per grid cell (== per seed) */
   readonly nbStart: Int32Array
   readonly nbList: Int32Array
+  /** per neighbour entry: unit normal (z, y, x) of the face towards the neighbour and offset b (n . q - b = signed dist) */
+  readonly planes: Float64Array
   // results of locate()
   i1 = 0
   i2 = 0
@@ -342,6 +344,21 @@ class Partition {
     const nb = this.neighbours(2)
     this.nbStart = nb.start
     this.nbList = nb.list
+    this.planes = new Float64Array(nb.list.length * 4)
+    for (let i = 0; i < n; i++)
+      for (let k = nb.start[i]!; k < nb.start[i + 1]!; k++) {
+        const j = nb.list[k]!
+        const L = this.dist(i, j)
+        let si2 = 0
+        let sj2 = 0
+        for (let a = 0; a < 3; a++) {
+          this.planes[k * 4 + a] = (sd[j * 4 + a]! - sd[i * 4 + a]!) / L
+          si2 += sd[i * 4 + a]! * sd[i * 4 + a]!
+          sj2 += sd[j * 4 + a]! * sd[j * 4 + a]!
+        }
+        // (D_i - D_j) / (2L) = n . q + (|s_i|^2 - |s_j|^2 - w_i + w_j) / (2L)
+        this.planes[k * 4 + 3] = -(si2 - sj2 - sd[i * 4 + 3]! + sd[j * 4 + 3]!) / (2 * L)
+      }
     // sub-block candidate lists: exact pruning of the 3x3x3 neighbourhood of the parent grid cell
     this.SZ = NZ * SUB
     this.SY = NY * SUB
@@ -498,20 +515,19 @@ class Partition {
 
   /** Ellipsoid (centre c, unit axes, radii) lies inside the power cell of seed i, at least `margin` from its faces. */
   ellipsoidInCell(i: number, c: Vec3, axes: Vec3[], radii: number[], margin: number): boolean {
-    const sd = this.sd
-    const Di = this.power(i, c)
+    const pl = this.planes
+    let rmax = 0
+    for (const r of radii) rmax = Math.max(rmax, r)
     for (let k = this.nbStart[i]!; k < this.nbStart[i + 1]!; k++) {
-      const j = this.nbList[k]!
-      const L = this.dist(i, j)
-      const n: Vec3 = [
-        (sd[j * 4]! - sd[i * 4]!) / L,
-        (sd[j * 4 + 1]! - sd[i * 4 + 1]!) / L,
-        (sd[j * 4 + 2]! - sd[i * 4 + 2]!) / L,
-      ]
-      const signed = (Di - this.power(j, c)) / (2 * L) // > 0 on j's side of the face
+      const nz = pl[k * 4]!
+      const ny = pl[k * 4 + 1]!
+      const nx = pl[k * 4 + 2]!
+      const signed = nz * c[0] + ny * c[1] + nx * c[2] - pl[k * 4 + 3]! // > 0 beyond the face
+      if (signed + rmax <= -margin) continue
       let s2 = 0
       for (let m = 0; m < axes.length; m++) {
-        const t = (radii[m] ?? 0) * dot(n, axes[m] ?? [0, 0, 0])
+        const e = axes[m] ?? [0, 0, 0]
+        const t = (radii[m] ?? 0) * (nz * e[0] + ny * e[1] + nx * e[2])
         s2 += t * t
       }
       if (signed + Math.sqrt(s2) > -margin) return false
@@ -549,6 +565,39 @@ class RowWarp {
     this.qz = this.pz + b[o]! + t * (b[o + 3]! - b[o]!)
     this.qy = this.py + b[o + 1]! + t * (b[o + 4]! - b[o + 1]!)
     this.qx = x + b[o + 2]! + t * (b[o + 5]! - b[o + 2]!)
+  }
+}
+
+/** Growable list of voxels (index, small tag, 4 floats) found by one bbox scan, replayed on commit. */
+class VoxelRecord {
+  n = 0
+  idx = new Int32Array(1024)
+  tag = new Int8Array(1024)
+  f = new Float64Array(4096)
+
+  clear(): void {
+    this.n = 0
+  }
+
+  push(vi: number, tag: number, a: number, b: number, c: number, d: number): void {
+    if (this.n === this.idx.length) {
+      const idx = new Int32Array(this.n * 2)
+      idx.set(this.idx)
+      this.idx = idx
+      const tg = new Int8Array(this.n * 2)
+      tg.set(this.tag)
+      this.tag = tg
+      const f = new Float64Array(this.n * 8)
+      f.set(this.f)
+      this.f = f
+    }
+    const k = this.n++
+    this.idx[k] = vi
+    this.tag[k] = tag
+    this.f[k * 4] = a
+    this.f[k * 4 + 1] = b
+    this.f[k * 4 + 2] = c
+    this.f[k * 4 + 3] = d
   }
 }
 
@@ -786,8 +835,9 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
   const synSums: number[] = [] // per synapse 12 values: (sum z, sum y, sum x, n) for cleft, pre, post
   const T = CLEFT_HALF + SLAB
 
-  /** Count (write = false) or write + render (write = true) one synapse. Returns [cleft, pre, post] counts. */
-  const rasterSynapse = (s: SynDef, id: number, write: boolean): [number, number, number] => {
+  const rec = new VoxelRecord()
+  /** Scan one synapse's bbox into rec (tag: -1 render only, 0 cleft, 1 pre, 2 post); returns label counts. */
+  const scanSynapse = (s: SynDef): [number, number, number] => {
     const { c, n, u, v: w } = s
     const ext = (k: 0 | 1 | 2): number =>
       Math.hypot(s.r1 * u[k], s.r2 * w[k]) * 1.12 + (T + 1) * Math.abs(n[k])
@@ -797,8 +847,9 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
     let nq = 0
     const preId = s.pre + 1
     const postId = s.post + 1
-    const psdEnd = 1.1 + s.psd
-    const sums = new Float64Array(12)
+    const ir1 = 1 / s.r1
+    const ir2 = 1 / s.r2
+    rec.clear()
     for (let z = z0; z <= z1; z++)
       for (let y = y0; y <= y1; y++) {
         W.row(z, y)
@@ -809,50 +860,67 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
           const rx = W.qx - c[2]
           const dn = rz * n[0] + ry * n[1] + rx * n[2]
           if (dn < -T - 0.5 || dn > T + 0.5) continue
-          const ea = (rz * u[0] + ry * u[1] + rx * u[2]) / s.r1
-          const eb = (rz * w[0] + ry * w[1] + rx * w[2]) / s.r2
+          const ea = (rz * u[0] + ry * u[1] + rx * u[2]) * ir1
+          const eb = (rz * w[0] + ry * w[1] + rx * w[2]) * ir2
           const e = ea * ea + eb * eb
           if (e > 1.25) continue
           const vi = z * YX + y * X + x
+          let which = -1
           if (e <= 1 && clefts[vi] === 0 && preL[vi] === 0 && postL[vi] === 0) {
-            let which = -1
             if (dn >= -CLEFT_HALF && dn <= CLEFT_HALF) which = 0
             else if (dn < 0 && dn >= -T && cells[vi] === preId) which = 1
             else if (dn > 0 && dn <= T && cells[vi] === postId) which = 2
             if (which === 0) nc++
             else if (which === 1) np++
             else if (which === 2) nq++
-            if (write && which >= 0) {
-              if (which === 0) clefts[vi] = id
-              else if (which === 1) preL[vi] = id
-              else postL[vi] = id
-              const b = which * 4
-              sums[b]! += z
-              sums[b + 1]! += y
-              sums[b + 2]! += x
-              sums[b + 3]!++
-            }
           }
-          if (write && dn > -4.5 && dn < psdEnd + 1.5) {
-            const fe = e <= 0.8 ? 1 : e >= 1.2 ? 0 : (1.2 - e) / 0.4
-            let cur = img[vi]!
-            // light cleft gap
-            cur += (128 - cur) * 0.85 * fe * Math.exp((-dn * dn) / 0.72)
-            // thin pre-synaptic density
-            const dp = dn + 1.9
-            cur += (58 - cur) * fe * Math.exp((-dp * dp) / 0.98)
-            // thick post-synaptic density, granular
-            const wpsd = fe * clamp01((dn - 0.6) / 0.8) * clamp01((psdEnd + 0.5 - dn) / 1.0)
-            if (wpsd > 0) {
-              const g = hash3(x >> 1, y >> 1, z, texSeed ^ 0x51ed)
-              cur += (40 + 22 * (g - 0.5) - cur) * wpsd
-            }
-            img[vi] = cur
-          }
+          rec.push(vi, which, dn, e, 0, 0)
         }
       }
-    if (write) for (let k = 0; k < 12; k++) synSums.push(sums[k]!)
     return [nc, np, nq]
+  }
+
+  /** Write labels and render the synapse scanned last. */
+  const commitSynapse = (s: SynDef, id: number): void => {
+    const psdEnd = 1.1 + s.psd
+    const sums = new Float64Array(12)
+    const { idx, tag, f } = rec
+    for (let k = 0; k < rec.n; k++) {
+      const vi = idx[k]!
+      const which = tag[k]!
+      const dn = f[k * 4]!
+      const e = f[k * 4 + 1]!
+      const z = Math.floor(vi / YX)
+      const y = Math.floor((vi - z * YX) / X)
+      const x = vi - z * YX - y * X
+      if (which >= 0) {
+        if (which === 0) clefts[vi] = id
+        else if (which === 1) preL[vi] = id
+        else postL[vi] = id
+        const b = which * 4
+        sums[b]! += z
+        sums[b + 1]! += y
+        sums[b + 2]! += x
+        sums[b + 3]!++
+      }
+      if (dn > -4.5 && dn < psdEnd + 1.5) {
+        const fe = e <= 0.8 ? 1 : e >= 1.2 ? 0 : (1.2 - e) / 0.4
+        let cur = img[vi]!
+        // light cleft gap
+        cur += (128 - cur) * 0.85 * fe * Math.exp((-dn * dn) / 0.72)
+        // thin pre-synaptic density
+        const dp = dn + 1.9
+        cur += (58 - cur) * fe * Math.exp((-dp * dp) / 0.98)
+        // thick post-synaptic density, granular
+        const wpsd = fe * clamp01((dn - 0.6) / 0.8) * clamp01((psdEnd + 0.5 - dn) / 1.0)
+        if (wpsd > 0) {
+          const g = hash3(x >> 1, y >> 1, z, texSeed ^ 0x51ed)
+          cur += (40 + 22 * (g - 0.5) - cur) * wpsd
+        }
+        img[vi] = cur
+      }
+    }
+    for (let k = 0; k < 12; k++) synSums.push(sums[k]!)
   }
 
   const w3 = new Float64Array(3)
@@ -1058,13 +1126,13 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
           }
           if (!capsulesClear(cap, capsules, lv.spacing)) continue
           const def: SynDef = { pre, post, c, n, u, v, r1, r2, psd: sr.range(2.8, 4.5), ves: [] }
-          const [nc, npre, npost] = rasterSynapse(def, 0, false)
+          const [nc, npre, npost] = scanSynapse(def)
           if (nc < 8 || npre < 4 || npost < 4) continue
           synDefs.push(def)
           capsules.push(cap)
           role[pre] = 1
           role[post] = 2
-          rasterSynapse(def, synDefs.length, true)
+          commitSynapse(def, synDefs.length)
           placeVesicles(def, vr)
           const ves = def.ves
           for (let k = 0; k < ves.length; k += 4)
@@ -1076,7 +1144,8 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
   }
 
   // ---- mitochondria ---------------------------------------------------------------------------------------
-  const rasterMito = (m: MitoDef, id: number, write: boolean): number => {
+  /** Scan one mitochondrion (inside, in its cell, not yet labelled) into rec; returns the voxel count. */
+  const scanMito = (m: MitoDef): number => {
     const { c, e1, e2, e3, r1, r2, r3 } = m
     const ext = (k: 0 | 1 | 2): number => Math.hypot(r1 * e1[k], r2 * e2[k], r3 * e3[k]) + 0.5
     const [z0, z1, y0, y1, x0, x1] = bbox(c, ext(0), ext(1), ext(2))
@@ -1084,8 +1153,7 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
     const i1 = 1 / (r1 * r1)
     const i2 = 1 / (r2 * r2)
     const i3 = 1 / (r3 * r3)
-    const k = (2 * Math.PI) / m.period
-    let count = 0
+    rec.clear()
     for (let z = z0; z <= z1; z++)
       for (let y = y0; y <= y1; y++) {
         W.row(z, y)
@@ -1101,20 +1169,35 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
           const a3 = rz * e3[0] + ry * e3[1] + rx * e3[2]
           const qn = a1 * a1 * i1 + a2 * a2 * i2 + a3 * a3 * i3
           if (qn > 1 || !free(vi)) continue
-          count++
-          if (!write) continue
-          mito[vi] = id
-          // distance to the surface, first order
-          const gl = 2 * Math.sqrt(a1 * a1 * i1 * i1 + a2 * a2 * i2 * i2 + a3 * a3 * i3 * i3)
-          const ds = gl > 1e-9 ? (1 - qn) / gl : 99
-          const s = Math.cos(a1 * k + m.phase + 0.9 * Math.sin(a2 * 0.5 + m.psi) + 0.5 * Math.sin(a3 * 0.6))
-          const wc = clamp01((s - 0.5) / 0.3) * clamp01(ds - 1.6)
-          let val = m.base + (70 - m.base) * wc
-          val += (62 - val) * clamp01((1.9 - ds) / 0.6)
-          img[vi] = val
+          rec.push(vi, 0, a1, a2, a3, qn)
         }
       }
-    return count
+    return rec.n
+  }
+
+  const commitMito = (m: MitoDef, id: number): void => {
+    const i1 = 1 / (m.r1 * m.r1)
+    const i2 = 1 / (m.r2 * m.r2)
+    const i3 = 1 / (m.r3 * m.r3)
+    const k = (2 * Math.PI) / m.period
+    const { idx, f } = rec
+    for (let j = 0; j < rec.n; j++) {
+      const vi = idx[j]!
+      const a1 = f[j * 4]!
+      const a2 = f[j * 4 + 1]!
+      const a3 = f[j * 4 + 2]!
+      const qn = f[j * 4 + 3]!
+      mito[vi] = id
+      // distance to the surface, first order
+      const gl = 2 * Math.sqrt(a1 * a1 * i1 * i1 + a2 * a2 * i2 * i2 + a3 * a3 * i3 * i3)
+      const ds = gl > 1e-9 ? (1 - qn) / gl : 99
+      // transverse cristae: wavy dark lamellae across the long axis
+      const s = Math.cos(a1 * k + m.phase + 0.9 * Math.sin(a2 * 0.5 + m.psi) + 0.5 * Math.sin(a3 * 0.6))
+      const wc = clamp01((s - 0.5) / 0.3) * clamp01(ds - 1.6)
+      let val = m.base + (70 - m.base) * wc
+      val += (62 - val) * clamp01((1.9 - ds) / 0.6)
+      img[vi] = val
+    }
   }
 
   let nMito = 0
@@ -1164,9 +1247,9 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
           }
           if (!capsulesClear(cap, capsules, lv.spacing)) continue
           const def: MitoDef = { cell: i, c, e1, e2, e3, r1, r2, r3, period, phase, psi, base }
-          if (rasterMito(def, 0, false) < 12) continue
+          if (scanMito(def) < 12) continue
           nMito++
-          rasterMito(def, nMito, true)
+          commitMito(def, nMito)
           capsules.push(cap)
           placed++
         }
@@ -1175,12 +1258,11 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
   }
 
   // ---- distractors ----------------------------------------------------------------------------------------
-  const rasterBlob = (b: BlobDef, id: number, write: boolean): number => {
+  const scanBlob = (b: BlobDef): number => {
     const { c, r } = b
     const [z0, z1, y0, y1, x0, x1] = bbox(c, r[0] + 0.5, r[1] + 0.5, r[2] + 0.5)
     const cellId = b.cell + 1
-    const rmin = Math.min(r[0], r[1], r[2])
-    let count = 0
+    rec.clear()
     for (let z = z0; z <= z1; z++)
       for (let y = y0; y <= y1; y++) {
         W.row(z, y)
@@ -1193,19 +1275,32 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
           const tx = (W.qx - c[2]) / r[2]
           const qn = tz * tz + ty * ty + tx * tx
           if (qn > 1 || !free(vi)) continue
-          count++
-          if (!write) continue
-          distractors[vi] = id
-          const ds = (1 - Math.sqrt(qn)) * rmin
-          const g = hash3(Math.floor(W.qx / 1.7), Math.floor(W.qy / 1.7), Math.floor(W.qz / 3), b.tex)
-          let val = 74 + 46 * (g - 0.5)
-          const g2 = hash3(Math.floor(W.qx / 2.3), Math.floor(W.qy / 2.3), z, b.tex ^ 0x2545f491)
-          if (g2 > 0.9 && ds > 1.5) val = 135
-          val += (48 - val) * clamp01((1.6 - ds) / 0.8)
-          img[vi] = val
+          rec.push(vi, 0, W.qz, W.qy, W.qx, qn)
         }
       }
-    return count
+    return rec.n
+  }
+
+  const commitBlob = (b: BlobDef, id: number): void => {
+    const rmin = Math.min(b.r[0], b.r[1], b.r[2])
+    const { idx, f } = rec
+    for (let j = 0; j < rec.n; j++) {
+      const vi = idx[j]!
+      const qz = f[j * 4]!
+      const qy = f[j * 4 + 1]!
+      const qx = f[j * 4 + 2]!
+      const qn = f[j * 4 + 3]!
+      const z = Math.floor(vi / YX)
+      distractors[vi] = id
+      const ds = (1 - Math.sqrt(qn)) * rmin
+      // granular content with a few light inclusions and a dark rim
+      const g = hash3(Math.floor(qx / 1.7), Math.floor(qy / 1.7), Math.floor(qz / 3), b.tex)
+      let val = 74 + 46 * (g - 0.5)
+      const g2 = hash3(Math.floor(qx / 2.3), Math.floor(qy / 2.3), z, b.tex ^ 0x2545f491)
+      if (g2 > 0.9 && ds > 1.5) val = 135
+      val += (48 - val) * clamp01((1.6 - ds) / 0.8)
+      img[vi] = val
+    }
   }
 
   let nDist = 0
@@ -1231,9 +1326,9 @@ export function generateSynthetic(options: SynthOptions): SynthVolume {
       const cap: Capsule = { a: c, b: c, r: Math.max(rr[0], rr[1], rr[2]) + 1 }
       if (!capsulesClear(cap, capsules, 3) || !capsulesClear(cap, blobs, 2)) continue
       const def: BlobDef = { cell: i, c, r: rr, tex }
-      if (rasterBlob(def, 0, false) < 12) continue
+      if (scanBlob(def) < 12) continue
       nDist++
-      rasterBlob(def, nDist, true)
+      commitBlob(def, nDist)
       blobs.push(cap)
     }
   }
