@@ -34,6 +34,28 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem demo [--out DIR] [--shape z,y,x] [--seed N] [--json]',
     load: async () => (await import('./commands/demo.ts')).demo,
   },
+  train: {
+    summary: 'train the base model (3D residual-SE U-Net) on a labeled volume',
+    usage:
+      'activeem train --project DIR --task synapse|mito --raw PATH#DS --labels PATH#DS (--iterations N | --minutes M)',
+    load: async () => (await import('./commands/train.ts')).train,
+  },
+  predict: {
+    summary: 'sliding-window prediction into a Zarr probability map (resumable)',
+    usage: 'activeem predict --project DIR --raw PATH#DS [--model NAME]',
+    load: async () => (await import('./commands/predict.ts')).predict,
+  },
+  eval: {
+    summary: 'score a prediction against ground truth (CREMI cleft distances, VOC, Dice, instance F1)',
+    usage:
+      'activeem eval --pred PATH#DATASET --gt PATH#DATASET --metric cremi|voc|dice|f1 [--threshold T] [--iou T] [--voxel-size z,y,x] [--json]',
+    load: async () => (await import('./commands/eval.ts')).evalCommand,
+  },
+  doctor: {
+    summary: 'check the tensor backends: which one runs here, and what the GPU backend (tfjs-node-gpu) needs',
+    usage: 'activeem doctor [--json]',
+    load: async () => (await import('./commands/doctor.ts')).doctor,
+  },
   bench: {
     summary: 'benchmarks against the reference peers (numpy, h5py, zarr), JSON lines',
     usage: 'activeem bench [--dir DIR]',

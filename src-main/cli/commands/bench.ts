@@ -5,12 +5,21 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError } from '../../engine/errors.ts'
 import { computeStats, openVolume } from '../../engine/volume/index.ts'
+import {
+  defaultConfig,
+  disposeWeights,
+  forward,
+  initWeights,
+  segmentationLoss,
+} from '../../engine/model/index.ts'
+import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
 import { parse } from '../args.ts'
 
-export const usage = 'activeem bench [--dir DIR] [--json]'
+export const usage = 'activeem bench [--only unet|stats] [--dir DIR] [--json]'
 
 const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
 const PYTHON = process.env.ACTIVEEM_PYTHON ?? '/usr/bin/python3'
+const TORCH_PEER = fileURLToPath(new URL('../../../resources/bench/unet_torch.py', import.meta.url))
 const SHAPE = [128, 1024, 1024]
 
 function python(args: string[]): string {
@@ -27,7 +36,15 @@ function python(args: string[]): string {
  * Each stage adds its lines as it lands; ratios under 1 mean ActiveEM is faster.
  */
 export async function bench(argv: string[]): Promise<void> {
-  const { values } = parse('bench', argv, { dir: { type: 'string' } }, { min: 0, max: 0, usage })
+  const { values } = parse(
+    'bench',
+    argv,
+    { dir: { type: 'string' }, only: { type: 'string' } },
+    { min: 0, max: 0, usage },
+  )
+  const only = values.only
+  if (only === undefined || only === 'unet') await benchUnet()
+  if (only !== undefined && only !== 'stats') return
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
   if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
@@ -64,6 +81,74 @@ export async function bench(argv: string[]): Promise<void> {
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
+}
+
+const UNET = { width: 16, depth: 3, iso: 1, window: [16, 128, 128] as [number, number, number], repeats: 3 }
+
+/** Forward and one training step of the base model on one 1x16x128x128 window, against the same network in PyTorch. */
+async function benchUnet(): Promise<void> {
+  const engine = await initTensorEngine({ backend: 'auto' })
+  const config = defaultConfig('mito', {
+    width: UNET.width,
+    depth: UNET.depth,
+    isotropicFromLevel: UNET.iso,
+    window: UNET.window,
+  })
+  const weights = initWeights(config, 1)
+  const shape = [1, ...UNET.window, 1] as [number, number, number, number, number]
+  const x = tf.randomNormal(shape) as tf.Tensor5D
+  const y = tf.cast(tf.greater(tf.randomUniform(shape), 0.9), 'float32') as tf.Tensor5D
+  const mask = tf.tensor1d([1])
+  const optimizer = tf.train.adam(1e-3)
+  const vars = [...weights.values()]
+  const median = async (fn: () => Promise<void>): Promise<number> => {
+    await fn()
+    const times: number[] = []
+    for (let i = 0; i < UNET.repeats; i++) {
+      const t = performance.now()
+      await fn()
+      times.push((performance.now() - t) / 1000)
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
+  }
+  const fwd = await median(async () => {
+    const p = tf.tidy(() => tf.sigmoid(forward(config, weights, x)))
+    await p.data()
+    p.dispose()
+  })
+  const step = await median(async () => {
+    const loss = tf.tidy(() =>
+      optimizer.minimize(() => segmentationLoss(forward(config, weights, x), y, mask, 1), true, vars)!,
+    )
+    await loss.data()
+    loss.dispose()
+  })
+  disposeWeights(weights)
+  const voxels = UNET.window.reduce((a, b) => a * b, 1)
+  type Peer = { forward_s: number; train_step_s: number; threads: number }
+  let peer: Peer | null = null
+  const r = spawnSync(
+    PYTHON,
+    [TORCH_PEER, ...[UNET.width, UNET.depth, UNET.iso, ...UNET.window, 1, UNET.repeats].map(String)],
+    { encoding: 'utf8' },
+  )
+  if (r.status === 0) peer = JSON.parse(r.stdout) as Peer
+  const peerName = peer
+    ? `pytorch-cpu-${peer.threads}threads`
+    : 'pytorch (not installed: apt-get install python3-torch)'
+  const line = (name: string, ours: number, theirs: number | undefined) => ({
+    name,
+    ours_s: round(ours),
+    peer: peerName,
+    peer_s: theirs === undefined ? null : round(theirs),
+    ratio: theirs === undefined ? null : round(ours / theirs),
+    backend: engine.backend,
+  })
+  process.stdout.write(`${JSON.stringify(line('unet_forward_1x16x128x128', fwd, peer?.forward_s))}\n`)
+  process.stdout.write(`${JSON.stringify(line('unet_train_step_1x16x128x128', step, peer?.train_step_s))}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ name: 'unet_forward_voxels_per_s', ours: Math.round(voxels / fwd), backend: engine.backend })}\n`,
+  )
 }
 
 function round(x: number): number {

@@ -47,6 +47,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_state ON jobs(state);
     `,
   },
+  {
+    version: 2,
+    name: 'resumable jobs, their events and chunks; models',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN key TEXT;
+      ALTER TABLE jobs ADD COLUMN result TEXT;
+      CREATE INDEX jobs_key ON jobs(kind, key);
+      CREATE TABLE job_events (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        message TEXT NOT NULL
+      );
+      CREATE TABLE job_chunks (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        chunk TEXT NOT NULL,
+        PRIMARY KEY (job_id, chunk)
+      ) WITHOUT ROWID;
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        task TEXT NOT NULL CHECK (task IN ('synapse', 'mito')),
+        path TEXT NOT NULL,
+        config TEXT NOT NULL,
+        metrics TEXT,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -54,6 +54,18 @@ export class ZarrV3Writer {
     await zarr.create(location, { attributes })
   }
 
+  /** Reopens an array an interrupted job created (resume), or creates it. */
+  async openOrCreate(path: string, options: ZarrArrayOptions): Promise<ZarrArrayWriter> {
+    if (!existsSync(join(this.root, path, 'zarr.json'))) return this.array(path, options)
+    const arr = await zarr.open(zarr.root(this.store).resolve(path), { kind: 'array' })
+    if (arr.shape.join(',') !== options.shape.join(',') || arr.dtype !== options.dtype) {
+      throw new Error(
+        `${this.root}#${path}: exists with shape [${arr.shape}] ${arr.dtype}, expected [${options.shape}] ${options.dtype}`,
+      )
+    }
+    return new ZarrArrayWriter(arr as unknown as zarr.Array<DType, FileSystemStore>)
+  }
+
   async array(path: string, options: ZarrArrayOptions): Promise<ZarrArrayWriter> {
     const parts = path.split('/')
     for (let i = 0; i < parts.length; i++) {

@@ -1,0 +1,72 @@
+import { CancelledError } from '../../engine/jobs/index.ts'
+import { resolveModel, TASKS, type Task } from '../../engine/model/index.ts'
+import { predictVolume } from '../../engine/predict/index.ts'
+import { Project } from '../../engine/store/index.ts'
+import { initTensorEngine } from '../../engine/tensor/index.ts'
+import { InputError } from '../../engine/errors.ts'
+import { join } from 'node:path'
+import { parse, parseChoice, parseInteger } from '../args.ts'
+import { cancelOnSignals, progressPrinter } from '../jobs.ts'
+import { emit } from '../output.ts'
+
+export const usage =
+  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--backend auto|tensorflow|wasm|cpu] [--json]'
+
+export async function predict(argv: string[]): Promise<void> {
+  const { values } = parse(
+    'predict',
+    argv,
+    {
+      project: { type: 'string' },
+      raw: { type: 'string' },
+      model: { type: 'string' },
+      task: { type: 'string' },
+      out: { type: 'string' },
+      batch: { type: 'string' },
+      backend: { type: 'string' },
+    },
+    { min: 0, max: 0, usage },
+  )
+  if (!values.project || !values.raw)
+    throw new InputError(`predict: --project and --raw are required; usage: ${usage}`)
+  const task = values.task ? parseChoice<Task>('--task', values.task, TASKS, 'mito') : undefined
+  const batchSize = parseInteger('--batch', values.batch, 2, 1, 64)
+  const backend = parseChoice(
+    '--backend',
+    values.backend,
+    ['auto', 'tensorflow', 'wasm', 'cpu'] as const,
+    'auto',
+  )
+  const project = Project.open(values.project)
+  try {
+    const model = resolveModel(project, values.model, task)
+    const engine = await initTensorEngine({ backend })
+    if (!values.json)
+      process.stderr.write(`tensor backend: ${engine.backend} (${engine.reason}); model '${model.name}'\n`)
+    const signal = cancelOnSignals()
+    const result = await predictVolume({
+      project,
+      raw: values.raw,
+      modelDir: join(project.dir, model.path),
+      ...(values.out ? { out: values.out } : {}),
+      batchSize,
+      signal,
+      onProgress: progressPrinter('predict'),
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write('cancelled; finished tiles are kept: run the same command to resume\n')
+        process.exit(130)
+      }
+      throw e
+    })
+    emit(values.json, { model: model.name, task: model.task, backend: engine.backend, ...result }, () =>
+      [
+        `predicted ${values.raw} with '${model.name}' on ${engine.backend}: ${result.tiles} tiles (${result.resumedTiles} resumed) in ${result.seconds.toFixed(1)} s`,
+        `  ${(result.voxelsPerSecond / 1e3).toFixed(1)}k voxels/s`,
+        ...Object.entries(result.arrays).map(([c, spec]) => `  ${c}: ${spec}`),
+      ].join('\n'),
+    )
+  } finally {
+    project.close()
+  }
+}

@@ -1,0 +1,1 @@
+export { Job, runJob, CancelledError, throwIfCancelled, type JobState, type ProgressEvent } from './jobs.ts'

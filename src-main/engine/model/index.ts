@@ -1,0 +1,22 @@
+export {
+  TASKS,
+  TASK_CHANNELS,
+  defaultConfig,
+  validateConfig,
+  channelsOf,
+  type ModelConfig,
+  type Task,
+} from './config.ts'
+export { initWeights, forward, parameterSpecs, parameterCount, type Weights } from './unet.ts'
+export {
+  saveModel,
+  loadModel,
+  readModelMeta,
+  disposeWeights,
+  encodeNamed,
+  decodeNamed,
+  type ModelMeta,
+  type Normalisation,
+} from './io.ts'
+export { segmentationLoss } from './loss.ts'
+export { recordModel, findModel, resolveModel, listModels, modelDir, type ModelRecord } from './registry.ts'

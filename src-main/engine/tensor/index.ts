@@ -1,0 +1,8 @@
+/**
+ * The tensor engine: tfjs with the backend chosen at start-up, 3D convolution through fast 2D
+ * kernels, and a doctor for the optional GPU backend. Import `tf` from here, not from tfjs directly,
+ * so the gradients and the wasm kernels tfjs lacks are registered first.
+ */
+export { initTensorEngine, tf, type BackendName, type BackendRequest, type EngineInfo } from './backend.ts'
+export { conv3d, maxPoolHW, upsampleHW, type Conv3dOptions, type Tensor5D } from './conv3d.ts'
+export { doctor, type DoctorReport } from './doctor.ts'

@@ -1,0 +1,110 @@
+/**
+ * Helpers for kernels composed from the wasm backend's own kernels: they run below the engine (no
+ * tape, no tensor tracking), so every intermediate must be released with `backend.disposeData`.
+ */
+import {
+  getKernel,
+  type KernelBackend,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
+
+export const WASM = 'wasm'
+
+/** Runs one of the wasm backend's registered kernels directly. */
+export function run(
+  backend: KernelBackend,
+  name: string,
+  inputs: NamedTensorInfoMap | TensorInfo[],
+  attrs: object,
+): TensorInfo {
+  const config = getKernel(name, WASM)
+  if (!config) throw new Error(`the wasm backend has no '${name}' kernel`)
+  const out = config.kernelFunc({
+    inputs: inputs as NamedTensorInfoMap,
+    backend,
+    attrs: attrs as unknown as NamedAttrMap,
+  })
+  if (Array.isArray(out)) throw new Error(`wasm kernel '${name}' returned ${out.length} outputs, expected 1`)
+  return out
+}
+
+/** Intermediates of one kernel call, released together (or one by one, early, to lower the peak). */
+export class Scope {
+  private readonly owned: TensorInfo[] = []
+  constructor(private readonly backend: KernelBackend) {}
+
+  keep(t: TensorInfo): TensorInfo {
+    this.owned.push(t)
+    return t
+  }
+
+  run(name: string, inputs: NamedTensorInfoMap | TensorInfo[], attrs: object): TensorInfo {
+    return this.keep(run(this.backend, name, inputs, attrs))
+  }
+
+  free(t: TensorInfo): void {
+    const i = this.owned.indexOf(t)
+    if (i < 0) return
+    this.owned.splice(i, 1)
+    this.backend.disposeData(t.dataId)
+  }
+
+  dispose(): void {
+    for (const t of this.owned.splice(0)) this.backend.disposeData(t.dataId)
+  }
+}
+
+/**
+ * [A, H, W, C] -> [A, (H-1)*sh + 1, (W-1)*sw + 1, C] with sh-1 zero rows and sw-1 zero columns
+ * between the samples (the input-side view of a strided convolution). Identity (a new reference)
+ * for stride 1. Only rank-3 pads and reshapes, which every wasm build handles.
+ */
+export function zeroInsert(backend: KernelBackend, t: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [a, h, w, c] = t.shape as [number, number, number, number]
+  if (sh === 1 && sw === 1) return run(backend, 'Reshape', { x: t }, { shape: [a, h, w, c] })
+  const s = new Scope(backend)
+  try {
+    const rows = s.run('Reshape', { x: t }, { shape: [a * h, 1, w * c] })
+    const spreadRows = s.run(
+      'PadV2',
+      { x: rows },
+      {
+        paddings: [
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    )
+    const cols = s.run('Reshape', { x: spreadRows }, { shape: [a * h * sh * w, 1, c] })
+    const spread = s.run(
+      'PadV2',
+      { x: cols },
+      {
+        paddings: [
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    )
+    const full = s.run('Reshape', { x: spread }, { shape: [a, h * sh, w * sw, c] })
+    return run(
+      backend,
+      'Slice',
+      { x: full },
+      { begin: [0, 0, 0, 0], size: [a, (h - 1) * sh + 1, (w - 1) * sw + 1, c] },
+    )
+  } finally {
+    s.dispose()
+  }
+}
+
+export function dilationIsOne(dilations: unknown): boolean {
+  if (dilations === undefined || dilations === 1) return true
+  return Array.isArray(dilations) && dilations.every((d) => d === 1)
+}
