@@ -41,8 +41,8 @@ export async function predict(argv: string[]): Promise<void> {
   try {
     const model = resolveModel(project, values.model, task)
     const engine = await initTensorEngine({ backend })
-    if (!values.json)
-      process.stderr.write(`tensor backend: ${engine.backend} (${engine.reason}); model '${model.name}'\n`)
+    let announced = Boolean(values.json)
+    const print = progressPrinter('predict')
     const signal = cancelOnSignals()
     const result = await predictVolume({
       project,
@@ -51,7 +51,15 @@ export async function predict(argv: string[]): Promise<void> {
       ...(values.out ? { out: values.out } : {}),
       batchSize,
       signal,
-      onProgress: progressPrinter('predict'),
+      onProgress: (e) => {
+        // After the first tile, so bad input found while opening stays one `error:` line.
+        if (!announced)
+          process.stderr.write(
+            `tensor backend: ${engine.backend} (${engine.reason}); model '${model.name}'\n`,
+          )
+        announced = true
+        print(e)
+      },
     }).catch((e: unknown) => {
       if (e instanceof CancelledError) {
         process.stderr.write('cancelled; finished tiles are kept: run the same command to resume\n')

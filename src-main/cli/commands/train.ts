@@ -90,7 +90,12 @@ export async function train(argv: string[]): Promise<void> {
     }
     const job = Job.startOrResume(project, 'train', `${name}:${JSON.stringify(params)}`, params)
     job.event(`tensor backend: ${engine.backend} (${engine.reason})`)
-    if (!values.json) process.stderr.write(`tensor backend: ${engine.backend} (${engine.reason})\n`)
+    // Said with the first progress, not before: bad input found while loading must stay one line.
+    let announced = Boolean(values.json)
+    const announce = (): void => {
+      if (!announced) process.stderr.write(`tensor backend: ${engine.backend} (${engine.reason})\n`)
+      announced = true
+    }
     const signal = cancelOnSignals()
     const print = progressPrinter('train')
     const result = await runJob(
@@ -113,10 +118,12 @@ export async function train(argv: string[]): Promise<void> {
           signal,
           onProgress: (e) => {
             job.progress(e.fraction, e.message)
+            announce()
             print(e)
           },
           onLog: (line) => {
             job.event(line)
+            announce()
             if (!values.json) process.stderr.write(`${line}\n`)
           },
         }),

@@ -1,1 +1,9 @@
-export { Job, runJob, CancelledError, throwIfCancelled, type JobState, type ProgressEvent } from './jobs.ts'
+export {
+  Job,
+  runJob,
+  CancelledError,
+  throwIfCancelled,
+  checkpointYield,
+  type JobState,
+  type ProgressEvent,
+} from './jobs.ts'

@@ -14,6 +14,15 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError()
 }
 
+/**
+ * Lets timers, I/O and signal handlers run: tensor work resolves its promises as microtasks, so a
+ * loop of it would otherwise never let Ctrl-C (or an IPC cancel) through.
+ */
+export async function checkpointYield(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  throwIfCancelled(signal)
+}
+
 export interface ProgressEvent {
   fraction: number
   message: string
@@ -36,6 +45,15 @@ export class Job {
     readonly id: number,
     readonly resumed: boolean,
   ) {}
+
+  static findUnfinished(project: Project, kind: string, key: string): number | null {
+    const row = project.db
+      .prepare(
+        "SELECT id FROM jobs WHERE kind = ? AND key = ? AND state IN ('queued', 'running', 'failed', 'cancelled') ORDER BY id DESC LIMIT 1",
+      )
+      .get(kind, key) as { id: number } | undefined
+    return row?.id ?? null
+  }
 
   /** The unfinished job of this kind and key if there is one (it is resumed), else a new one. */
   static startOrResume(project: Project, kind: string, key: string, params: unknown): Job {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, rmSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { Job, runJob, throwIfCancelled, type ProgressEvent } from '../jobs/index.ts'
+import { existsSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { InputError } from '../errors.ts'
+import { checkpointYield, Job, runJob, type ProgressEvent } from '../jobs/index.ts'
 import { channelsOf, disposeWeights, forward, loadModel } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { tf } from '../tensor/index.ts'
@@ -92,10 +93,16 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
     Math.min(volume.shape[1], 128),
     Math.min(volume.shape[2], 128),
   ]
-  const out = resolve(o.out ?? join(o.project.dir, 'predictions', `${safeName(volume.spec)}.zarr`))
+  const out = resolve(o.out ?? join(o.project.dir, 'predictions', defaultOutputName(volume.spec, o.modelDir)))
   const key = jobKey(o.raw, o.modelDir, out)
+  const resumable = Job.findUnfinished(o.project, 'predict', key)
+  // Never overwrite a map this job did not start: it may be another volume's or the user's.
+  if (!resumable && existsSync(out)) {
+    volume.close()
+    disposeWeights(weights)
+    throw new InputError(`${out}: already exists; remove it or choose another --out`)
+  }
   const job = Job.startOrResume(o.project, 'predict', key, { raw: o.raw, model: o.modelDir, out })
-  if (!job.resumed && existsSync(out)) rmSync(out, { recursive: true, force: true })
   const batchSize = o.batchSize ?? 2
   const blend = blendWeights(window)
   const winVoxels = window[0] * window[1] * window[2]
@@ -125,7 +132,7 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
         let voxelsDone = 0
         for (const tile of tiles) {
           if (done.has(tileKey(tile))) continue
-          throwIfCancelled(o.signal)
+          await checkpointYield(o.signal)
           const result = await predictTile(
             volume,
             tile,
@@ -177,8 +184,11 @@ function tileKey(t: Region): string {
   return `${t.z0},${t.y0},${t.x0}`
 }
 
-function safeName(spec: string): string {
-  return spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]+/g, '_')
+/** `<file>_<dataset>__<model>_<hash>.zarr`: readable, and distinct for same-named files in other folders. */
+function defaultOutputName(spec: string, modelDir: string): string {
+  const readable = spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]+/g, '_')
+  const hash = createHash('sha256').update(resolve(spec)).digest('hex').slice(0, 8)
+  return `${readable}__${basename(modelDir)}_${hash}.zarr`
 }
 
 async function predictTile(

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
-import { throwIfCancelled, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import {
   channelsOf,
   decodeNamed,
@@ -197,7 +197,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   let lastValidation: TrainResult['validation'] = null
   try {
     while (state.iteration < limitIterations && elapsed() < limitSeconds) {
-      throwIfCancelled(o.signal)
+      await checkpointYield(o.signal)
       const t0 = performance.now()
       const batch = sampleBatch(
         data,
