@@ -73,11 +73,15 @@ function convB(w: Weights, name: string, x: T5): T5 {
   return tf.add(conv3d(x, get(w, `${name}/w`) as unknown as T5), get(w, `${name}/b`)) as T5
 }
 
-/** Instance normalisation over z, y, x per channel: batch-size-1 friendly and window-size agnostic. */
+/**
+ * Instance normalisation over z, y, x per channel: batch-size-1 friendly and window-size agnostic.
+ * Folded into one scale and one shift per channel so only two full-size tensors are made.
+ */
 function instanceNorm(w: Weights, name: string, x: T5): T5 {
   const { mean, variance } = tf.moments(x, [1, 2, 3], true)
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)))
-  return tf.add(tf.mul(normed, get(w, `${name}/gamma`)), get(w, `${name}/beta`)) as T5
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), get(w, `${name}/gamma`))
+  const shift = tf.sub(get(w, `${name}/beta`), tf.mul(mean, scale))
+  return tf.add(tf.mul(x, scale), shift) as T5
 }
 
 function squeezeExcite(w: Weights, name: string, x: T5): T5 {
@@ -88,6 +92,10 @@ function squeezeExcite(w: Weights, name: string, x: T5): T5 {
   return tf.mul(x, tf.reshape(gate, [n, 1, 1, 1, ch])) as T5
 }
 
+function plainBlock(w: Weights, name: string, x: T5): T5 {
+  return residualBlock(w, name, x)
+}
+
 function residualBlock(w: Weights, name: string, x: T5): T5 {
   let h = tf.elu(instanceNorm(w, `${name}/norm1`, convB(w, `${name}/conv1`, x))) as T5
   h = instanceNorm(w, `${name}/norm2`, convB(w, `${name}/conv2`, h))
@@ -96,8 +104,45 @@ function residualBlock(w: Weights, name: string, x: T5): T5 {
   return tf.elu(tf.add(h, shortcut)) as T5
 }
 
+/**
+ * tfjs' engine keeps one active tape: gradients computed inside a gradient function (our recompute)
+ * start a fresh one and drop it when done, which would also drop the outer backward pass's tape.
+ * Put the outer tape back afterwards so the outer pass finishes and frees its saved tensors.
+ */
+function withOuterTapeKept<T>(f: () => T): T {
+  const engine = tf.engine() as unknown as { state: { activeTape: unknown } }
+  const outer = engine.state.activeTape
+  try {
+    return f()
+  } finally {
+    engine.state.activeTape = outer
+  }
+}
+
+/**
+ * A residual block whose inner activations are not kept for the backward pass but recomputed there
+ * (gradient checkpointing): one more forward per block buys ~5x less memory, which is what lets a
+ * 16x128x128 window train inside wasm's 4 GB heap.
+ */
+function checkpointedBlock(w: Weights, name: string, x: T5): T5 {
+  const names = [...w.keys()].filter((n) => n.startsWith(`${name}/`))
+  const run = (inputs: tf.Tensor[]): T5 =>
+    residualBlock(new Map(names.map((n, i) => [n, inputs[i + 1] as tf.Variable])), name, inputs[0] as T5)
+  const block = tf.customGrad((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc
+    const inputs = args as tf.Tensor[]
+    save(inputs)
+    return {
+      value: run(inputs),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => withOuterTapeKept(() => tf.grads((...xs: tf.Tensor[]) => run(xs))(saved, dy as tf.Tensor)),
+    }
+  })
+  return block(x, ...names.map((n) => get(w, n))) as T5
+}
+
 /** Logits [N, D, H, W, channels] for a normalised input [N, D, H, W, 1]. */
-export function forward(c: ModelConfig, w: Weights, x: T5): T5 {
+export function forward(c: ModelConfig, w: Weights, x: T5, options: { checkpoint?: boolean } = {}): T5 {
+  const residualBlock = options.checkpoint ? checkpointedBlock : plainBlock
   const skips: T5[] = []
   let h = x
   for (let l = 0; l < c.depth; l++) {

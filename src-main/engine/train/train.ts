@@ -209,7 +209,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         const x = tf.tensor5d(batch.input, [batchSize, ...config.window, 1])
         const y = tf.tensor5d(batch.target, [batchSize, ...config.window, channels.length])
         return optimizer.minimize(
-          () => segmentationLoss(forward(config, weights, x), y, mask, fgWeight),
+          () => segmentationLoss(forward(config, weights, x, { checkpoint: true }), y, mask, fgWeight),
           true,
           vars,
         )!
