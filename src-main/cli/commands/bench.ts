@@ -118,7 +118,11 @@ async function benchUnet(): Promise<void> {
   })
   const step = await median(async () => {
     const loss = tf.tidy(() =>
-      optimizer.minimize(() => segmentationLoss(forward(config, weights, x, { checkpoint: true }), y, mask, 1), true, vars)!,
+      optimizer.minimize(
+        () => segmentationLoss(forward(config, weights, x, { checkpoint: true }), y, mask, 1),
+        true,
+        vars,
+      )!,
     )
     await loss.data()
     loss.dispose()

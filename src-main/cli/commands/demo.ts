@@ -30,7 +30,12 @@ export async function demo(argv: string[]): Promise<void> {
   const { values } = parse(
     'demo',
     argv,
-    { out: { type: 'string' }, shape: { type: 'string' }, seed: { type: 'string' }, iterations: { type: 'string' } },
+    {
+      out: { type: 'string' },
+      shape: { type: 'string' },
+      seed: { type: 'string' },
+      iterations: { type: 'string' },
+    },
     { min: 0, max: 0, usage },
   )
   const out = resolve(values.out ?? 'activeem-demo')
@@ -86,7 +91,10 @@ export async function demo(argv: string[]): Promise<void> {
       seed,
       ...(values.json ? {} : { onProgress: progressPrinter('train', 10_000) }),
     })
-    recordModel(project, modelName, config, { validation: training.validation, finalLoss: training.finalLoss })
+    recordModel(project, modelName, config, {
+      validation: training.validation,
+      finalLoss: training.finalLoss,
+    })
 
     log('6/7 predict a held-out synthetic volume (another seed)')
     const heldOut = await runSynth(join(out, 'held-out'), [32, 160, 160], seed + 1)
@@ -101,17 +109,20 @@ export async function demo(argv: string[]): Promise<void> {
     const score = await evaluate(prediction.arrays.mito!, `${heldOut.hdf5}#labels/mito`, 'dice')
     const summary = project.summary()
     const model = { name: modelName, backend: engine.backend, ...training }
-    emit(values.json, { out, data, project: summary, stats: { raw: stats }, model, prediction, evaluation: score }, () =>
-      [
-        `project ${summary.dir}: ${summary.volumes.length} volumes`,
-        ...summary.volumes.map((v) => `  ${v.name}  ${v.role}  ${shapeText(v.shape)} ${v.dtype}`),
-        `raw intensity min ${stats.min} max ${stats.max} mean ${stats.mean.toFixed(2)}`,
-        `${data.counts.synapses} synapses, ${data.counts.mitochondria} mitochondria in the ground truth`,
-        `model '${modelName}': ${training.iterations} iterations in ${training.seconds.toFixed(0)} s on ${engine.backend}`,
-        `prediction: ${prediction.arrays.mito} (${(prediction.voxelsPerSecond / 1e3).toFixed(0)}k voxels/s)`,
-        `held-out mitochondria Dice ${Number(score.dice).toFixed(3)}`,
-        `browse it: npx activeem serve --project ${summary.dir}`,
-      ].join('\n'),
+    emit(
+      values.json,
+      { out, data, project: summary, stats: { raw: stats }, model, prediction, evaluation: score },
+      () =>
+        [
+          `project ${summary.dir}: ${summary.volumes.length} volumes`,
+          ...summary.volumes.map((v) => `  ${v.name}  ${v.role}  ${shapeText(v.shape)} ${v.dtype}`),
+          `raw intensity min ${stats.min} max ${stats.max} mean ${stats.mean.toFixed(2)}`,
+          `${data.counts.synapses} synapses, ${data.counts.mitochondria} mitochondria in the ground truth`,
+          `model '${modelName}': ${training.iterations} iterations in ${training.seconds.toFixed(0)} s on ${engine.backend}`,
+          `prediction: ${prediction.arrays.mito} (${(prediction.voxelsPerSecond / 1e3).toFixed(0)}k voxels/s)`,
+          `held-out mitochondria Dice ${Number(score.dice).toFixed(3)}`,
+          `browse it: npx activeem serve --project ${summary.dir}`,
+        ].join('\n'),
     )
   } finally {
     project.close()

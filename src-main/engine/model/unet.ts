@@ -134,7 +134,8 @@ function checkpointedBlock(w: Weights, name: string, x: T5): T5 {
     save(inputs)
     return {
       value: run(inputs),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => withOuterTapeKept(() => tf.grads((...xs: tf.Tensor[]) => run(xs))(saved, dy as tf.Tensor)),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        withOuterTapeKept(() => tf.grads((...xs: tf.Tensor[]) => run(xs))(saved, dy as tf.Tensor)),
     }
   })
   return block(x, ...names.map((n) => get(w, n))) as T5

@@ -161,6 +161,7 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
           })
         }
         const seconds = (performance.now() - t0) / 1000
+        await registerMaps(o.project, out, channels)
         return {
           out,
           arrays: Object.fromEntries(channels.map((c) => [c, `${out}#${c}`])),
@@ -177,6 +178,24 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
   } finally {
     volume.close()
     disposeWeights(weights)
+  }
+}
+
+/** The probability maps become project volumes (role 'prediction'), once, so the UI and later stages find them. */
+async function registerMaps(project: Project, out: string, channels: readonly string[]): Promise<void> {
+  const known = new Set(project.volumes().map((v) => v.source))
+  for (const channel of channels) {
+    const spec = `${out}#${channel}`
+    if (known.has(spec)) continue
+    const map = await openVolume(spec)
+    try {
+      const taken = new Set(project.volumes().map((v) => v.name))
+      let name = `${basename(out, '.zarr')}/${channel}`
+      for (let i = 2; taken.has(name); i++) name = `${basename(out, '.zarr')}/${channel}-${i}`
+      project.addVolume(map, { role: 'prediction', name })
+    } finally {
+      map.close()
+    }
   }
 }
 
