@@ -10,7 +10,7 @@ import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--backend auto|tensorflow|wasm|cpu] [--json]'
+  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--workers N] [--backend auto|tensorflow|wasm|cpu] [--json]'
 
 export async function predict(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -23,6 +23,7 @@ export async function predict(argv: string[]): Promise<void> {
       task: { type: 'string' },
       out: { type: 'string' },
       batch: { type: 'string' },
+      workers: { type: 'string' },
       backend: { type: 'string' },
     },
     { min: 0, max: 0, usage },
@@ -31,6 +32,8 @@ export async function predict(argv: string[]): Promise<void> {
     throw new InputError(`predict: --project and --raw are required; usage: ${usage}`)
   const task = values.task ? parseChoice<Task>('--task', values.task, TASKS, 'mito') : undefined
   const batchSize = parseInteger('--batch', values.batch, 2, 1, 64)
+  const workers =
+    values.workers !== undefined ? parseInteger('--workers', values.workers, 1, 1, 256) : undefined
   const backend = parseChoice(
     '--backend',
     values.backend,
@@ -50,6 +53,7 @@ export async function predict(argv: string[]): Promise<void> {
       modelDir: join(project.dir, model.path),
       ...(values.out ? { out: values.out } : {}),
       batchSize,
+      ...(workers !== undefined ? { workers } : {}),
       signal,
       onProgress: (e) => {
         // After the first tile, so bad input found while opening stays one `error:` line.

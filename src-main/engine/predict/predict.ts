@@ -3,20 +3,13 @@ import { existsSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
 import { checkpointYield, Job, runJob, type ProgressEvent } from '../jobs/index.ts'
-import { channelsOf, disposeWeights, forward, loadModel } from '../model/index.ts'
+import { channelsOf, readModelMeta } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
-import { tf } from '../tensor/index.ts'
-import {
-  blocks,
-  openVolume,
-  toNumberArrayView,
-  ZarrV3Writer,
-  type Region,
-  type Shape3,
-  type Volume,
-  type ZarrArrayWriter,
-} from '../volume/index.ts'
-import { blendWeights, windowsForTile } from './windows.ts'
+import { availableParallelism } from 'node:os'
+import { tf, type BackendName } from '../tensor/index.ts'
+import { blocks, openVolume, ZarrV3Writer, type Shape3 } from '../volume/index.ts'
+import { runTilesInWorkers } from './pool.ts'
+import { TilePredictor, tileKey, type TileJob } from './tile.ts'
 
 export interface PredictOptions {
   project: Project
@@ -25,6 +18,8 @@ export interface PredictOptions {
   /** Output Zarr group; default: DIR/predictions/<name>.zarr */
   out?: string
   batchSize?: number
+  /** Worker threads, one tensor engine each; default: the machine's cores. 1 = in this thread. */
+  workers?: number
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
 }
@@ -38,32 +33,6 @@ export interface PredictResult {
   seconds: number
   voxelsPerSecond: number
   jobId: number
-}
-
-/** Reads a window that may stick out of the volume: coordinates are clamped (edge replication). */
-async function readClamped(volume: Volume, origin: Shape3, window: Shape3): Promise<Float32Array> {
-  const r: Region = {
-    z0: Math.max(0, origin[0]),
-    z1: Math.min(volume.shape[0], origin[0] + window[0]),
-    y0: Math.max(0, origin[1]),
-    y1: Math.min(volume.shape[1], origin[1] + window[1]),
-    x0: Math.max(0, origin[2]),
-    x1: Math.min(volume.shape[2], origin[2] + window[2]),
-  }
-  const src = toNumberArrayView(await volume.readRegion(r))
-  const [sz, sy, sx] = [r.z1 - r.z0, r.y1 - r.y0, r.x1 - r.x0]
-  const out = new Float32Array(window[0] * window[1] * window[2])
-  let i = 0
-  for (let z = 0; z < window[0]; z++) {
-    const zz = Math.min(sz - 1, Math.max(0, origin[0] + z - r.z0))
-    for (let y = 0; y < window[1]; y++) {
-      const yy = Math.min(sy - 1, Math.max(0, origin[1] + y - r.y0))
-      const row = (zz * sy + yy) * sx
-      for (let x = 0; x < window[2]; x++)
-        out[i++] = src[row + Math.min(sx - 1, Math.max(0, origin[2] + x - r.x0))]!
-    }
-  }
-  return out
 }
 
 function jobKey(raw: string, modelDir: string, out: string): string {
@@ -82,12 +51,11 @@ function jobKey(raw: string, modelDir: string, out: string): string {
  * recorded in the project and skipped on resume. Memory is bounded by a tile and its windows.
  */
 export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
-  const { meta, weights } = loadModel(o.modelDir)
+  const meta = readModelMeta(o.modelDir)
   const volume = await openVolume(o.raw)
   const config = meta.config
   const channels = channelsOf(config)
   const window = config.window
-  const overlap: Shape3 = [Math.floor(window[0] / 4), Math.floor(window[1] / 4), Math.floor(window[2] / 4)]
   const tileShape: Shape3 = [
     Math.min(volume.shape[0], Math.max(window[0], 16)),
     Math.min(volume.shape[1], 128),
@@ -99,57 +67,34 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
   // Never overwrite a map this job did not start: it may be another volume's or the user's.
   if (!resumable && existsSync(out)) {
     volume.close()
-    disposeWeights(weights)
     throw new InputError(`${out}: already exists; remove it or choose another --out`)
   }
   const job = Job.startOrResume(o.project, 'predict', key, { raw: o.raw, model: o.modelDir, out })
   const batchSize = o.batchSize ?? 2
-  const blend = blendWeights(window)
-  const winVoxels = window[0] * window[1] * window[2]
-  const { mean, std } = meta.normalisation
 
   try {
     return await runJob(
       job,
       async () => {
+        // Created here, before any worker starts, so workers only ever open them.
         const writer = new ZarrV3Writer(out)
-        const arrays: Record<string, ZarrArrayWriter> = {}
         if (!job.resumed || !existsSync(join(out, 'zarr.json'))) {
           await writer.group('', { model: meta.config, source: volume.spec, channels })
         }
         for (const name of channels) {
-          arrays[name] = await writer.openOrCreate(name, {
-            shape: volume.shape,
-            chunks: tileShape,
-            dtype: 'float32',
-          })
+          await writer.openOrCreate(name, { shape: volume.shape, chunks: tileShape, dtype: 'float32' })
         }
         const done = job.doneChunks()
         const tiles = [...blocks(volume.shape, tileShape)]
-        const resumedTiles = tiles.filter((t) => done.has(tileKey(t))).length
+        const todo = tiles.filter((t) => !done.has(tileKey(t)))
+        const resumedTiles = tiles.length - todo.length
         const t0 = performance.now()
         let computed = 0
         let voxelsDone = 0
-        for (const tile of tiles) {
-          if (done.has(tileKey(tile))) continue
-          await checkpointYield(o.signal)
-          const result = await predictTile(
-            volume,
-            tile,
-            window,
-            overlap,
-            blend,
-            winVoxels,
-            batchSize,
-            channels.length,
-            (x) => tf.tidy(() => tf.sigmoid(forward(config, weights, x))),
-            mean,
-            std,
-          )
-          for (let c = 0; c < channels.length; c++) await arrays[channels[c]!]!.writeRegion(tile, result[c]!)
-          job.chunkDone(tileKey(tile))
+        const finished = (key: string, voxels: number): void => {
+          job.chunkDone(key)
           computed++
-          voxelsDone += result[0]!.length
+          voxelsDone += voxels
           const fraction = (resumedTiles + computed) / tiles.length
           job.progress(fraction, `tile ${resumedTiles + computed}/${tiles.length}`)
           const seconds = (performance.now() - t0) / 1000
@@ -159,6 +104,29 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
             voxelsPerSecond: voxelsDone / seconds,
             etaSeconds: ((tiles.length - resumedTiles - computed) * seconds) / computed,
           })
+        }
+        const tileJob: TileJob = { raw: o.raw, modelDir: o.modelDir, out, tileShape, batchSize }
+        const workers = o.workers ?? availableParallelism()
+        if (workers > 1 && todo.length > 1) {
+          await runTilesInWorkers(
+            tileJob,
+            currentBackend(),
+            workers,
+            todo,
+            finished,
+            () => o.signal?.aborted ?? false,
+          )
+          await checkpointYield(o.signal)
+        } else {
+          const predictor = await TilePredictor.open(tileJob)
+          try {
+            for (const tile of todo) {
+              await checkpointYield(o.signal)
+              finished(tileKey(tile), await predictor.run(tile))
+            }
+          } finally {
+            predictor.close()
+          }
         }
         const seconds = (performance.now() - t0) / 1000
         await registerMaps(o.project, out, channels)
@@ -177,7 +145,6 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
     )
   } finally {
     volume.close()
-    disposeWeights(weights)
   }
 }
 
@@ -199,8 +166,10 @@ async function registerMaps(project: Project, out: string, channels: readonly st
   }
 }
 
-function tileKey(t: Region): string {
-  return `${t.z0},${t.y0},${t.x0}`
+/** Workers start the backend this thread runs, so a --backend choice holds for them too. */
+function currentBackend(): BackendName {
+  const name = tf.getBackend()
+  return name === 'tensorflow' || name === 'cpu' ? name : 'wasm'
 }
 
 /** `<file>_<dataset>__<model>_<hash>.zarr`: readable, and distinct for same-named files in other folders. */
@@ -208,59 +177,4 @@ function defaultOutputName(spec: string, modelDir: string): string {
   const readable = spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]+/g, '_')
   const hash = createHash('sha256').update(resolve(spec)).digest('hex').slice(0, 8)
   return `${readable}__${basename(modelDir)}_${hash}.zarr`
-}
-
-async function predictTile(
-  volume: Volume,
-  tile: Region,
-  window: Shape3,
-  overlap: Shape3,
-  blend: Float32Array,
-  winVoxels: number,
-  batchSize: number,
-  channels: number,
-  run: (x: tf.Tensor5D) => tf.Tensor5D,
-  mean: number,
-  std: number,
-): Promise<Float32Array[]> {
-  const ts: Shape3 = [tile.z1 - tile.z0, tile.y1 - tile.y0, tile.x1 - tile.x0]
-  const n = ts[0] * ts[1] * ts[2]
-  const acc = Array.from({ length: channels }, () => new Float32Array(n))
-  const wsum = new Float32Array(n)
-  const origins = windowsForTile(volume.shape, window, overlap, tile)
-  for (let b = 0; b < origins.length; b += batchSize) {
-    const group = origins.slice(b, b + batchSize)
-    const input = new Float32Array(group.length * winVoxels)
-    for (let g = 0; g < group.length; g++) {
-      const win = await readClamped(volume, group[g]!, window)
-      for (let i = 0; i < winVoxels; i++) input[g * winVoxels + i] = (win[i]! - mean) / std
-    }
-    const probs = run(tf.tensor5d(input, [group.length, ...window, 1]))
-    const p = (await probs.data()) as Float32Array
-    probs.dispose()
-    for (let g = 0; g < group.length; g++) {
-      const o = group[g]!
-      for (let z = 0; z < window[0]; z++) {
-        const tz = o[0] + z - tile.z0
-        if (tz < 0 || tz >= ts[0]) continue
-        for (let y = 0; y < window[1]; y++) {
-          const ty = o[1] + y - tile.y0
-          if (ty < 0 || ty >= ts[1]) continue
-          for (let x = 0; x < window[2]; x++) {
-            const tx = o[2] + x - tile.x0
-            if (tx < 0 || tx >= ts[2]) continue
-            const wi = (z * window[1] + y) * window[2] + x
-            const ti = (tz * ts[1] + ty) * ts[2] + tx
-            const w = blend[wi]!
-            wsum[ti]! += w
-            const base = (g * winVoxels + wi) * channels
-            for (let c = 0; c < channels; c++) acc[c]![ti]! += w * p[base + c]!
-          }
-        }
-      }
-    }
-  }
-  if (wsum.some((w) => w === 0)) throw new Error(`tile ${tileKey(tile)} is not covered by windows`)
-  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) acc[c]![i]! /= wsum[i]!
-  return acc
 }

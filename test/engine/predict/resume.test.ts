@@ -68,8 +68,11 @@ describe('predict: killed mid-run, then run again', () => {
   after(() => tmp.cleanup())
 
   test('finishes without recomputing finished tiles and equals an uninterrupted run', async () => {
+    // In one thread; the killed run uses a worker per core: tiles must not depend on either.
     const whole = cliJson<{ tiles: number; resumedTiles: number }>([
       'predict',
+      '--workers',
+      '1',
       '--project',
       project,
       '--raw',
@@ -83,7 +86,20 @@ describe('predict: killed mid-run, then run again', () => {
     assert.equal(whole.resumedTiles, 0)
 
     const out = join(tmp.dir, 'killed.zarr')
-    const args = ['predict', '--project', project, '--raw', raw, '--model', 'tiny', '--out', out, '--json']
+    const args = [
+      'predict',
+      '--project',
+      project,
+      '--raw',
+      raw,
+      '--model',
+      'tiny',
+      '--workers',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ]
     const first = startCli(args)
     await waitFor('two finished tiles', () => finishedTiles().length >= 2)
     first.child.kill('SIGKILL')
