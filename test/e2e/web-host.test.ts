@@ -133,7 +133,13 @@ test(
     )
     assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
 
-    const demo = cliJson<{ project: ProjectSummary }>(['demo', '--out', join(tmp, 'demo'), '--iterations', '2'])
+    const demo = cliJson<{ project: ProjectSummary }>([
+      'demo',
+      '--out',
+      join(tmp, 'demo'),
+      '--iterations',
+      '2',
+    ])
     const volumes = demo.project.volumes
     assert.ok(volumes.length >= 1, 'the demo project has volumes')
     const { url } = await startServer(demo.project.dir)
