@@ -5,7 +5,17 @@ import { defineConfig } from 'electron-vite'
 const root = import.meta.dirname
 
 /** Heavy or native node packages: loaded from node_modules at run time, never bundled into main. */
-const MAIN_EXTERNAL = ['better-sqlite3', 'h5wasm', 'h5wasm-plugins', 'zarrita', 'ws']
+const MAIN_EXTERNAL = [
+  'better-sqlite3',
+  'h5wasm',
+  'h5wasm-plugins',
+  'zarrita',
+  'ws',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-node-gpu',
+]
 
 export default defineConfig({
   main: {
