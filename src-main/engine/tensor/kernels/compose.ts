@@ -4,6 +4,10 @@
  */
 import {
   getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
   type KernelBackend,
   type NamedAttrMap,
   type NamedTensorInfoMap,
@@ -107,4 +111,26 @@ export function zeroInsert(backend: KernelBackend, t: TensorInfo, sh: number, sw
 export function dilationIsOne(dilations: unknown): boolean {
   if (dilations === undefined || dilations === 1) return true
   return Array.isArray(dilations) && dilations.every((d) => d === 1)
+}
+
+const OURS = Symbol.for('activeem.wasmKernel')
+
+/**
+ * Puts `kernelFunc` in front of the wasm backend's own kernel of that name, keeping upstream's setup
+ * and dispose hooks (its fallback paths need them). Idempotent. Returns upstream's config (undefined
+ * when wasm had none), or null when ours was already registered.
+ */
+export function overrideWasmKernel(name: string, kernelFunc: KernelFunc): KernelConfig | undefined | null {
+  const current = getKernel(name, WASM)
+  if (current && (current.kernelFunc as unknown as Record<symbol, unknown>)[OURS]) return null
+  ;(kernelFunc as unknown as Record<symbol, unknown>)[OURS] = true
+  if (current) unregisterKernel(name, WASM)
+  registerKernel({
+    kernelName: name,
+    backendName: WASM,
+    kernelFunc,
+    ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}),
+    ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
+  })
+  return current
 }

@@ -9,9 +9,6 @@
  */
 import {
   backend_util,
-  getKernel,
-  registerKernel,
-  unregisterKernel,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
@@ -19,11 +16,10 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
-import { dilationIsOne, run, Scope, WASM, zeroInsert } from './compose.ts'
+import { dilationIsOne, overrideWasmKernel, run, Scope, zeroInsert } from './compose.ts'
 
 const NAME = 'Conv2DBackpropInput'
 /** Marks our kernel function so registering twice does not wrap it twice. */
-const OURS = Symbol.for('activeem.conv2DBackpropInputWasm')
 
 interface Attrs {
   strides: [number, number] | number
@@ -113,19 +109,8 @@ export function conv2DBackpropInputWasm(args: Args): TensorInfo {
  * registered now. Must run after `@tensorflow/tfjs-backend-wasm` is imported.
  */
 export function registerConv2DBackpropInputWasm(): boolean {
-  const current = getKernel(NAME, WASM)
-  if (current && (current.kernelFunc as unknown as Record<symbol, unknown>)[OURS]) return false
-  upstream = current
-  const kernelFunc = conv2DBackpropInputWasm as unknown as KernelFunc
-  ;(kernelFunc as unknown as Record<symbol, unknown>)[OURS] = true
-  if (current) unregisterKernel(NAME, WASM)
-  registerKernel({
-    kernelName: NAME,
-    backendName: WASM,
-    kernelFunc,
-    // Upstream's setup binds its wasm function, which the fallback needs.
-    ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}),
-    ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
-  })
+  const previous = overrideWasmKernel(NAME, conv2DBackpropInputWasm as unknown as KernelFunc)
+  if (previous === null) return false
+  upstream = previous
   return true
 }

@@ -7,19 +7,15 @@
  */
 import {
   backend_util,
-  getKernel,
-  registerKernel,
-  unregisterKernel,
   type KernelFunc,
   type NamedAttrMap,
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { WASM } from './compose.ts'
+import { overrideWasmKernel } from './compose.ts'
 
 const NAME = 'MaxPoolGrad'
-const OURS = Symbol.for('activeem.maxPoolGradWasm')
 
 interface Attrs {
   filterSize: [number, number] | number
@@ -95,11 +91,5 @@ export function maxPoolGradWasm(args: {
 
 /** Puts our kernel in place of upstream's. Idempotent; returns whether it registered now. */
 export function registerMaxPoolGradWasm(): boolean {
-  const current = getKernel(NAME, WASM)
-  if (current && (current.kernelFunc as unknown as Record<symbol, unknown>)[OURS]) return false
-  const kernelFunc = maxPoolGradWasm as unknown as KernelFunc
-  ;(kernelFunc as unknown as Record<symbol, unknown>)[OURS] = true
-  if (current) unregisterKernel(NAME, WASM)
-  registerKernel({ kernelName: NAME, backendName: WASM, kernelFunc })
-  return true
+  return overrideWasmKernel(NAME, maxPoolGradWasm as unknown as KernelFunc) !== null
 }

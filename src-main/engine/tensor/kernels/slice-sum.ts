@@ -6,18 +6,14 @@
  * upstream's kernels otherwise.
  */
 import {
-  getKernel,
-  registerKernel,
-  unregisterKernel,
   util,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
-import { run, Scope, WASM } from './compose.ts'
+import { overrideWasmKernel, run, Scope } from './compose.ts'
 
-const OURS = Symbol.for('activeem.kernel')
 const upstream = new Map<string, KernelConfig>()
 
 interface Group {
@@ -62,7 +58,7 @@ function sliceFast(backend: KernelBackend, x: TensorInfo, begin: number[], size:
     const cut = s.run(
       'Slice',
       { x: flat },
-      { begin: groups.map((g) => g.begin), size: groups.map((g) => g.size), [OURS]: true },
+      { begin: groups.map((g) => g.begin), size: groups.map((g) => g.size) },
     )
     return run(backend, 'Reshape', { x: cut }, { shape: norm.size })
   } finally {
@@ -73,7 +69,7 @@ function sliceFast(backend: KernelBackend, x: TensorInfo, begin: number[], size:
 const slice: KernelFunc = ({ inputs, backend, attrs }) => {
   const x = inputs.x as TensorInfo
   const { begin, size } = attrs as unknown as { begin: number[]; size: number[] }
-  if (x.shape.length <= 4 || (attrs as Record<symbol, unknown>)[OURS]) {
+  if (x.shape.length <= 4) {
     return upstream.get('Slice')!.kernelFunc({ inputs, backend, attrs })
   }
   return sliceFast(backend as KernelBackend, x, begin, size)
@@ -124,18 +120,8 @@ const sum: KernelFunc = ({ inputs, backend, attrs }) => {
 }
 
 function override(name: string, kernelFunc: KernelFunc): void {
-  const current = getKernel(name, WASM)
-  if (!current || (current.kernelFunc as unknown as Record<symbol, unknown>)[OURS]) return
-  upstream.set(name, current)
-  ;(kernelFunc as unknown as Record<symbol, unknown>)[OURS] = true
-  unregisterKernel(name, WASM)
-  registerKernel({
-    kernelName: name,
-    backendName: WASM,
-    kernelFunc,
-    ...(current.setupFunc ? { setupFunc: current.setupFunc } : {}),
-    ...(current.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
-  })
+  const previous = overrideWasmKernel(name, kernelFunc)
+  if (previous) upstream.set(name, previous)
 }
 
 export function registerSliceSumWasm(): void {
