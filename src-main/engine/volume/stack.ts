@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { decode as decodePng } from 'fast-png'
 import UTIF from 'utif2'
 import { InputError, messageOf } from '../errors.ts'
@@ -92,6 +92,13 @@ function decodeTiffPage(file: string, buffer: Buffer, page: TiffPage): Plane {
   throw new InputError(`${file}: ${bits}-bit TIFF samples are not supported, expected 8 or 16-bit greyscale`)
 }
 
+/** One slice file: a PNG, or the first page of a TIFF. */
+function decodeSliceFile(file: string): Plane {
+  if (!isTiffFile(file)) return decodePngPlane(file)
+  const buffer = readFileSync(file)
+  return decodeTiffPage(file, buffer, UTIF.decode(buffer)[0] as TiffPage)
+}
+
 abstract class StackVolume implements Volume {
   readonly dataset = ''
   readonly chunked = true
@@ -175,10 +182,7 @@ class FolderStack extends StackVolume {
   }
 
   protected decode(z: number): Plane {
-    const file = this.files[z]!
-    return isTiffFile(file)
-      ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage)
-      : decodePngPlane(file)
+    return decodeSliceFile(this.files[z]!)
   }
 
   protected describe(z: number): string {
@@ -209,8 +213,13 @@ export function openStack(path: string): StackVolume {
   if (statSync(path).isDirectory()) {
     const files = listSliceFiles(path)
     if (files.length === 0) throw new InputError(`${path}: no PNG or TIFF slices in the folder`)
-    const volume = new FolderStack(path, files, decodeFirst(files[0]!))
-    return volume
+    let first: Plane
+    try {
+      first = decodeSliceFile(files[0]!)
+    } catch (e) {
+      throw e instanceof InputError ? e : new InputError(`${files[0]}: cannot decode (${messageOf(e)})`)
+    }
+    return new FolderStack(path, files, first)
   }
   // A multi-page TIFF is read whole once (these are modest files); its pages decode on demand.
   const buffer = readFileSync(path)
@@ -222,18 +231,4 @@ export function openStack(path: string): StackVolume {
   }
   if (pages.length === 0) throw new InputError(`${path}: TIFF without pages`)
   return new MultiPageTiff(path, buffer, pages, decodeTiffPage(path, buffer, pages[0]!))
-}
-
-function decodeFirst(file: string): Plane {
-  try {
-    return isTiffFile(file)
-      ? decodeTiffPage(file, readFileSync(file), UTIF.decode(readFileSync(file))[0] as TiffPage)
-      : decodePngPlane(file)
-  } catch (e) {
-    throw e instanceof InputError ? e : new InputError(`${file}: cannot decode (${messageOf(e)})`)
-  }
-}
-
-export function stackName(path: string): string {
-  return basename(path)
 }
