@@ -1,3 +1,4 @@
+import { createRng } from '../../../src-main/engine/synth/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -10,18 +11,6 @@ function maskOf(shape: Shape3, voxels: Array<[number, number, number]>): Uint8Ar
   const m = new Uint8Array(shape[0] * shape[1] * shape[2])
   for (const [z, y, x] of voxels) m[(z * shape[1] + y) * shape[2] + x] = 1
   return m
-}
-
-/** mulberry32: a small seeded generator, so the random masks are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 describe('connected components by hand', () => {
@@ -134,7 +123,7 @@ describe('connected components against scipy.ndimage.label', () => {
     let seed = 1
     for (const shape of shapes) {
       for (const density of [0.05, 0.2, 0.3, 0.45, 0.6]) {
-        const next = random(seed++)
+        const next = createRng(seed++).next
         const mask = new Uint8Array(shape[0] * shape[1] * shape[2]).map(() => (next() < density ? 1 : 0))
         const file = join(tmp.dir, `mask${cases.length}.npy`)
         writeNpy(file, 'uint8', shape, mask)

@@ -1,3 +1,4 @@
+import { createRng } from '../../../src-main/engine/synth/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -28,17 +29,6 @@ function near(actual: number, expected: number, what = '', tolerance = 1e-12): v
     Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)),
     `${what}: ${actual} vs ${expected}`,
   )
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 describe('dice and VOC', () => {
@@ -225,7 +215,7 @@ describe('against scipy', () => {
     ]
     const cases: Array<{ file: string; mask: Uint8Array; other: Uint8Array; otherFile: string }> = []
     for (const [i, density] of [0.002, 0.02, 0.2, 0.6].entries()) {
-      const next = random(100 + i)
+      const next = createRng(100 + i).next
       const mask = new Uint8Array(n).map(() => (next() < density ? 1 : 0))
       const other = new Uint8Array(n).map(() => (next() < density ? 1 : 0))
       const file = join(tmp.dir, `mask${i}.npy`)
