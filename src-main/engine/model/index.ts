@@ -7,7 +7,14 @@ export {
   type ModelConfig,
   type Task,
 } from './config.ts'
-export { initWeights, forward, parameterSpecs, parameterCount, type Weights } from './unet.ts'
+export {
+  initWeights,
+  forward,
+  needsCheckpointing,
+  parameterSpecs,
+  parameterCount,
+  type Weights,
+} from './unet.ts'
 export {
   saveModel,
   loadModel,

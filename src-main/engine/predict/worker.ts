@@ -9,7 +9,7 @@ const { job, backend } = workerData as { job: TileJob; backend: BackendName }
 const port = parentPort!
 
 try {
-  await initTensorEngine({ backend })
+  await initTensorEngine({ backend, threads: 1 })
   const predictor = await TilePredictor.open(job)
   port.on('message', async (message: { tile: Region } | { close: true }) => {
     if ('close' in message) {

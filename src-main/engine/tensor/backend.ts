@@ -12,12 +12,16 @@ import * as tf from '@tensorflow/tfjs-core'
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu'
 import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm'
 import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
 import { InputError, messageOf } from '../errors.ts'
 import { registerGradients } from './gradients.ts'
 import { registerConv2DBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts'
 import { registerConv2DBackpropInputWasm } from './kernels/conv2d-backprop-input.ts'
 import { registerMaxPoolGradWasm } from './kernels/max-pool-grad.ts'
 import { registerSliceSumWasm } from './kernels/slice-sum.ts'
+import { registerParallelConvWasm } from './kernels/parallel-conv.ts'
+import { setKernelThreads } from './parallel/threads.ts'
+import { installShapeOnlySaves } from './shape-only-saves.ts'
 
 export { tf }
 
@@ -38,6 +42,23 @@ export interface EngineInfo {
   backend: BackendName
   reason: string
   tried: BackendAttempt[]
+  /** Threads the large convolutions are split over (wasm only; the other backends thread themselves). */
+  threads: number
+}
+
+export const THREADS_ENV = 'ACTIVEEM_THREADS'
+
+/** Kernel threads for the wasm backend: the option, else ACTIVEEM_THREADS, else one per core. */
+export function resolveThreads(requested: number | undefined): number {
+  const env = process.env[THREADS_ENV]?.trim()
+  const value = requested ?? (env ? Number(env) : availableParallelism())
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    const where = requested !== undefined ? 'threads' : THREADS_ENV
+    throw new InputError(
+      `${where}: expected a whole number of threads from 1 to 256, got '${requested ?? env}'`,
+    )
+  }
+  return value
 }
 
 /**
@@ -52,6 +73,8 @@ export function registerMissingKernels(): void {
   registerConv2DBackpropInputWasm()
   registerMaxPoolGradWasm()
   registerSliceSumWasm()
+  registerParallelConvWasm()
+  installShapeOnlySaves()
 }
 registerMissingKernels()
 
@@ -280,7 +303,7 @@ async function choose(requested: BackendRequest | undefined): Promise<EngineInfo
     const attempt = await tryBackend(request)
     if (!attempt.ok)
       throw explicitFailure(request, attempt, source === 'env' ? `${BACKEND_ENV}=${request}: ` : '')
-    return { backend: request, reason: `${who}: ${attempt.detail}`, tried: [attempt] }
+    return { backend: request, reason: `${who}: ${attempt.detail}`, tried: [attempt], threads: 1 }
   }
   const tried: BackendAttempt[] = []
   for (const name of BACKENDS) {
@@ -292,6 +315,7 @@ async function choose(requested: BackendRequest | undefined): Promise<EngineInfo
         backend: name,
         reason: source === 'env' ? `${BACKEND_ENV}=auto; ${reason}` : reason,
         tried,
+        threads: 1,
       }
     }
   }
@@ -299,6 +323,8 @@ async function choose(requested: BackendRequest | undefined): Promise<EngineInfo
 }
 
 const started = new Map<string, Promise<EngineInfo>>()
+/** The same info object for the same start and thread count (callers compare them). */
+const withThreads = new WeakMap<EngineInfo, Map<number, EngineInfo>>()
 let queue: Promise<unknown> = Promise.resolve()
 
 /**
@@ -307,10 +333,14 @@ let queue: Promise<unknown> = Promise.resolve()
  * an InputError saying what to do. Idempotent: the same request returns the same info (and makes its
  * backend active again if something switched away from it).
  */
-export function initTensorEngine(options: { backend?: BackendRequest } = {}): Promise<EngineInfo> {
+export function initTensorEngine(
+  options: { backend?: BackendRequest; threads?: number } = {},
+): Promise<EngineInfo> {
+  let threads: number
   const key = (() => {
     try {
       const { request, source } = resolveRequest(options.backend)
+      threads = resolveThreads(options.threads)
       return `${source}:${request}`
     } catch (e) {
       return e
@@ -324,8 +354,16 @@ export function initTensorEngine(options: { backend?: BackendRequest } = {}): Pr
       started.set(key, pending)
       pending.catch(() => started.delete(key))
     }
-    const info = await pending
-    if (tf.engine().backendName !== info.backend) await tf.setBackend(info.backend)
+    const chosen = await pending
+    if (tf.engine().backendName !== chosen.backend) await tf.setBackend(chosen.backend)
+    const used = chosen.backend === 'wasm' ? threads : 1
+    await setKernelThreads(used)
+    let info = withThreads.get(chosen)?.get(used)
+    if (!info) {
+      info = { ...chosen, threads: used }
+      if (used > 1) info.reason += `; convolutions split over ${used} threads`
+      withThreads.set(chosen, new Map([...(withThreads.get(chosen) ?? []), [used, info]]))
+    }
     return info
   })
   queue = run.catch(() => undefined)

@@ -314,7 +314,7 @@ export const GRADIENTS: tf.GradConfig[] = [
       const x = at(saved, 0)
       const shape = x.shape.slice()
       for (const a of tf.util.parseAxisParam(attr<number | number[]>(attrs, 'axis'), x.shape)) shape[a] = 1
-      const der = tf.mul(tf.reshape(single(dy), shape), tf.ones(x.shape, 'float32'))
+      const der = tf.mul(tf.reshape(single(dy), shape), tf.fill(x.shape, 1, 'float32'))
       return { x: () => der }
     },
   },
@@ -329,7 +329,7 @@ export const GRADIENTS: tf.GradConfig[] = [
         x: () => {
           const shape = x.shape.slice()
           for (const a of axes) shape[a] = 1
-          return tf.div(tf.mul(tf.reshape(single(dy), shape), tf.ones(x.shape, 'float32')), reduceSize)
+          return tf.mul(tf.reshape(single(dy), shape), tf.fill(x.shape, 1 / reduceSize, 'float32'))
         },
       }
     },

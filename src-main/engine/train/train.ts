@@ -8,6 +8,7 @@ import {
   disposeWeights,
   encodeNamed,
   forward,
+  needsCheckpointing,
   initWeights,
   loadModel,
   parameterCount,
@@ -193,6 +194,11 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const limitIterations = o.iterations ?? Infinity
   const checkpointEvery = o.checkpointEvery ?? 50
   const validateEvery = o.validateEvery ?? 100
+  const checkpoint = needsCheckpointing(config, batchSize)
+  if (checkpoint)
+    log(
+      `a ${batchSize} x ${config.window.join('x')} batch recomputes each block's forward in the backward pass (gradient checkpointing) to fit the wasm heap`,
+    )
   let stepSeconds = 0
   let lastValidation: TrainResult['validation'] = null
   try {
@@ -209,7 +215,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         const x = tf.tensor5d(batch.input, [batchSize, ...config.window, 1])
         const y = tf.tensor5d(batch.target, [batchSize, ...config.window, channels.length])
         return optimizer.minimize(
-          () => segmentationLoss(forward(config, weights, x, { checkpoint: true }), y, mask, fgWeight),
+          () => segmentationLoss(forward(config, weights, x, { checkpoint }), y, mask, fgWeight),
           true,
           vars,
         )!

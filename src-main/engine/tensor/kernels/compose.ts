@@ -113,8 +113,6 @@ export function dilationIsOne(dilations: unknown): boolean {
   return Array.isArray(dilations) && dilations.every((d) => d === 1)
 }
 
-const OURS = Symbol.for('activeem.wasmKernel')
-
 /**
  * Puts `kernelFunc` in front of the wasm backend's own kernel of that name, keeping upstream's setup
  * and dispose hooks (its fallback paths need them). Idempotent. Returns upstream's config (undefined
@@ -122,8 +120,7 @@ const OURS = Symbol.for('activeem.wasmKernel')
  */
 export function overrideWasmKernel(name: string, kernelFunc: KernelFunc): KernelConfig | undefined | null {
   const current = getKernel(name, WASM)
-  if (current && (current.kernelFunc as unknown as Record<symbol, unknown>)[OURS]) return null
-  ;(kernelFunc as unknown as Record<symbol, unknown>)[OURS] = true
+  if (current?.kernelFunc === kernelFunc) return null
   if (current) unregisterKernel(name, WASM)
   registerKernel({
     kernelName: name,

@@ -1,0 +1,276 @@
+/**
+ * The three convolution kernels split over the kernel threads (parallel/threads.ts) along the batch
+ * axis, which is N*D for our 3D convolutions: wasm runs single-threaded in Node, so without this one
+ * core of a workstation does all the work. The main thread computes the first part itself while the
+ * threads compute the others from copies in shared memory; a part is a plain call of the upstream
+ * (or our composed) kernel, so the result equals the single-threaded one (sums of filter gradients are
+ * added in a fixed order). Small calls stay on the main thread, where the copies would cost more.
+ */
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { overrideWasmKernel } from './compose.ts'
+import { kernelThreads } from '../parallel/threads.ts'
+import type { TensorSlot } from '../parallel/protocol.ts'
+
+/** Below this many multiply-adds a call is not worth the copies and the hand-over (~1 ms of work). */
+const MIN_MACS = 2e7
+
+const upstream = new Map<string, KernelConfig>()
+
+function elements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1)
+}
+
+interface Input {
+  name: string
+  t: TensorInfo
+  split: boolean
+}
+
+/** Rows per part: as even as possible, the main thread's part first. */
+export function partition(n: number, parts: number): number[] {
+  const p = Math.min(parts, n)
+  return Array.from({ length: p }, (_, i) => Math.floor((n * (i + 1)) / p) - Math.floor((n * i) / p))
+}
+
+interface WasmInternals {
+  dataIdNextNumber: number
+  dataIdMap: {
+    set(k: object, v: object): void
+    get(k: object): { memoryOffset: number }
+    delete(k: object): void
+  }
+  wasm: {
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void }
+  }
+}
+
+/**
+ * The first `rows` rows of `t` as a tensor over the same heap memory (no copy): registered with the
+ * wasm runtime under a new id, and released with releaseRows, never disposeData (which would free
+ * memory that `t` owns).
+ */
+function leadingRows(backend: BackendWasm, t: TensorInfo, rows: number): TensorInfo {
+  const b = backend as unknown as WasmInternals
+  const shape = [rows, ...t.shape.slice(1)]
+  const id = b.dataIdNextNumber++
+  const dataId = {}
+  const memoryOffset = b.dataIdMap.get(t.dataId).memoryOffset
+  b.dataIdMap.set(dataId, { id, memoryOffset, shape, dtype: t.dtype, refCount: 1 })
+  b.wasm.tfjs.registerTensor(id, elements(shape), memoryOffset)
+  return { dataId, shape, dtype: t.dtype }
+}
+
+function releaseRows(backend: BackendWasm, view: TensorInfo): void {
+  const b = backend as unknown as WasmInternals
+  const entry = b.dataIdMap.get(view.dataId) as unknown as { id: number }
+  b.wasm.tfjs.disposeData(entry.id)
+  b.dataIdMap.delete(view.dataId)
+}
+
+function splitBatch(
+  backend: BackendWasm,
+  kernel: string,
+  inputs: Input[],
+  attrsFor: (rows: number) => object,
+  outShapeFor: (rows: number) => number[],
+  combine: 'concat' | 'sum',
+): TensorInfo {
+  const n = inputs.find((i) => i.split)!.t.shape[0]!
+  const threads = kernelThreads()
+  const rows = partition(n, threads.length + 1)
+  const own = upstream.get(kernel)!.kernelFunc
+  const view = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array
+
+  // The other parts first, so the threads work while the main thread does its own.
+  const posted: { thread: (typeof threads)[number]; start: number; rows: number; out: number }[] = []
+  let start = rows[0]!
+  for (let p = 1; p < rows.length; p++) {
+    const thread = threads[p - 1]!
+    const count = rows[p]!
+    const sizes = inputs.map((i) => (i.split ? (elements(i.t.shape) / n) * count : elements(i.t.shape)))
+    const outLength = elements(outShapeFor(count))
+    const buf = thread.buffer(sizes.reduce((a, b) => a + b, 0) + outLength)
+    const slots: TensorSlot[] = []
+    let offset = 0
+    inputs.forEach((input, k) => {
+      const all = view(input.t)
+      const row = elements(input.t.shape) / n
+      buf.set(input.split ? all.subarray(start * row, (start + count) * row) : all, offset)
+      slots.push({
+        name: input.name,
+        shape: input.split ? [count, ...input.t.shape.slice(1)] : [...input.t.shape],
+        offset,
+      })
+      offset += sizes[k]!
+    })
+    thread.post(kernel, attrsFor(count), slots, { offset, length: outLength })
+    posted.push({ thread, start, rows: count, out: offset })
+    start += count
+  }
+
+  const mine = rows[0]!
+  const views: TensorInfo[] = []
+  let result: TensorInfo | undefined
+  let error: unknown
+  try {
+    const partInputs: Record<string, TensorInfo> = {}
+    for (const input of inputs) {
+      if (!input.split) {
+        partInputs[input.name] = input.t
+        continue
+      }
+      const part = leadingRows(backend, input.t, mine)
+      views.push(part)
+      partInputs[input.name] = part
+    }
+    result = own({
+      inputs: partInputs,
+      backend: backend as unknown as KernelBackend,
+      attrs: attrsFor(mine) as NamedAttrMap,
+    }) as TensorInfo
+  } catch (e) {
+    error = e
+  } finally {
+    for (const view of views) releaseRows(backend, view)
+  }
+  // Every posted part is waited for, even after a failure here, so no thread is left mid-request.
+  const answers = posted.map((p) => {
+    try {
+      return p.thread.wait()
+    } catch (e) {
+      return e as Error
+    }
+  })
+  const failed = error ?? answers.find((a): a is Error => a instanceof Error)
+  if (failed !== undefined || result === undefined) {
+    if (result) backend.disposeData(result.dataId)
+    throw failed
+  }
+  if (combine === 'sum') {
+    const sum = view(result)
+    for (let p = 0; p < posted.length; p++) {
+      const part = (answers[p] as Float32Array).subarray(posted[p]!.out, posted[p]!.out + sum.length)
+      for (let i = 0; i < sum.length; i++) sum[i]! += part[i]!
+    }
+    return result
+  }
+  const out = backend.makeOutput(outShapeFor(n), 'float32')
+  const dst = view(out)
+  dst.set(view(result))
+  backend.disposeData(result.dataId)
+  const row = dst.length / n
+  posted.forEach((p, k) => {
+    dst.set((answers[k] as Float32Array).subarray(p.out, p.out + p.rows * row), p.start * row)
+  })
+  return out
+}
+
+/** Only 'same' or 'valid' NHWC calls of float32 tensors, with two or more batch rows and enough work, are split. */
+function worthSplitting(
+  attrs: { pad: unknown; dataFormat?: string },
+  batch: number,
+  macs: number,
+  ...ts: TensorInfo[]
+): boolean {
+  return (
+    kernelThreads().length > 0 &&
+    (attrs.pad === 'same' || attrs.pad === 'valid') &&
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    batch >= 2 &&
+    macs >= MIN_MACS &&
+    ts.every((t) => t.dtype === 'float32')
+  )
+}
+
+interface ConvAttrs {
+  strides: number | [number, number]
+  dataFormat?: string
+}
+
+function outSpatial(inSize: number, stride: number, pad: unknown, k: number): number {
+  return pad === 'same' ? Math.ceil(inSize / stride) : Math.ceil((inSize - k + 1) / stride)
+}
+
+function strideOf(s: number | [number, number]): [number, number] {
+  return typeof s === 'number' ? [s, s] : s
+}
+
+const conv2D: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x as TensorInfo
+  const filter = inputs.filter as TensorInfo
+  const a = attrs as unknown as ConvAttrs & { pad: unknown; dilations?: unknown }
+  const [n, h, w] = x.shape as [number, number, number, number]
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number]
+  const [sh, sw] = strideOf(a.strides)
+  const oh = outSpatial(h, sh, a.pad, kh)
+  const ow = outSpatial(w, sw, a.pad, kw)
+  if (!worthSplitting(a, n, n * oh * ow * kh * kw * cin * cout, x, filter))
+    return upstream.get('Conv2D')!.kernelFunc({ inputs, backend, attrs })
+  return splitBatch(
+    backend as unknown as BackendWasm,
+    'Conv2D',
+    [
+      { name: 'x', t: x, split: true },
+      { name: 'filter', t: filter, split: false },
+    ],
+    () => a,
+    (rows) => [rows, oh, ow, cout],
+    'concat',
+  )
+}
+
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const dy = inputs.dy as TensorInfo
+  const filter = inputs.filter as TensorInfo
+  const a = attrs as unknown as ConvAttrs & { inputShape: number[]; pad: unknown }
+  const [n, oh, ow] = dy.shape as [number, number, number, number]
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number]
+  if (!worthSplitting(a, n, n * oh * ow * kh * kw * cin * cout, dy, filter))
+    return upstream.get('Conv2DBackpropInput')!.kernelFunc({ inputs, backend, attrs })
+  return splitBatch(
+    backend as unknown as BackendWasm,
+    'Conv2DBackpropInput',
+    [
+      { name: 'dy', t: dy, split: true },
+      { name: 'filter', t: filter, split: false },
+    ],
+    (rows) => ({ ...a, inputShape: [rows, ...a.inputShape.slice(1)] }),
+    (rows) => [rows, ...a.inputShape.slice(1)],
+    'concat',
+  )
+}
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x as TensorInfo
+  const dy = inputs.dy as TensorInfo
+  const a = attrs as unknown as ConvAttrs & { filterShape: number[]; pad: unknown }
+  const [n, oh, ow] = dy.shape as [number, number, number, number]
+  const macs = n * oh * ow * elements(a.filterShape)
+  if (!worthSplitting(a, n, macs, x, dy))
+    return upstream.get('Conv2DBackpropFilter')!.kernelFunc({ inputs, backend, attrs })
+  return splitBatch(
+    backend as unknown as BackendWasm,
+    'Conv2DBackpropFilter',
+    [
+      { name: 'x', t: x, split: true },
+      { name: 'dy', t: dy, split: true },
+    ],
+    () => a,
+    () => a.filterShape,
+    'sum',
+  )
+}
+
+/** Wraps whatever Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter wasm has now (ours included). */
+export function registerParallelConvWasm(): void {
+  for (const [name, func] of [
+    ['Conv2D', conv2D],
+    ['Conv2DBackpropInput', conv2DBackpropInput],
+    ['Conv2DBackpropFilter', conv2DBackpropFilter],
+  ] as const) {
+    const previous = overrideWasmKernel(name, func)
+    if (previous) upstream.set(name, previous)
+    else if (previous === undefined) throw new Error(`wasm has no '${name}' kernel to run in parallel`)
+  }
+}

@@ -1,0 +1,23 @@
+/** What the main thread and a kernel thread share: one control word array and one data buffer per thread. */
+
+/** Int32 slots of the control buffer. */
+export const SEQ = 0 // bumped by the main thread for each request
+export const DONE = 1 // set to the request's SEQ by the worker when its part is written
+export const FAILED = 2 // 1 when the last request failed (the message follows on the port)
+export const CONTROL_WORDS = 4
+
+export interface TensorSlot {
+  name: string
+  shape: number[]
+  /** Float32 element offset into the data buffer. */
+  offset: number
+}
+
+export interface Request {
+  kernel: string
+  attrs: Record<string, unknown>
+  inputs: TensorSlot[]
+  /** Where the worker writes its output (float32 elements). */
+  out: { offset: number; length: number }
+  data: SharedArrayBuffer
+}
