@@ -45,6 +45,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem predict --project DIR --raw PATH#DS [--model NAME]',
     load: async () => (await import('./commands/predict.ts')).predict,
   },
+  model: {
+    summary: 'import a base model in the tfjs layers format (e.g. converted from PyTorch), list models',
+    usage: 'activeem model import|list --project DIR ...',
+    load: async () => (await import('./commands/model.ts')).model,
+  },
   eval: {
     summary: 'score a prediction against ground truth (CREMI cleft distances, VOC, Dice, instance F1)',
     usage:

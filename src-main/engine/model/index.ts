@@ -27,3 +27,4 @@ export {
 } from './io.ts'
 export { segmentationLoss } from './loss.ts'
 export { recordModel, findModel, resolveModel, listModels, modelDir, type ModelRecord } from './registry.ts'
+export { readLayersModel, ourName, type ImportedModel } from './import.ts'
