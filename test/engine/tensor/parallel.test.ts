@@ -41,10 +41,24 @@ after(async () => {
   await initTensorEngine({ backend: 'wasm', threads: 1 })
 })
 
-test('batch parts: as even as possible, none empty', () => {
-  assert.deepEqual(partition(16, 2), [8, 8])
-  assert.deepEqual(partition(7, 3), [2, 2, 3])
-  assert.deepEqual(partition(2, 4), [1, 1])
+test('batch parts: in proportion to speed, none empty, all rows given', () => {
+  assert.deepEqual(partition(16, [1, 1]), [8, 8])
+  assert.deepEqual(partition(7, [1, 1, 1]), [2, 3, 2])
+  assert.deepEqual(partition(2, [1, 1, 1, 1]), [1, 1])
+  assert.deepEqual(partition(16, [3, 1]), [12, 4])
+  assert.deepEqual(partition(4, [100, 1, 1]), [2, 1, 1])
+  for (const [n, s] of [
+    [16, [0.7, 1.3]],
+    [5, [1, 9]],
+    [9, [2, 0.01, 5]],
+  ] as const) {
+    const rows = partition(n, [...s])
+    assert.equal(
+      rows.reduce((a, b) => a + b, 0),
+      n,
+    )
+    assert.ok(rows.every((r) => r >= 1))
+  }
 })
 
 test('convolutions and their gradients split over 3 threads equal the single-threaded ones', async () => {

@@ -155,14 +155,14 @@ export function conv2DBackpropFilterWasm(args: {
  * thousands of positions overflow the caches (5.5 GFLOP/s for [96, 69696] x [69696, 96] in one product
  * against 13.6 in products of 2048 positions, summed).
  */
-const CHUNK = Number(process.env.BPF_CHUNK ?? 2048)
+const CHUNK = 2048
 
 /** a [1, R, K] x b [1, K, C] -> [1, R, C], as a sum of products over chunks of K. */
 function chunkedProduct(backend: KernelBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
   const [, r, k] = a.shape as [number, number, number]
   const c = b.shape[2]!
   const product = { transposeA: false, transposeB: false }
-  if (CHUNK === 0 || k <= CHUNK * 1.5) return run(backend, 'BatchMatMul', { a, b }, product)
+  if (k <= CHUNK * 1.5) return run(backend, 'BatchMatMul', { a, b }, product)
   const s = new Scope(backend)
   try {
     let sum: TensorInfo | null = null

@@ -10,7 +10,7 @@ import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { overrideWasmKernel } from './compose.ts'
 import { kernelThreads } from '../parallel/threads.ts'
-import type { TensorSlot } from '../parallel/protocol.ts'
+import { clock, type TensorSlot } from '../parallel/protocol.ts'
 
 /** Below this many multiply-adds a call is not worth the copies and the hand-over (~1 ms of work). */
 const MIN_MACS = 2e7
@@ -27,10 +27,42 @@ interface Input {
   split: boolean
 }
 
-/** Rows per part: as even as possible, the main thread's part first. */
-export function partition(n: number, parts: number): number[] {
-  const p = Math.min(parts, n)
-  return Array.from({ length: p }, (_, i) => Math.floor((n * (i + 1)) / p) - Math.floor((n * i) / p))
+/**
+ * Rows per part in proportion to `speeds` (the main thread's part first), at least one each; fewer
+ * parts when there are fewer rows than parts.
+ */
+export function partition(n: number, speeds: number[]): number[] {
+  const w = speeds.slice(0, Math.min(speeds.length, n))
+  const total = w.reduce((a, b) => a + b, 0)
+  let cumulative = 0
+  let given = 0
+  return w.map((s, i) => {
+    cumulative += s
+    const end = i === w.length - 1 ? n : Math.round((n * cumulative) / total)
+    const rows = Math.min(Math.max(end - given, 1), n - given - (w.length - 1 - i))
+    given += rows
+    return rows
+  })
+}
+
+/**
+ * Rows per millisecond of each participant (main thread first) per kernel, smoothed: the threads are
+ * not equally fast (a worker also copies its part in and out, and cores differ under load), and an
+ * even split leaves the faster side waiting.
+ */
+const speeds = new Map<string, number[]>()
+const SMOOTHING = 0.3
+
+function learn(kernel: string, rows: number[], millis: number[]): void {
+  // Parts under a millisecond say more about the clock than about the thread.
+  if (millis.some((m) => !(m >= 1))) return
+  const old = speeds.get(kernel)
+  const next = rows.map((r, i) => {
+    const speed = r / millis[i]!
+    const before = old?.[i]
+    return before === undefined ? speed : before + SMOOTHING * (speed - before)
+  })
+  speeds.set(kernel, next)
 }
 
 interface WasmInternals {
@@ -78,12 +110,22 @@ function splitBatch(
 ): TensorInfo {
   const n = inputs.find((i) => i.split)!.t.shape[0]!
   const threads = kernelThreads()
-  const rows = partition(n, threads.length + 1)
+  const known = speeds.get(kernel)
+  const rows = partition(
+    n,
+    known?.length === threads.length + 1 ? known : new Array<number>(threads.length + 1).fill(1),
+  )
   const own = upstream.get(kernel)!.kernelFunc
   const view = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array
 
   // The other parts first, so the threads work while the main thread does its own.
-  const posted: { thread: (typeof threads)[number]; start: number; rows: number; out: number }[] = []
+  const posted: {
+    thread: (typeof threads)[number]
+    start: number
+    rows: number
+    out: number
+    postedAt: number
+  }[] = []
   let start = rows[0]!
   for (let p = 1; p < rows.length; p++) {
     const thread = threads[p - 1]!
@@ -104,12 +146,14 @@ function splitBatch(
       })
       offset += sizes[k]!
     })
+    const postedAt = clock()
     thread.post(kernel, attrsFor(count), slots, { offset, length: outLength })
-    posted.push({ thread, start, rows: count, out: offset })
+    posted.push({ thread, start, rows: count, out: offset, postedAt })
     start += count
   }
 
   const mine = rows[0]!
+  const startedAt = clock()
   const views: TensorInfo[] = []
   let result: TensorInfo | undefined
   let error: unknown
@@ -134,6 +178,7 @@ function splitBatch(
   } finally {
     for (const view of views) releaseRows(backend, view)
   }
+  const mainMillis = clock() - startedAt
   // Every posted part is waited for, even after a failure here, so no thread is left mid-request.
   const answers = posted.map((p) => {
     try {
@@ -147,6 +192,11 @@ function splitBatch(
     if (result) backend.disposeData(result.dataId)
     throw failed
   }
+  learn(
+    kernel,
+    [mine, ...posted.map((p) => p.rows)],
+    [mainMillis, ...posted.map((p) => p.thread.finishedAt() - p.postedAt)],
+  )
   if (combine === 'sum') {
     const sum = view(result)
     for (let p = 0; p < posted.length; p++) {

@@ -5,6 +5,14 @@ export const SEQ = 0 // bumped by the main thread for each request
 export const DONE = 1 // set to the request's SEQ by the worker when its part is written
 export const FAILED = 2 // 1 when the last request failed (the message follows on the port)
 export const CONTROL_WORDS = 4
+/** Byte offset of a float64 after the words: when the worker finished its part (ms, timeOrigin + now). */
+export const FINISHED_AT_BYTE = CONTROL_WORDS * 4
+export const CONTROL_BYTES = FINISHED_AT_BYTE + 8
+
+/** A clock shared by all threads (each thread's performance.now() starts at its own timeOrigin). */
+export function clock(): number {
+  return performance.timeOrigin + performance.now()
+}
 
 export interface TensorSlot {
   name: string

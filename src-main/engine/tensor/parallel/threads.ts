@@ -1,9 +1,19 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import { CONTROL_WORDS, DONE, FAILED, SEQ, type Request, type TensorSlot } from './protocol.ts'
+import {
+  CONTROL_BYTES,
+  CONTROL_WORDS,
+  DONE,
+  FAILED,
+  FINISHED_AT_BYTE,
+  SEQ,
+  type Request,
+  type TensorSlot,
+} from './protocol.ts'
 
 /** One kernel thread as the main thread sees it. */
 export class KernelThread {
   private readonly words: Int32Array
+  private readonly finished: Float64Array
   private data = new SharedArrayBuffer(0)
   private seq = 0
   private pending = false
@@ -14,10 +24,11 @@ export class KernelThread {
     control: SharedArrayBuffer,
   ) {
     this.words = new Int32Array(control, 0, CONTROL_WORDS)
+    this.finished = new Float64Array(control, FINISHED_AT_BYTE, 1)
   }
 
   static async start(): Promise<KernelThread> {
-    const control = new SharedArrayBuffer(CONTROL_WORDS * 4)
+    const control = new SharedArrayBuffer(CONTROL_BYTES)
     const { port1, port2 } = new MessageChannel()
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       workerData: { control, port: port2 },
@@ -67,6 +78,11 @@ export class KernelThread {
       throw new Error(`kernel thread: ${reply?.error ?? 'failed'}`)
     }
     return new Float32Array(this.data)
+  }
+
+  /** When the last part was finished, on protocol.clock(). */
+  finishedAt(): number {
+    return this.finished[0]!
   }
 
   async close(): Promise<void> {

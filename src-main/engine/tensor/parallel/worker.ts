@@ -1,7 +1,7 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { messageOf } from '../../errors.ts'
 import { initTensorEngine, tf } from '../backend.ts'
-import { CONTROL_WORDS, DONE, FAILED, SEQ, type Request } from './protocol.ts'
+import { clock, CONTROL_WORDS, DONE, FAILED, FINISHED_AT_BYTE, SEQ, type Request } from './protocol.ts'
 
 /**
  * A kernel thread: its own single-threaded wasm engine, woken through Atomics for one part of a large
@@ -10,6 +10,7 @@ import { CONTROL_WORDS, DONE, FAILED, SEQ, type Request } from './protocol.ts'
  */
 const { control, port } = workerData as { control: SharedArrayBuffer; port: MessagePort }
 const words = new Int32Array(control, 0, CONTROL_WORDS)
+const finishedAt = new Float64Array(control, FINISHED_AT_BYTE, 1)
 
 await initTensorEngine({ backend: 'wasm', threads: 1 })
 port.postMessage({ ready: true })
@@ -27,6 +28,7 @@ for (;;) {
     Atomics.store(words, FAILED, 1)
     port.postMessage({ error: messageOf(e) })
   }
+  finishedAt[0] = clock()
   Atomics.store(words, DONE, seen)
   Atomics.notify(words, DONE)
 }
