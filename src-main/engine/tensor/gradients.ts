@@ -81,7 +81,8 @@ function zeroGrad(kernelName: string, input = 'x'): tf.GradConfig {
   return { kernelName, gradFunc: (dy) => ({ [input]: () => tf.zerosLike(single(dy)) }) }
 }
 
-const f32 = (t: T): T => tf.cast(t, 'float32')
+// A float32 tensor as it is: wasm's Cast copies even to the same dtype, and these run on every activation.
+const f32 = (t: T): T => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'))
 
 /** d(max or min over axes)/dx: dy where x equals the result. */
 function minMaxGrad(kernelName: string): tf.GradConfig {
@@ -239,7 +240,7 @@ export const GRADIENTS: tf.GradConfig[] = [
     ),
   ),
   { kernelName: 'Cast', gradFunc: (dy) => ({ x: () => single(dy).clone() }) },
-  { kernelName: 'Identity', gradFunc: (dy) => ({ x: () => f32(single(dy)) }) },
+  { kernelName: 'Identity', gradFunc: (dy) => ({ x: () => f32(single(dy)).clone() }) },
   {
     kernelName: 'Select',
     inputsToSave: ['condition'],

@@ -131,3 +131,40 @@ export function overrideWasmKernel(name: string, kernelFunc: KernelFunc): Kernel
   })
   return current
 }
+
+interface WasmInternals {
+  dataIdNextNumber: number
+  dataIdMap: {
+    set(k: object, v: object): void
+    get(k: object): { memoryOffset: number; id: number }
+    delete(k: object): void
+  }
+  wasm: {
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void }
+  }
+}
+
+/**
+ * `shape` elements of `t` from element `offset` on, as a tensor over the same heap memory (no copy):
+ * registered with the wasm runtime under a new id. Release it with releaseHeapView, never
+ * disposeData (which would free memory that `t` owns), and before `t` is disposed.
+ */
+export function heapView(backend: unknown, t: TensorInfo, offset: number, shape: number[]): TensorInfo {
+  const b = backend as WasmInternals
+  const size = shape.reduce((a, c) => a * c, 1)
+  const total = t.shape.reduce((a, c) => a * c, 1)
+  if (offset < 0 || offset + size > total)
+    throw new Error(`heapView: [${offset}, +${size}) outside ${total} values`)
+  const id = b.dataIdNextNumber++
+  const dataId = {}
+  const memoryOffset = b.dataIdMap.get(t.dataId).memoryOffset + offset * 4
+  b.dataIdMap.set(dataId, { id, memoryOffset, shape, dtype: t.dtype, refCount: 1 })
+  b.wasm.tfjs.registerTensor(id, size, memoryOffset)
+  return { dataId, shape, dtype: t.dtype }
+}
+
+export function releaseHeapView(backend: unknown, view: TensorInfo): void {
+  const b = backend as WasmInternals
+  b.wasm.tfjs.disposeData(b.dataIdMap.get(view.dataId).id)
+  b.dataIdMap.delete(view.dataId)
+}

@@ -3,12 +3,13 @@
  * axis, which is N*D for our 3D convolutions: wasm runs single-threaded in Node, so without this one
  * core of a workstation does all the work. The main thread computes the first part itself while the
  * threads compute the others from copies in shared memory; a part is a plain call of the upstream
- * (or our composed) kernel, so the result equals the single-threaded one (sums of filter gradients are
- * added in a fixed order). Small calls stay on the main thread, where the copies would cost more.
+ * (or our composed) kernel, so convolutions and input gradients equal the single-threaded ones bit for
+ * bit, and filter gradients (sums of the parts) within float rounding. Small calls stay on the main
+ * thread, where the copies would cost more.
  */
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { overrideWasmKernel } from './compose.ts'
+import { heapView, overrideWasmKernel, releaseHeapView } from './compose.ts'
 import { kernelThreads } from '../parallel/threads.ts'
 import { clock, type TensorSlot } from '../parallel/protocol.ts'
 
@@ -63,41 +64,6 @@ function learn(kernel: string, rows: number[], millis: number[]): void {
     return before === undefined ? speed : before + SMOOTHING * (speed - before)
   })
   speeds.set(kernel, next)
-}
-
-interface WasmInternals {
-  dataIdNextNumber: number
-  dataIdMap: {
-    set(k: object, v: object): void
-    get(k: object): { memoryOffset: number }
-    delete(k: object): void
-  }
-  wasm: {
-    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void }
-  }
-}
-
-/**
- * The first `rows` rows of `t` as a tensor over the same heap memory (no copy): registered with the
- * wasm runtime under a new id, and released with releaseRows, never disposeData (which would free
- * memory that `t` owns).
- */
-function leadingRows(backend: BackendWasm, t: TensorInfo, rows: number): TensorInfo {
-  const b = backend as unknown as WasmInternals
-  const shape = [rows, ...t.shape.slice(1)]
-  const id = b.dataIdNextNumber++
-  const dataId = {}
-  const memoryOffset = b.dataIdMap.get(t.dataId).memoryOffset
-  b.dataIdMap.set(dataId, { id, memoryOffset, shape, dtype: t.dtype, refCount: 1 })
-  b.wasm.tfjs.registerTensor(id, elements(shape), memoryOffset)
-  return { dataId, shape, dtype: t.dtype }
-}
-
-function releaseRows(backend: BackendWasm, view: TensorInfo): void {
-  const b = backend as unknown as WasmInternals
-  const entry = b.dataIdMap.get(view.dataId) as unknown as { id: number }
-  b.wasm.tfjs.disposeData(entry.id)
-  b.dataIdMap.delete(view.dataId)
 }
 
 function splitBatch(
@@ -164,7 +130,7 @@ function splitBatch(
         partInputs[input.name] = input.t
         continue
       }
-      const part = leadingRows(backend, input.t, mine)
+      const part = heapView(backend, input.t, 0, [mine, ...input.t.shape.slice(1)])
       views.push(part)
       partInputs[input.name] = part
     }
@@ -176,7 +142,7 @@ function splitBatch(
   } catch (e) {
     error = e
   } finally {
-    for (const view of views) releaseRows(backend, view)
+    for (const view of views) releaseHeapView(backend, view)
   }
   const mainMillis = clock() - startedAt
   // Every posted part is waited for, even after a failure here, so no thread is left mid-request.
