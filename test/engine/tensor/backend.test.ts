@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { afterEach, describe, test } from 'node:test'
 import { InputError } from '../../../src-main/engine/errors.ts'
 import { doctor as doctorCommand } from '../../../src-main/cli/commands/doctor.ts'
@@ -79,6 +80,33 @@ describe('initTensorEngine', () => {
     )
     delete process.env[ENV]
     assert.equal((await initTensorEngine()).backend, 'wasm')
+  })
+
+  test('wasm convolutions use one thread per core unless ACTIVEEM_THREADS or the option says otherwise', async () => {
+    delete process.env[ENV]
+    const savedThreads = process.env.ACTIVEEM_THREADS
+    try {
+      delete process.env.ACTIVEEM_THREADS
+      const info = await initTensorEngine({ backend: 'wasm' })
+      assert.equal(info.threads, availableParallelism())
+      if (info.threads > 1) assert.match(info.reason, new RegExp(`split over ${info.threads} threads`))
+      process.env.ACTIVEEM_THREADS = '3'
+      assert.equal((await initTensorEngine({ backend: 'wasm' })).threads, 3)
+      assert.equal((await initTensorEngine({ backend: 'wasm', threads: 1 })).threads, 1)
+      assert.equal((await initTensorEngine({ backend: 'cpu' })).threads, 1, 'cpu is not split')
+      for (const bad of ['0', 'two', '1.5']) {
+        process.env.ACTIVEEM_THREADS = bad
+        await assert.rejects(
+          initTensorEngine({ backend: 'wasm' }),
+          (e: unknown) =>
+            e instanceof InputError && /ACTIVEEM_THREADS: expected a whole number/.test(e.message),
+        )
+      }
+    } finally {
+      if (savedThreads === undefined) delete process.env.ACTIVEEM_THREADS
+      else process.env.ACTIVEEM_THREADS = savedThreads
+      await initTensorEngine({ backend: 'wasm', threads: 1 })
+    }
   })
 
   test('the wasm runtime does not keep its rethrowing process handlers', () => {
