@@ -15,12 +15,31 @@ const finishedAt = new Float64Array(control, FINISHED_AT_BYTE, 1)
 await initTensorEngine({ backend: 'wasm', threads: 1 })
 port.postMessage({ ready: true })
 
+/** The request behind a new SEQ: posted before SEQ moved, but give the port a moment to deliver it. */
+function nextMessage(): Request | { close: true } | undefined {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (let tries = 0; tries < 1000; tries++) {
+    const received = receiveMessageOnPort(port)
+    if (received) return received.message as Request | { close: true }
+    Atomics.wait(pause, 0, 0, 1)
+  }
+  return undefined
+}
+
 let seen = 0
 for (;;) {
   Atomics.wait(words, SEQ, seen)
   seen = Atomics.load(words, SEQ)
-  const message = receiveMessageOnPort(port)?.message as Request | { close: true } | undefined
-  if (!message || 'close' in message) break
+  const message = nextMessage()
+  if (!message) {
+    // Never leave the main thread waiting: answer with a failure it can report.
+    Atomics.store(words, FAILED, 1)
+    port.postMessage({ error: 'no request arrived with the signal' })
+    Atomics.store(words, DONE, seen)
+    Atomics.notify(words, DONE)
+    continue
+  }
+  if ('close' in message) break
   try {
     runPart(message)
     Atomics.store(words, FAILED, 0)
