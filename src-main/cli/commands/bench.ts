@@ -1,17 +1,24 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError } from '../../engine/errors.ts'
 import { computeStats, openVolume } from '../../engine/volume/index.ts'
 import {
+  channelsOf,
   defaultConfig,
   disposeWeights,
   forward,
   initWeights,
+  modelDir,
+  saveModel,
   segmentationLoss,
+  type ModelConfig,
 } from '../../engine/model/index.ts'
+import { predictVolume } from '../../engine/predict/index.ts'
+import { Project } from '../../engine/store/index.ts'
+import { runSynth } from './synth.ts'
 import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
 import { parse } from '../args.ts'
 
@@ -189,6 +196,51 @@ async function benchUnet(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ name: 'unet_forward_voxels_per_s', ours: Math.round(voxels / fwd), backend: engine.backend })}\n`,
   )
+  process.stdout.write(`${JSON.stringify(await benchPredict(config, engine.backend))}\n`)
+}
+
+const PREDICT_SHAPE: [number, number, number] = [32, 256, 256]
+
+/**
+ * Whole-volume prediction as `activeem predict` runs it (sliding windows with overlap and blending,
+ * worker threads, the Zarr map written chunk by chunk) over a synthetic volume, in a throw-away project.
+ */
+async function benchPredict(config: ModelConfig, backend: string): Promise<object> {
+  const dir = mkdtempSync(join(tmpdir(), 'activeem-bench-predict-'))
+  try {
+    const data = await runSynth(join(dir, 'data'), PREDICT_SHAPE, 5)
+    const project = Project.init(join(dir, 'project'))
+    try {
+      const weights = initWeights(config, 2)
+      const dirOfModel = modelDir(project, 'bench')
+      await saveModel(
+        dirOfModel,
+        {
+          config,
+          normalisation: { mean: 128, std: 40 },
+          trainedChannels: [...channelsOf(config)],
+          trainedOn: { bench: true },
+        },
+        weights,
+      )
+      disposeWeights(weights)
+      const t = performance.now()
+      const result = await predictVolume({ project, raw: `${data.hdf5}#raw`, modelDir: dirOfModel })
+      const seconds = (performance.now() - t) / 1000
+      const voxels = PREDICT_SHAPE.reduce((a, b) => a * b, 1)
+      return {
+        name: `predict_volume_${PREDICT_SHAPE.join('x')}_window_${config.window.join('x')}`,
+        ours_s: round(seconds),
+        voxels_per_s: Math.round(voxels / seconds),
+        tiles: result.tiles,
+        backend,
+      }
+    } finally {
+      project.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 function round(x: number): number {

@@ -56,11 +56,18 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
   const config = meta.config
   const channels = channelsOf(config)
   const window = config.window
-  const tileShape: Shape3 = [
+  const chunkShape: Shape3 = [
     Math.min(volume.shape[0], Math.max(window[0], 16)),
     Math.min(volume.shape[1], 128),
     Math.min(volume.shape[2], 128),
   ]
+  // A tile computes every window of the grid that touches it, so a window on a tile border is computed
+  // once per tile: tiles of whole chunks spanning about 2 windows in z and 4 in y and x keep that
+  // recomputation small (16x128x128 windows: 2.3x less work than chunk-sized tiles), in bounded memory.
+  const span = [2, 4, 4]
+  const tileShape = chunkShape.map((c, a) =>
+    Math.min(volume.shape[a]!, c * Math.max(1, Math.ceil((span[a]! * window[a]!) / c))),
+  ) as Shape3
   const out = resolve(o.out ?? join(o.project.dir, 'predictions', defaultOutputName(volume.spec, o.modelDir)))
   const key = jobKey(o.raw, o.modelDir, out)
   const resumable = Job.findUnfinished(o.project, 'predict', key)
@@ -82,7 +89,7 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
           await writer.group('', { model: meta.config, source: volume.spec, channels })
         }
         for (const name of channels) {
-          await writer.openOrCreate(name, { shape: volume.shape, chunks: tileShape, dtype: 'float32' })
+          await writer.openOrCreate(name, { shape: volume.shape, chunks: chunkShape, dtype: 'float32' })
         }
         const done = job.doneChunks()
         const tiles = [...blocks(volume.shape, tileShape)]
@@ -105,7 +112,7 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
             etaSeconds: ((tiles.length - resumedTiles - computed) * seconds) / computed,
           })
         }
-        const tileJob: TileJob = { raw: o.raw, modelDir: o.modelDir, out, tileShape, batchSize }
+        const tileJob: TileJob = { raw: o.raw, modelDir: o.modelDir, out, chunkShape, batchSize }
         const workers = o.workers ?? availableParallelism()
         if (workers > 1 && todo.length > 1) {
           await runTilesInWorkers(

@@ -23,7 +23,8 @@ export interface TileJob {
   raw: string
   modelDir: string
   out: string
-  tileShape: Shape3
+  /** The output arrays' chunks; tiles are unions of whole chunks, so no two tiles write one chunk. */
+  chunkShape: Shape3
   batchSize: number
 }
 
@@ -53,7 +54,7 @@ export class TilePredictor {
     const arrays: ZarrArrayWriter[] = []
     for (const name of channelsOf(meta.config)) {
       arrays.push(
-        await writer.openOrCreate(name, { shape: volume.shape, chunks: job.tileShape, dtype: 'float32' }),
+        await writer.openOrCreate(name, { shape: volume.shape, chunks: job.chunkShape, dtype: 'float32' }),
       )
     }
     return new TilePredictor(job, meta, weights, volume, arrays, blendWeights(meta.config.window))
