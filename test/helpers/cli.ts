@@ -29,3 +29,31 @@ export function cliJson<T = Record<string, unknown>>(args: string[], options: { 
     throw new Error(`expected one JSON line on stdout, got ${lines.length}: ${r.stdout.slice(0, 500)}`)
   return JSON.parse(lines[0]!) as T
 }
+
+/**
+ * `activeem train` of a tiny mito model ('tiny': width 4, depth 2, 4x32x32 windows) for tests about
+ * jobs (resume, cancel), not accuracy.
+ */
+export function tinyTrainArgs(project: string, raw: string, labels: string, iterations: number): string[] {
+  return [
+    'train',
+    '--project',
+    project,
+    '--task',
+    'mito',
+    '--name',
+    'tiny',
+    '--width',
+    '4',
+    '--depth',
+    '2',
+    '--window',
+    '4,32,32',
+    '--raw',
+    raw,
+    '--labels',
+    labels,
+    '--iterations',
+    String(iterations),
+  ]
+}

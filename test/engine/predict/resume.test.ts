@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fullRegion, openVolume } from '../../../src-main/engine/volume/index.ts'
 import { startCli, waitFor } from '../../helpers/child.ts'
-import { cliJson } from '../../helpers/cli.ts'
+import { cliJson, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
 const tmp = tempDir('predict-resume')
@@ -43,27 +43,7 @@ describe('predict: killed mid-run, then run again', () => {
     cliJson(['synth', '--out', data, '--shape', '16,512,512', '--seed', '3'])
     cliJson(['project', 'init', project])
     // A tiny model trained for a few steps: this test is about resumption, not accuracy.
-    cliJson([
-      'train',
-      '--project',
-      project,
-      '--task',
-      'mito',
-      '--name',
-      'tiny',
-      '--width',
-      '4',
-      '--depth',
-      '2',
-      '--window',
-      '4,32,32',
-      '--raw',
-      raw,
-      '--labels',
-      `${join(data, 'synthetic.h5')}#labels/mito`,
-      '--iterations',
-      '3',
-    ])
+    cliJson(tinyTrainArgs(project, raw, `${join(data, 'synthetic.h5')}#labels/mito`, 3))
   })
   after(() => tmp.cleanup())
 

@@ -3,33 +3,13 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { startCli, waitFor } from '../../helpers/child.ts'
-import { cliJson, runCli } from '../../helpers/cli.ts'
+import { cliJson, runCli, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
 const tmp = tempDir('train-resume')
 const project = join(tmp.dir, 'project')
 const h5 = join(tmp.dir, 'data', 'synthetic.h5')
-const args = [
-  'train',
-  '--project',
-  project,
-  '--task',
-  'mito',
-  '--name',
-  'tiny',
-  '--width',
-  '4',
-  '--depth',
-  '2',
-  '--window',
-  '4,32,32',
-  '--raw',
-  `${h5}#raw`,
-  '--labels',
-  `${h5}#labels/mito`,
-  '--iterations',
-  '400',
-]
+const args = tinyTrainArgs(project, `${h5}#raw`, `${h5}#labels/mito`, 400)
 
 function runningIteration(): number {
   const db = new Database(join(project, 'activeem.sqlite'), { readonly: true })
