@@ -56,6 +56,12 @@ const COMMANDS: Record<string, Command> = {
       'activeem eval --pred PATH#DATASET --gt PATH#DATASET --metric cremi|voc|dice|f1 [--threshold T] [--iou T] [--voxel-size z,y,x] [--json]',
     load: async () => (await import('./commands/eval.ts')).evalCommand,
   },
+  components: {
+    summary: '3D connected components of a thresholded volume, block by block: ROI table and label volume',
+    usage:
+      'activeem components PATH#DS [--threshold T] [--connectivity 6|18|26] [--min-size N] [--max-size N] [--dilate z,y,x | --close z,y,x] [--out rois.csv] [--labels-out PATH#DS] [--json]',
+    load: async () => (await import('./commands/components.ts')).components,
+  },
   doctor: {
     summary: 'check the tensor backends: which one runs here, and what the GPU backend (tfjs-node-gpu) needs',
     usage: 'activeem doctor [--json]',

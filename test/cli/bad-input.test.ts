@@ -77,6 +77,15 @@ describe('bad input: exit 2, one clear line, nothing half-written', () => {
       new Uint16Array(4 * 16 * 16).fill(7),
     )
     truncateSync(at('broken.zarr', 'raw', 'c', '1', '0', '0'), 5)
+    const intensities = await new ZarrV3Writer(at('float.zarr')).array('raw', {
+      shape: [4, 16, 16],
+      chunks: [2, 16, 16],
+      dtype: 'float32',
+    })
+    await intensities.writeRegion(
+      { z0: 0, z1: 4, y0: 0, y1: 16, x0: 0, x1: 16 },
+      new Float32Array(4 * 16 * 16).map((_, i) => i % 256),
+    )
     cliJson(['project', 'init', at('project')])
   })
   after(() => tmp.cleanup())
@@ -106,6 +115,28 @@ describe('bad input: exit 2, one clear line, nothing half-written', () => {
   test('a missing dataset lists the ones that exist', () => {
     expectBadInput(['info', `${at('fixture.h5')}#nope`, '--stats'], [at('fixture.h5'), "'nope'", 'raw'])
     expectBadInput(['info', `${at('broken.zarr')}#nope`], [at('broken.zarr'), "'nope'", 'raw'])
+  })
+
+  test('components: a float volume that is not probabilities, a 2D array, connectivity 7', () => {
+    const float = `${at('float.zarr')}#raw`
+    const labelsOut = `${at('labels.zarr')}#cc`
+    expectBadInput(
+      ['components', float, '--labels-out', labelsOut, '--out', at('rois.csv')],
+      [float, 'float32 values from 0 to 255', 'not probabilities', '--threshold'],
+    )
+    expectBadInput(['components', `${at('fixture.h5')}#image_2d`], [`${at('fixture.h5')}#image_2d`, '3D'])
+    expectBadInput(
+      ['components', `${at('fixture.h5')}#raw`, '--connectivity', '7'],
+      ['--connectivity', '6, 18, 26', "'7'"],
+    )
+    expectBadInput(
+      ['components', `${at('fixture.h5')}#raw`, '--dilate', '1,2'],
+      ['--dilate', '3 comma-separated'],
+    )
+    expectBadInput(
+      ['components', `${at('fixture.h5')}#raw`, '--labels-out', at('labels.zarr')],
+      ['--labels-out', 'PATH#DATASET'],
+    )
   })
 
   test('a non-3D array', () => {

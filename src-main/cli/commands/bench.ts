@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,7 +23,7 @@ import { runSynth } from './synth.ts'
 import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
 import { parse } from '../args.ts'
 
-export const usage = 'activeem bench [--only unet|stats] [--dir DIR] [--json]'
+export const usage = 'activeem bench [--only unet|stats|components] [--dir DIR] [--json]'
 
 const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
 const PYTHON = process.env.ACTIVEEM_PYTHON ?? '/usr/bin/python3'
@@ -50,10 +51,13 @@ export async function bench(argv: string[]): Promise<void> {
     { min: 0, max: 0, usage },
   )
   const only = values.only
-  if (only === undefined || only === 'unet') await benchUnet()
-  if (only !== undefined && only !== 'stats') return
+  if (only !== undefined && !['unet', 'stats', 'components'].includes(only))
+    throw new InputError(`--only: expected unet, stats or components, got '${only}'`)
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
+  if (only === undefined || only === 'components') benchComponents(dir)
+  if (only === undefined || only === 'unet') await benchUnet()
+  if (only !== undefined && only !== 'stats') return
   if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
   const voxels = SHAPE.reduce((a, b) => a * b, 1)
   for (const [name, spec, peerArgs, peer] of [
@@ -88,6 +92,63 @@ export async function bench(argv: string[]): Promise<void> {
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
+}
+
+const COMPONENTS_SHAPE = [64, 512, 512]
+const COMPONENTS_PEER = fileURLToPath(new URL('../../../resources/bench/peer_components.py', import.meta.url))
+const CLI = fileURLToPath(new URL('../../../bin/activeem.mjs', import.meta.url))
+
+function run(command: string, args: string[]): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 })
+  if (r.status !== 0)
+    throw new InputError(`bench: ${command} ${args[0]} failed: ${r.stderr.trim().split('\n').at(-1)}`)
+  return r.stdout
+}
+
+/**
+ * `activeem components` (a child process, as a user runs it) against h5py + scipy.ndimage.label on a
+ * 64x512x512 mask with ~1% foreground: fastest of 3 each, same count and the same multiset of sizes.
+ */
+function benchComponents(dir: string): void {
+  const file = join(dir, `components_${COMPONENTS_SHAPE.join('x')}.h5`)
+  if (!existsSync(file)) run(PYTHON, [COMPONENTS_PEER, 'write', file, ...COMPONENTS_SHAPE.map(String)])
+  const csv = join(dir, 'components_rois.csv')
+  let ours: { seconds: number; count: number; peakRssMB: number } | undefined
+  let theirs: { seconds: number; count: number; sizes_sha256: string; peak_rss_mb: number } | undefined
+  for (let i = 0; i < 3; i++) {
+    rmSync(csv, { force: true })
+    const o = JSON.parse(
+      run(process.execPath, [CLI, 'components', `${file}#mask`, '--out', csv, '--json']),
+    ) as NonNullable<typeof ours>
+    const t = JSON.parse(run(PYTHON, [COMPONENTS_PEER, 'label', file, 'mask', '26'])) as NonNullable<
+      typeof theirs
+    >
+    if (!ours || o.seconds < ours.seconds) ours = o
+    if (!theirs || t.seconds < theirs.seconds) theirs = t
+  }
+  const sizes = readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => BigInt(l.split(',')[7]!))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const bytes = new BigUint64Array(sizes)
+  const digest = createHash('sha256').update(new Uint8Array(bytes.buffer)).digest('hex')
+  if (ours!.count !== theirs!.count || digest !== theirs!.sizes_sha256)
+    throw new Error(
+      `components: ours ${ours!.count} components, scipy ${theirs!.count}, or their sizes differ`,
+    )
+  const line = {
+    name: `components_26_${COMPONENTS_SHAPE.join('x')}_1pct`,
+    ours_s: round(ours!.seconds),
+    peer: 'h5py+scipy.ndimage.label',
+    peer_s: round(theirs!.seconds),
+    ratio: round(ours!.seconds / theirs!.seconds),
+    count: ours!.count,
+    ours_peak_rss_mb: ours!.peakRssMB,
+    peer_peak_rss_mb: theirs!.peak_rss_mb,
+  }
+  process.stdout.write(`${JSON.stringify(line)}\n`)
 }
 
 const UNET = {

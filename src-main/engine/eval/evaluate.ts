@@ -10,7 +10,7 @@ import {
   type TypedArray,
   type Volume,
 } from '../volume/index.ts'
-import { labelComponents } from './components.ts'
+import { labelComponents } from '../components/index.ts'
 import type { Sampling } from './edt.ts'
 import { binaryScores, cremiCleft, instanceF1 } from './metrics.ts'
 

@@ -1,4 +1,4 @@
-export { labelComponents, componentSizes, type Components, type Connectivity } from './components.ts'
+export { labelComponents, componentSizes, type Components, type Connectivity } from '../components/index.ts'
 export { distanceToMask, squaredDistanceToMask, type Sampling } from './edt.ts'
 export {
   binaryScores,

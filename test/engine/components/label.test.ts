@@ -2,7 +2,11 @@ import { createRng } from '../../../src-main/engine/synth/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { componentSizes, labelComponents, type Connectivity } from '../../../src-main/engine/eval/index.ts'
+import {
+  componentSizes,
+  labelComponents,
+  type Connectivity,
+} from '../../../src-main/engine/components/index.ts'
 import { writeNpy } from '../../../src-main/engine/volume/npy.ts'
 import type { Shape3 } from '../../../src-main/engine/volume/index.ts'
 import { needPython, runPython, tempDir } from '../../helpers/peers.ts'

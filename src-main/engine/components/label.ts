@@ -34,33 +34,38 @@ const NEIGHBOR_ROWS: Record<Connectivity, ReadonlyArray<readonly [number, number
 }
 
 /**
+ * The foreground of a mask as x-runs, each with its component: the compact form the block-wise labeling
+ * and the ROI statistics work on (their cost follows the foreground, not the volume).
+ */
+export interface LabeledRuns {
+  /** Row r = z * ny + y owns runs rowStart[r] .. rowStart[r + 1] - 1, in x order. */
+  rowStart: Int32Array
+  /** [start, end) in x of each run. */
+  starts: Int32Array
+  ends: Int32Array
+  /** Component of each run, 1..count in raster order of the component's first voxel. */
+  label: Uint32Array
+  runs: number
+  count: number
+}
+
+/**
  * Connected components of a binary mask (any non-zero byte is foreground), C-ordered with shape [z, y, x].
  *
  * Run-based two-pass labeling: pass one collects the x-runs of foreground of every row, pass two joins runs
- * of neighboring rows in a union-find (union by size, path halving), pass three writes the labels. Runs are
- * visited in raster order, so the first run of a component holds its first voxel and the numbering is the
- * one scipy.ndimage.label gives. Work is proportional to the voxels scanned plus the runs; extra memory is
- * 12 bytes per run (at most 6 bytes per voxel for a checkerboard) plus 4 bytes per row.
- *
- * `out`, when given, must hold exactly one element per voxel; it is overwritten and returned as `labels`.
+ * of neighboring rows in a union-find (union by size, path halving), pass three numbers the components.
+ * Runs are visited in raster order, so the first run of a component holds its first voxel and the
+ * numbering is the one scipy.ndimage.label gives. Work is proportional to the voxels scanned plus the runs;
+ * extra memory is 16 bytes per run (at most 8 bytes per voxel for a checkerboard) plus 4 bytes per row.
  */
-export function labelComponents(
-  mask: Uint8Array,
-  shape: Shape3,
-  connectivity: Connectivity = 26,
-  out?: Uint32Array,
-): Components {
+export function labelRuns(mask: Uint8Array, shape: Shape3, connectivity: Connectivity = 26): LabeledRuns {
   const [nz, ny, nx] = shape
   const total = nz * ny * nx
   if (mask.length !== total) throw new Error(`mask of ${mask.length} voxels for shape ${shape.join('x')}`)
-  if (out && out.length !== total)
-    throw new Error(`output of ${out.length} voxels for shape ${shape.join('x')}`)
   const neighbors = NEIGHBOR_ROWS[connectivity]
   if (!neighbors) throw new Error(`connectivity must be 6, 18 or 26, got ${String(connectivity)}`)
-  const labels = out ?? new Uint32Array(total)
-  if (out) labels.fill(0)
 
-  // Pass 1: runs [start, end) in x of every row; row r owns runs rowStart[r] .. rowStart[r + 1] - 1.
+  // Pass 1: runs [start, end) in x of every row.
   const rows = nz * ny
   const rowStart = new Int32Array(rows + 1)
   let capacity = 1024
@@ -146,19 +151,55 @@ export function labelComponents(
     }
   }
 
-  // Pass 3: number the roots in the order their first run appears, write the runs.
+  // Pass 3: number the roots in the order their first run appears (runs are in raster order).
   const labelOfRoot = new Uint32Array(runs)
+  const label = new Uint32Array(runs)
   let count = 0
+  for (let r = 0; r < runs; r++) {
+    const root = find(r)
+    let l = labelOfRoot[root]!
+    if (l === 0) l = labelOfRoot[root] = ++count
+    label[r] = l
+  }
+  return {
+    rowStart,
+    starts: starts.subarray(0, runs),
+    ends: ends.subarray(0, runs),
+    label,
+    runs,
+    count,
+  }
+}
+
+/** Writes each run's label into a [z, y, x] label array (zeroed first). */
+export function paintRuns(r: LabeledRuns, nx: number, labels: Uint32Array, map?: Uint32Array): Uint32Array {
+  labels.fill(0)
+  const rows = r.rowStart.length - 1
   for (let row = 0, base = 0; row < rows; row++, base += nx) {
-    const r1 = rowStart[row + 1]!
-    for (let r = rowStart[row]!; r < r1; r++) {
-      const root = find(r)
-      let label = labelOfRoot[root]!
-      if (label === 0) label = labelOfRoot[root] = ++count
-      for (let i = base + starts[r]!, stop = base + ends[r]!; i < stop; i++) labels[i] = label
+    const r1 = r.rowStart[row + 1]!
+    for (let k = r.rowStart[row]!; k < r1; k++) {
+      const l = map ? map[r.label[k]!]! : r.label[k]!
+      if (l !== 0) labels.fill(l, base + r.starts[k]!, base + r.ends[k]!)
     }
   }
-  return { labels, count }
+  return labels
+}
+
+/**
+ * Connected components of a binary mask as a label array (see labelRuns). `out`, when given, must hold
+ * exactly one element per voxel; it is overwritten and returned as `labels`.
+ */
+export function labelComponents(
+  mask: Uint8Array,
+  shape: Shape3,
+  connectivity: Connectivity = 26,
+  out?: Uint32Array,
+): Components {
+  const total = shape[0] * shape[1] * shape[2]
+  if (out && out.length !== total)
+    throw new Error(`output of ${out.length} voxels for shape ${shape.join('x')}`)
+  const runs = labelRuns(mask, shape, connectivity)
+  return { labels: paintRuns(runs, shape[2], out ?? new Uint32Array(total)), count: runs.count }
 }
 
 /** Voxels per label: index 0 is the background, 1..count the components. */
