@@ -62,6 +62,12 @@ const COMMANDS: Record<string, Command> = {
       'activeem components PATH#DS [--threshold T] [--connectivity 6|18|26] [--min-size N] [--max-size N] [--dilate z,y,x | --close z,y,x] [--out rois.csv] [--labels-out PATH#DS] [--json]',
     load: async () => (await import('./commands/components.ts')).components,
   },
+  proposals: {
+    summary: 'ROI proposals from a probability map: components, polarity, aligned patches, the ROI table',
+    usage:
+      'activeem proposals --project DIR --task synapse|mito [--map NAME] [--threshold T] [--min-size N] [--variant paper|code] [--patch N] [--csv FILE] [--json]',
+    load: async () => (await import('./commands/proposals.ts')).proposals,
+  },
   doctor: {
     summary: 'check the tensor backends: which one runs here, and what the GPU backend (tfjs-node-gpu) needs',
     usage: 'activeem doctor [--json]',

@@ -9,6 +9,7 @@ import { progressPrinter } from '../jobs.ts'
 import { evaluate } from '../../engine/eval/index.ts'
 import { defaultConfig, modelDir, recordModel } from '../../engine/model/index.ts'
 import { predictVolume } from '../../engine/predict/index.ts'
+import { runProposals } from '../../engine/proposals/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { trainModel } from '../../engine/train/index.ts'
 import { DEFAULT_SYNTH_SHAPE, runSynth } from './synth.ts'
@@ -49,14 +50,14 @@ export async function demo(argv: string[]): Promise<void> {
     if (!values.json) process.stdout.write(`${line}\n`)
   }
 
-  log(`1/7 synthetic volume ${shapeText(shape)}, seed ${seed}`)
+  log(`1/8 synthetic volume ${shapeText(shape)}, seed ${seed}`)
   const data = await runSynth(join(out, 'data'), shape, seed)
   writeFileSync(join(out, MARKER), 'made by activeem demo; a rerun replaces this folder\n')
 
-  log('2/7 project')
+  log('2/8 project')
   const project = Project.init(join(out, 'project'), 'ActiveEM demo')
   try {
-    log('3/7 import raw and labels')
+    log('3/8 import raw and labels')
     const imports: Array<[string, 'raw' | 'labels', string]> = [
       [`${data.hdf5}#raw`, 'raw', 'raw'],
       [`${data.hdf5}#labels/clefts`, 'labels', 'clefts'],
@@ -71,13 +72,13 @@ export async function demo(argv: string[]): Promise<void> {
       }
     }
 
-    log('4/7 info')
+    log('4/8 info')
     const raw = await openVolume(`${data.hdf5}#raw`)
     const stats = await computeStats(raw).finally(() => raw.close())
 
     // The base model: a short fixed budget on the synthetic volume, then a volume it never saw.
     const engine = await initTensorEngine({ backend: 'auto' })
-    log(`5/7 train the mitochondria model for ${iterations} iterations (tensor backend: ${engine.backend})`)
+    log(`5/8 train the mitochondria model for ${iterations} iterations (tensor backend: ${engine.backend})`)
     const config = defaultConfig('mito', { width: 8, depth: 2, window: [4, 64, 64] })
     const modelName = 'mito-demo'
     const training = await trainModel({
@@ -96,7 +97,7 @@ export async function demo(argv: string[]): Promise<void> {
       finalLoss: training.finalLoss,
     })
 
-    log('6/7 predict a held-out synthetic volume (another seed)')
+    log('6/8 predict a held-out synthetic volume (another seed)')
     const heldOut = await runSynth(join(out, 'held-out'), [32, 160, 160], seed + 1)
     const prediction = await predictVolume({
       project,
@@ -105,13 +106,30 @@ export async function demo(argv: string[]): Promise<void> {
       ...(values.json ? {} : { onProgress: progressPrinter('predict', 10_000) }),
     })
 
-    log('7/7 evaluate')
+    log('7/8 evaluate')
     const score = await evaluate(prediction.arrays.mito!, `${heldOut.hdf5}#labels/mito`, 'dice')
+    log('8/8 ROI proposals: components of the map, aligned patches')
+    const proposals = await runProposals({ project, task: 'mito' })
     const summary = project.summary()
     const model = { name: modelName, backend: engine.backend, ...training }
     emit(
       values.json,
-      { out, data, project: summary, stats: { raw: stats }, model, prediction, evaluation: score },
+      {
+        out,
+        data,
+        project: summary,
+        stats: { raw: stats },
+        model,
+        prediction,
+        evaluation: score,
+        proposals: {
+          set: proposals.set.id,
+          count: proposals.count,
+          csv: proposals.csv,
+          labels: proposals.labels,
+          patches: proposals.patches,
+        },
+      },
       () =>
         [
           `project ${summary.dir}: ${summary.volumes.length} volumes`,
@@ -121,6 +139,7 @@ export async function demo(argv: string[]): Promise<void> {
           `model '${modelName}': ${training.iterations} iterations in ${training.seconds.toFixed(0)} s on ${engine.backend}`,
           `prediction: ${prediction.arrays.mito} (${(prediction.voxelsPerSecond / 1e3).toFixed(0)}k voxels/s)`,
           `held-out mitochondria Dice ${Number(score.dice).toFixed(3)}`,
+          `ROI proposals: ${proposals.count} mitochondria (set ${proposals.set.id}), table ${proposals.csv}, aligned patches ${proposals.patches}`,
           `browse it: npx activeem serve --project ${summary.dir}`,
         ].join('\n'),
     )

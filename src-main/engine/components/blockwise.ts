@@ -18,8 +18,11 @@ export interface BlockwiseOptions {
   maxSize?: number
   /** Applied to the thresholded mask before labeling, exact across blocks (blocks are read with a halo). */
   morphology?: Morphology
-  /** Receives the final instance labels block by block (a second pass); for a Zarr label volume. */
-  labelsOut?: (region: Region, labels: Uint32Array) => Promise<void>
+  /**
+   * Receives the final instance labels block by block (a second pass, after the numbering: `count` is
+   * the number of kept components); for a Zarr label volume.
+   */
+  labelsOut?: (region: Region, labels: Uint32Array, count: number) => Promise<void>
   signal?: AbortSignal
   onProgress?: (done: number, total: number, pass: 1 | 2) => void
 }
@@ -265,7 +268,7 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
       const map = finalOf.subarray(offsetsOfBlock[b]!)
       const [bd, bh, bw] = data.shape
       const labels = paintRuns(data.runs, bw, new Uint32Array(bd * bh * bw), map)
-      await o.labelsOut(region, labels)
+      await o.labelsOut(region, labels, components.length)
       o.onProgress?.(b + 1, list.length, 2)
     }
   }

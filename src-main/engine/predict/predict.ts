@@ -86,7 +86,9 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
         // Created here, before any worker starts, so workers only ever open them.
         const writer = new ZarrV3Writer(out)
         if (!job.resumed || !existsSync(join(out, 'zarr.json'))) {
-          await writer.group('', { model: meta.config, source: volume.spec, channels })
+          // Absolute, so later stages (proposals) find the raw volume from any working folder.
+          const source = volume.dataset ? `${resolve(volume.path)}#${volume.dataset}` : resolve(volume.path)
+          await writer.group('', { model: meta.config, source, channels })
         }
         for (const name of channels) {
           await writer.openOrCreate(name, { shape: volume.shape, chunks: chunkShape, dtype: 'float32' })

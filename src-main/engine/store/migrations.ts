@@ -76,6 +76,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'ROI proposals: sets (one per probability map and parameters) and their ROIs',
+    sql: `
+      CREATE TABLE proposal_sets (
+        id INTEGER PRIMARY KEY,
+        task TEXT NOT NULL CHECK (task IN ('synapse', 'mito')),
+        map TEXT NOT NULL,
+        raw TEXT,
+        params TEXT NOT NULL,
+        dir TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE rois (
+        set_id INTEGER NOT NULL REFERENCES proposal_sets(id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,
+        z0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x0 INTEGER NOT NULL,
+        z1 INTEGER NOT NULL, y1 INTEGER NOT NULL, x1 INTEGER NOT NULL,
+        voxels INTEGER NOT NULL,
+        cz REAL NOT NULL, cy REAL NOT NULL, cx REAL NOT NULL,
+        mean_p REAL NOT NULL,
+        max_p REAL NOT NULL,
+        polarity TEXT,
+        alignment TEXT,
+        PRIMARY KEY (set_id, id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -21,7 +21,16 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
         name: string
       }>
     ).map((r) => r.name)
-    assert.deepEqual(tables, ['job_chunks', 'job_events', 'jobs', 'models', 'project', 'volumes'])
+    assert.deepEqual(tables, [
+      'job_chunks',
+      'job_events',
+      'jobs',
+      'models',
+      'project',
+      'proposal_sets',
+      'rois',
+      'volumes',
+    ])
     assert.equal(p.summary().name, 'first')
   } finally {
     p.close()

@@ -1,0 +1,118 @@
+import { copyFileSync, existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { AlignVariant } from '../../engine/align/index.ts'
+import type { Connectivity } from '../../engine/components/index.ts'
+import { InputError } from '../../engine/errors.ts'
+import { CancelledError } from '../../engine/jobs/index.ts'
+import { TASKS, type Task } from '../../engine/model/index.ts'
+import { runProposals } from '../../engine/proposals/index.ts'
+import { Project } from '../../engine/store/index.ts'
+import { parse, parseChoice, parseInteger } from '../args.ts'
+import { cancelOnSignals, progressPrinter } from '../jobs.ts'
+import { emit } from '../output.ts'
+
+export const usage =
+  'activeem proposals --project DIR --task synapse|mito [--map NAME] [--raw PATH#DS] [--threshold T] [--connectivity 6|18|26] [--min-size N] [--max-size N] [--variant paper|code] [--patch N] [--scale S] [--csv FILE] [--json]'
+
+function parseNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const v = Number(text)
+  if (text.trim() === '' || !Number.isFinite(v))
+    throw new InputError(`${flag}: expected a number, got '${text}'`)
+  return v
+}
+
+export async function proposals(argv: string[]): Promise<void> {
+  const { values } = parse(
+    'proposals',
+    argv,
+    {
+      project: { type: 'string' },
+      task: { type: 'string' },
+      map: { type: 'string' },
+      raw: { type: 'string' },
+      threshold: { type: 'string' },
+      connectivity: { type: 'string' },
+      'min-size': { type: 'string' },
+      'max-size': { type: 'string' },
+      variant: { type: 'string' },
+      patch: { type: 'string' },
+      scale: { type: 'string' },
+      csv: { type: 'string' },
+    },
+    { min: 0, max: 0, usage },
+  )
+  if (!values.project || !values.task)
+    throw new InputError(`proposals: --project and --task are required; usage: ${usage}`)
+  const task = parseChoice<Task>('--task', values.task, TASKS, 'mito')
+  const variant = parseChoice<AlignVariant>('--variant', values.variant, ['paper', 'code'], 'paper')
+  const connectivity =
+    values.connectivity === undefined
+      ? undefined
+      : (Number(parseChoice('--connectivity', values.connectivity, ['6', '18', '26'], '26')) as Connectivity)
+  const threshold = parseNumber('--threshold', values.threshold)
+  const scale = parseNumber('--scale', values.scale)
+  const minSize =
+    values['min-size'] === undefined ? undefined : parseInteger('--min-size', values['min-size'], 0)
+  const maxSize =
+    values['max-size'] === undefined ? undefined : parseInteger('--max-size', values['max-size'], 1, 1)
+  const patchSize = values.patch === undefined ? undefined : parseInteger('--patch', values.patch, 64, 8, 512)
+  const csv = values.csv === undefined ? undefined : resolve(values.csv)
+  if (csv && existsSync(csv))
+    throw new InputError(`--csv ${values.csv}: already exists; remove it or choose another file`)
+  if (csv && !existsSync(dirname(csv)))
+    throw new InputError(`--csv ${values.csv}: folder ${dirname(csv)} does not exist`)
+
+  const project = Project.open(values.project)
+  try {
+    const print = progressPrinter('proposals')
+    const result = await runProposals({
+      project,
+      task,
+      ...(values.map !== undefined ? { map: values.map } : {}),
+      ...(values.raw !== undefined ? { raw: values.raw } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(connectivity !== undefined ? { connectivity } : {}),
+      ...(minSize !== undefined ? { minSize } : {}),
+      ...(maxSize !== undefined ? { maxSize } : {}),
+      ...(patchSize !== undefined ? { patchSize } : {}),
+      ...(scale !== undefined ? { scale } : {}),
+      variant,
+      signal: cancelOnSignals(),
+      onProgress: print,
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write('cancelled; nothing was recorded: run the same command again\n')
+        process.exit(130)
+      }
+      throw e
+    })
+    if (csv) copyFileSync(result.csv, csv)
+    emit(
+      values.json,
+      {
+        set: result.set.id,
+        task,
+        count: result.count,
+        voxels: result.voxels,
+        map: result.set.map,
+        raw: result.set.raw,
+        params: result.set.params,
+        labels: result.labels,
+        patches: result.patches,
+        csv: csv ?? result.csv,
+        seconds: result.seconds,
+        jobId: result.jobId,
+      },
+      () =>
+        [
+          `proposal set ${result.set.id}: ${result.count} ${task} ROIs from ${result.set.map} in ${result.seconds.toFixed(1)} s`,
+          `  ROI table: ${csv ?? result.csv}`,
+          `  labels: ${result.labels}`,
+          `  patches: ${result.patches}`,
+        ].join('\n'),
+    )
+  } finally {
+    project.close()
+  }
+}

@@ -1,0 +1,5 @@
+export { runProposals, proposalsCsv, type ProposalOptions, type ProposalResult } from './proposals.ts'
+export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
+export { readPatches, writePatches, type PatchSet } from './patches.ts'
+export { PolarityAccumulator, type Polarity } from './polarity.ts'
+export { proposalSet, proposalSets, roisOf, type ProposalSet, type Roi, type RoiAlignment } from './rois.ts'
