@@ -68,6 +68,22 @@ const COMMANDS: Record<string, Command> = {
       'activeem proposals --project DIR --task synapse|mito [--map NAME] [--threshold T] [--min-size N] [--variant paper|code] [--patch N] [--csv FILE] [--json]',
     load: async () => (await import('./commands/proposals.ts')).proposals,
   },
+  embed: {
+    summary: 'the two streams: mask and image VAEs on a proposal set, features of its ROIs',
+    usage:
+      'activeem embed --project DIR [--set N] [--epochs 20] [--mask-latent 20] [--image-latent 64] [--json]',
+    load: async () => (await import('./commands/embed.ts')).embed,
+  },
+  suggest: {
+    summary: 'the next round of queries: two-stream clustering or a baseline strategy, stored in the project',
+    usage: 'activeem suggest --project DIR --strategy NAME [--N 64 --M 4 --Q 1] [--budget K] [--json]',
+    load: async () => (await import('./commands/suggest.ts')).suggestCommand,
+  },
+  simulate: {
+    summary: 'rounds of suggestion answered by a ground-truth oracle; --compare prints the strategies table',
+    usage: 'activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--rounds R] [--json]',
+    load: async () => (await import('./commands/simulate.ts')).simulateCommand,
+  },
   doctor: {
     summary: 'check the tensor backends: which one runs here, and what the GPU backend (tfjs-node-gpu) needs',
     usage: 'activeem doctor [--json]',

@@ -105,6 +105,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'query rounds: which ROIs a strategy asked about, by cluster',
+    sql: `
+      CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES proposal_sets(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        params TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        UNIQUE (set_id, number)
+      );
+      CREATE TABLE queries (
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        rank INTEGER NOT NULL,
+        roi_id INTEGER NOT NULL,
+        cluster INTEGER NOT NULL,
+        distance REAL NOT NULL,
+        PRIMARY KEY (round_id, rank)
+      ) WITHOUT ROWID;
+      CREATE TABLE roi_clusters (
+        round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        roi_id INTEGER NOT NULL,
+        cluster INTEGER NOT NULL,
+        PRIMARY KEY (round_id, roi_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

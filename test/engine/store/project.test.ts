@@ -28,7 +28,10 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
       'models',
       'project',
       'proposal_sets',
+      'queries',
+      'roi_clusters',
       'rois',
+      'rounds',
       'volumes',
     ])
     assert.equal(p.summary().name, 'first')

@@ -1,0 +1,56 @@
+/**
+ * The n x d float32 point arrays the clustering functions take: checks, their mean, and rows less
+ * the mean. Everything downstream works on centred points, as sklearn does before k-means: distances
+ * come from ||x||^2 - 2 x.c + ||c||^2 in float32, which loses the digits that matter when the points
+ * sit far from the origin.
+ */
+import { InputError } from '../errors.ts'
+
+export function checkShape(what: string, points: Float32Array, n: number, d: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: n must be a whole number >= 1, got ${n}`)
+  if (!Number.isInteger(d) || d < 1) throw new InputError(`${what}: d must be a whole number >= 1, got ${d}`)
+  if (points.length !== n * d)
+    throw new InputError(`${what}: ${n} points x ${d} features need ${n * d} values, got ${points.length}`)
+}
+
+export interface Moments {
+  /** The float32 mean, subtracted from points and given centres alike (sklearn does it in float32). */
+  mean: Float32Array
+  /** The mean over features of each feature's variance (sklearn's scale for the tolerance). */
+  meanVariance: number
+}
+
+/** One pass; a non-finite value is an input error (it would poison every centre). */
+export function moments(what: string, points: Float32Array, n: number, d: number): Moments {
+  const sums = new Float64Array(d)
+  const squares = new Float64Array(d)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0, p = i * d; j < d; j++, p++) {
+      const v = points[p]!
+      if (!Number.isFinite(v)) throw new InputError(`${what}: point ${i} has a non-finite value (${v})`)
+      sums[j]! += v
+      squares[j]! += v * v
+    }
+  }
+  let variance = 0
+  for (let j = 0; j < d; j++) {
+    const m = sums[j]! / n
+    variance += Math.max(squares[j]! / n - m * m, 0)
+  }
+  return { mean: Float32Array.from(sums, (s) => s / n), meanVariance: variance / d }
+}
+
+/** The rows `indices` less the mean, one after another. */
+export function centredRows(
+  points: Float32Array,
+  mean: Float32Array,
+  indices: ArrayLike<number>,
+): Float32Array {
+  const d = mean.length
+  const out = new Float32Array(indices.length * d)
+  for (let r = 0; r < indices.length; r++) {
+    const p = indices[r]! * d
+    for (let j = 0; j < d; j++) out[r * d + j] = points[p + j]! - mean[j]!
+  }
+  return out
+}

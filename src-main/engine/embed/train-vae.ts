@@ -1,0 +1,226 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { decodeNamed, encodeNamed } from '../model/io.ts'
+import { createRng } from '../synth/random.ts'
+import { tf } from '../tensor/index.ts'
+import { encode, initVaeWeights, vaeLoss, vaeParameterSpecs, type VaeConfig, type VaeWeights } from './vae.ts'
+
+/** Patches as [n, size, size] values already scaled to [-1, 1]. */
+export interface PatchBatchSource {
+  n: number
+  size: number
+  data: Float32Array
+}
+
+export interface TrainVaeOptions {
+  config: VaeConfig
+  patches: PatchBatchSource
+  epochs: number
+  batchSize?: number
+  learningRate?: number
+  seed?: number
+  /** Folder for the model and its checkpoints (weights after every epoch); reused to resume. */
+  dir: string
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+}
+
+export interface TrainVaeResult {
+  epochs: number
+  resumedFromEpoch: number
+  finalLoss: number
+  reconstruction: number
+  kl: number
+  samplesPerSecond: number
+  seconds: number
+}
+
+interface State {
+  epoch: number
+  losses: number[]
+  seconds: number
+}
+
+const WEIGHTS = 'weights.bin'
+const META = 'vae.json'
+
+export async function saveVae(dir: string, config: VaeConfig, w: VaeWeights, state: object): Promise<void> {
+  const names = vaeParameterSpecs(config).map((s) => s.name)
+  const { data, specs } = await encodeNamed(names.map((name) => ({ name, tensor: w.get(name)! })))
+  // Written beside and renamed: a crash leaves the previous epoch's model whole.
+  const tmp = `${dir}.partial-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
+  writeFileSync(join(tmp, WEIGHTS), data)
+  writeFileSync(
+    join(tmp, META),
+    `${JSON.stringify({ format: 'activeem-vae', version: 1, config, specs, state }, null, 2)}\n`,
+  )
+  const old = `${dir}.old-${process.pid}`
+  if (existsSync(dir)) renameSync(dir, old)
+  renameSync(tmp, dir)
+  rmSync(old, { recursive: true, force: true })
+}
+
+export function loadVae(dir: string): { config: VaeConfig; weights: VaeWeights; state: unknown } {
+  const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as {
+    config: VaeConfig
+    specs: tf.io.WeightsManifestEntry[]
+    state: unknown
+  }
+  const tensors = decodeNamed(readFileSync(join(dir, WEIGHTS)), meta.specs)
+  const weights: VaeWeights = new Map()
+  for (const spec of vaeParameterSpecs(meta.config)) {
+    const t = tensors[spec.name]
+    if (!t || t.shape.join() !== spec.shape.join())
+      throw new Error(`${dir}: weight ${spec.name} missing or misshapen`)
+    weights.set(spec.name, tf.variable(t, true))
+    t.dispose()
+  }
+  return { config: meta.config, weights, state: meta.state }
+}
+
+export function disposeVae(w: VaeWeights): void {
+  for (const v of w.values()) v.dispose()
+  w.clear()
+}
+
+/**
+ * Trains a VAE on the patches, epoch by epoch in a seeded order, saving the weights after every epoch:
+ * a cancelled or killed run resumes at the next epoch (the optimizer's moments start again, which the
+ * first few steps absorb).
+ */
+export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeights; result: TrainVaeResult }> {
+  const c = o.config
+  const batchSize = Math.min(o.batchSize ?? 32, o.patches.n)
+  const seed = o.seed ?? 0
+  let weights: VaeWeights
+  let state: State = { epoch: 0, losses: [], seconds: 0 }
+  if (existsSync(join(o.dir, META))) {
+    const loaded = loadVae(o.dir)
+    weights = loaded.weights
+    state = loaded.state as State
+    // A VAE of another configuration is an earlier experiment's cache: start again.
+    if (JSON.stringify(loaded.config) !== JSON.stringify(c)) {
+      disposeVae(loaded.weights)
+      rmSync(o.dir, { recursive: true, force: true })
+      weights = initVaeWeights(c, seed)
+      state = { epoch: 0, losses: [], seconds: 0 }
+    }
+  } else {
+    weights = initVaeWeights(c, seed)
+  }
+  const resumedFromEpoch = state.epoch
+  const optimizer = tf.train.adam(o.learningRate ?? 1e-3)
+  const vars = [...weights.values()]
+  const s = o.patches.size
+  const stepsPerEpoch = Math.ceil(o.patches.n / batchSize)
+  const started = performance.now() - state.seconds * 1000
+  let samples = 0
+  let sampleSeconds = 0
+  let last = { loss: NaN, reconstruction: NaN, kl: NaN }
+  try {
+    for (let epoch = state.epoch; epoch < o.epochs; epoch++) {
+      const rng = createRng(seed * 7919 + epoch)
+      const order = Array.from({ length: o.patches.n }, (_, i) => i)
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(0, i + 1)
+        ;[order[i], order[j]] = [order[j]!, order[i]!]
+      }
+      let sum = 0
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        await checkpointYield(o.signal)
+        const t0 = performance.now()
+        const idx = order.slice(step * batchSize, (step + 1) * batchSize)
+        const batch = new Float32Array(idx.length * s * s)
+        idx.forEach((p, k) => batch.set(o.patches.data.subarray(p * s * s, (p + 1) * s * s), k * s * s))
+        const parts = tf.tidy(() => {
+          const x = tf.tensor4d(batch, [idx.length, s, s, 1])
+          const eps = tf.randomNormal(
+            [idx.length, c.latent],
+            0,
+            1,
+            'float32',
+            seed * 100003 + epoch * 1009 + step,
+          ) as tf.Tensor2D
+          let rec: tf.Scalar | null = null
+          let kl: tf.Scalar | null = null
+          const loss = optimizer.minimize(
+            () => {
+              const l = vaeLoss(c, weights, x, eps)
+              rec = tf.keep(l.reconstruction)
+              kl = tf.keep(l.kl)
+              return l.loss
+            },
+            true,
+            vars,
+          )!
+          return [loss, rec!, kl!] as const
+        })
+        const [loss, rec, kl] = await Promise.all(parts.map(async (t) => (await t.data())[0]!))
+        parts.forEach((t) => t.dispose())
+        last = { loss: loss!, reconstruction: rec!, kl: kl! }
+        sum += last.loss
+        samples += idx.length
+        sampleSeconds += (performance.now() - t0) / 1000
+        const done = epoch * stepsPerEpoch + step + 1
+        const total = o.epochs * stepsPerEpoch
+        const rate = samples / sampleSeconds
+        o.onProgress?.({
+          fraction: done / total,
+          message: `${c.kind} VAE epoch ${epoch + 1}/${o.epochs}, loss ${last.loss.toFixed(4)}`,
+          epoch: epoch + 1,
+          loss: last.loss,
+          samplesPerSecond: rate,
+          etaSeconds: ((total - done) * batchSize) / rate,
+        })
+      }
+      state = {
+        epoch: epoch + 1,
+        losses: [...state.losses, sum / stepsPerEpoch],
+        seconds: (performance.now() - started) / 1000,
+      }
+      await saveVae(o.dir, c, weights, state)
+    }
+  } catch (e) {
+    optimizer.dispose()
+    disposeVae(weights)
+    throw e
+  }
+  optimizer.dispose()
+  return {
+    weights,
+    result: {
+      epochs: state.epoch,
+      resumedFromEpoch,
+      finalLoss: state.losses.at(-1) ?? last.loss,
+      reconstruction: last.reconstruction,
+      kl: last.kl,
+      samplesPerSecond: sampleSeconds > 0 ? samples / sampleSeconds : 0,
+      seconds: (performance.now() - started) / 1000,
+    },
+  }
+}
+
+/** The mean vectors of the patches: [n, latent]. */
+export async function vaeFeatures(
+  config: VaeConfig,
+  weights: VaeWeights,
+  patches: PatchBatchSource,
+  batchSize = 128,
+): Promise<Float32Array> {
+  const s = patches.size
+  const out = new Float32Array(patches.n * config.latent)
+  for (let i = 0; i < patches.n; i += batchSize) {
+    const m = Math.min(batchSize, patches.n - i)
+    const mu = tf.tidy(
+      () =>
+        encode(config, weights, tf.tensor4d(patches.data.subarray(i * s * s, (i + m) * s * s), [m, s, s, 1]))
+          .mu,
+    )
+    out.set(await mu.data(), i * config.latent)
+    mu.dispose()
+  }
+  return out
+}

@@ -1,0 +1,21 @@
+export {
+  STRATEGIES,
+  suggest,
+  type Strategy,
+  type SuggestInput,
+  type SuggestParams,
+  type Suggestion,
+  type Query,
+} from './strategies.ts'
+export { propagate, accuracy, randomBaseline } from './propagate.ts'
+export { oracleLabels } from './oracle.ts'
+export { saveRound, round, queriedRois, type Round, type RoundQuery } from './rounds.ts'
+export { loadSetData, suggestRound, type SetData } from './run.ts'
+export {
+  simulate,
+  type SimulateOptions,
+  type SimulationResult,
+  type SimulationRun,
+  type SimulationSummary,
+} from './simulate.ts'
+export { standardise, concat, pick, type Matrix } from './features.ts'

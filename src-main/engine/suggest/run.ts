@@ -1,0 +1,76 @@
+import { join } from 'node:path'
+import { readFeatures } from '../embed/index.ts'
+import { InputError } from '../errors.ts'
+import { proposalSet, roisOf, type ProposalSet, type Roi } from '../proposals/index.ts'
+import type { Project } from '../store/index.ts'
+import type { Matrix } from './features.ts'
+import { queriedRois, saveRound, type Round } from './rounds.ts'
+import { suggest, type Strategy, type SuggestInput, type SuggestParams } from './strategies.ts'
+
+export interface SetData {
+  set: ProposalSet
+  rois: Roi[]
+  mask: Matrix
+  image: Matrix
+  meanProbability: Float64Array
+}
+
+/** A proposal set with its ROIs and features, rows aligned (row i = rois[i]). */
+export async function loadSetData(project: Project, setId?: number): Promise<SetData> {
+  const set = proposalSet(project, setId)
+  if (!set)
+    throw new InputError(
+      setId === undefined
+        ? `${project.dir}: no proposal set; run 'activeem proposals' first`
+        : `--set ${setId}: no such proposal set`,
+    )
+  const rois = roisOf(project, set.id)
+  let f
+  try {
+    f = await readFeatures(join(project.dir, set.dir, 'features.h5'))
+  } catch {
+    throw new InputError(
+      `proposal set ${set.id} has no features; run 'activeem embed --project ${project.dir}' first`,
+    )
+  }
+  if (f.roi.length !== rois.length || rois.some((r, i) => r.id !== f.roi[i]))
+    throw new InputError(
+      `proposal set ${set.id}: its features do not match its ROIs; run 'activeem embed' again`,
+    )
+  return {
+    set,
+    rois,
+    mask: { n: rois.length, d: f.maskDim, data: f.mask },
+    image: { n: rois.length, d: f.imageDim, data: f.image },
+    meanProbability: Float64Array.from(rois, (r) => r.mean),
+  }
+}
+
+/** `activeem suggest`: the next round of queries for the set, stored. */
+export async function suggestRound(
+  project: Project,
+  strategy: Strategy,
+  params: SuggestParams,
+  setId?: number,
+): Promise<Round> {
+  const data = await loadSetData(project, setId)
+  const queried = queriedRois(project, data.set.id)
+  const annotated = new Set<number>()
+  data.rois.forEach((r, i) => {
+    if (queried.has(r.id)) annotated.add(i)
+  })
+  const input: SuggestInput = {
+    mask: data.mask,
+    image: data.image,
+    meanProbability: data.meanProbability,
+    annotated,
+  }
+  const s = await suggest(strategy, input, params)
+  return saveRound(
+    project,
+    data.set.id,
+    data.rois.map((r) => r.id),
+    s,
+    { ...params },
+  )
+}

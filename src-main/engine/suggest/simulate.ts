@@ -1,0 +1,167 @@
+import { join } from 'node:path'
+import { disposeVae, fineTuneTriplet, loadVae, roiImageSource, vaeFeatures } from '../embed/index.ts'
+import { readPatches } from '../proposals/index.ts'
+import type { Matrix } from './features.ts'
+import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import type { Project } from '../store/index.ts'
+import { oracleLabels } from './oracle.ts'
+import { accuracy, propagate, randomBaseline } from './propagate.ts'
+import { loadSetData, type SetData } from './run.ts'
+import { suggest, type Strategy, type SuggestParams } from './strategies.ts'
+
+export interface SimulateOptions {
+  project: Project
+  set?: number
+  /** Ground truth PATH#DS (non-zero = object) for the oracle. */
+  gt: string
+  strategies: readonly Strategy[]
+  params: Omit<SuggestParams, 'seed'>
+  rounds: number
+  seeds: readonly number[]
+  /**
+   * Active clustering between rounds (paper Sec. 4.2): the image VAE is fine-tuned with triplets on the
+   * answers so far and the next round clusters on its new features (strategies that use image features).
+   */
+  active?: boolean
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+}
+
+export interface SimulatedRound {
+  round: number
+  queries: number
+  annotated: number
+  /** Annotated fraction s. */
+  fraction: number
+  /** Label accuracy over all ROIs after propagation. */
+  accuracy: number
+  /** p + s(1 - p): annotating the same number of random ROIs without propagation. */
+  randomBaseline: number
+  notes: string[]
+}
+
+export interface SimulationRun {
+  strategy: Strategy
+  seed: number
+  rounds: SimulatedRound[]
+}
+
+export interface SimulationSummary {
+  strategy: Strategy
+  /** Per round: mean and standard deviation over the seeds. */
+  rounds: Array<{ round: number; fraction: number; mean: number; std: number; randomBaseline: number }>
+}
+
+export interface SimulationResult {
+  set: number
+  rois: number
+  /** Fraction of proposals the oracle calls correct: the accuracy before any annotation. */
+  initialAccuracy: number
+  runs: SimulationRun[]
+  summary: SimulationSummary[]
+  seconds: number
+}
+
+const USES_IMAGE = new Set<Strategy>(['two-stream', 'late-fusion', 'image-only', 'core-set'])
+
+/** The set's image VAE fine-tuned with triplets on `answers`, and the ROIs' new image features. */
+async function activeImageFeatures(
+  project: Project,
+  data: SetData,
+  answers: ReadonlyMap<number, boolean>,
+  seed: number,
+): Promise<Matrix | null> {
+  const values = [...answers.values()]
+  if (!values.includes(true) || !values.includes(false)) return null
+  const dir = join(project.dir, data.set.dir)
+  const { config, weights } = loadVae(join(dir, 'vae-image'))
+  try {
+    const patches = await readPatches(join(dir, 'patches.h5'))
+    const source = roiImageSource(patches)
+    await fineTuneTriplet(config, weights, source, { labels: answers, seed })
+    return { n: data.image.n, d: config.latent, data: await vaeFeatures(config, weights, source) }
+  } finally {
+    disposeVae(weights)
+  }
+}
+
+/**
+ * Rounds of suggestion answered by a ground-truth oracle: each round a strategy picks its queries among
+ * the not yet annotated ROIs, the oracle answers them, and every ROI takes its cluster's majority label.
+ */
+export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
+  const started = performance.now()
+  const data = await loadSetData(o.project, o.set)
+  const truth = await oracleLabels(
+    data.rois,
+    `${join(o.project.dir, data.set.dir, 'labels.zarr')}#labels`,
+    o.gt,
+  )
+  const n = data.rois.length
+  const p = truth.reduce((a, b) => a + b, 0) / n
+  const runs: SimulationRun[] = []
+  const total = o.strategies.length * o.seeds.length * o.rounds
+  let done = 0
+  for (const strategy of o.strategies) {
+    for (const seed of o.seeds) {
+      const answers = new Map<number, boolean>()
+      const rounds: SimulatedRound[] = []
+      let image = data.image
+      for (let r = 1; r <= o.rounds; r++) {
+        await checkpointYield(o.signal)
+        const s = await suggest(
+          strategy,
+          {
+            mask: data.mask,
+            image,
+            meanProbability: data.meanProbability,
+            annotated: new Set(answers.keys()),
+          },
+          { ...o.params, seed: seed * 1000 + r },
+        )
+        for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
+        const labels = propagate(s.assignment, s.clusters, answers)
+        const fraction = answers.size / n
+        rounds.push({
+          round: r,
+          queries: s.queries.length,
+          annotated: answers.size,
+          fraction,
+          accuracy: accuracy(labels, truth),
+          randomBaseline: randomBaseline(p, fraction),
+          notes: s.notes,
+        })
+        if (o.active && r < o.rounds && USES_IMAGE.has(strategy)) {
+          const tuned = await activeImageFeatures(o.project, data, answers, seed)
+          if (tuned) image = tuned
+          else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
+        }
+        done++
+        o.onProgress?.({ fraction: done / total, message: `${strategy}, seed ${seed}, round ${r}` })
+      }
+      runs.push({ strategy, seed, rounds })
+    }
+  }
+  const summary = o.strategies.map((strategy): SimulationSummary => {
+    const mine = runs.filter((x) => x.strategy === strategy)
+    return {
+      strategy,
+      rounds: Array.from({ length: o.rounds }, (_, k) => {
+        const acc = mine.map((x) => x.rounds[k]!.accuracy)
+        const fr = mine.map((x) => x.rounds[k]!.fraction)
+        const mean = acc.reduce((a, b) => a + b, 0) / acc.length
+        const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / acc.length)
+        const fraction = fr.reduce((a, b) => a + b, 0) / fr.length
+        return { round: k + 1, fraction, mean, std, randomBaseline: randomBaseline(p, fraction) }
+      }),
+    }
+  })
+  return {
+    set: data.set.id,
+    rois: n,
+    initialAccuracy: p,
+    runs,
+    summary,
+    seconds: (performance.now() - started) / 1000,
+  }
+}

@@ -1,0 +1,291 @@
+import { kCenterGreedy, kmeans } from '../cluster/index.ts'
+import { InputError } from '../errors.ts'
+import { createRng } from '../synth/random.ts'
+import { concat, pick, squaredDistance, standardise, type Matrix } from './features.ts'
+
+export const STRATEGIES = [
+  'two-stream',
+  'late-fusion',
+  'mask-only',
+  'image-only',
+  'random',
+  'uncertainty',
+  'core-set',
+] as const
+export type Strategy = (typeof STRATEGIES)[number]
+
+export interface SuggestInput {
+  /** Es features [n, dm] and Eu features [n, di] of the set's ROIs (row = ROI index in the set). */
+  mask: Matrix
+  image: Matrix
+  /** Mean probability of each ROI (for `uncertainty`). */
+  meanProbability: ArrayLike<number>
+  /** ROI indices annotated in earlier rounds: never queried again, and they count in propagation. */
+  annotated?: ReadonlySet<number>
+}
+
+export interface SuggestParams {
+  /** Clusters on the first stream (or of the single space), subclusters on the second, queries per subcluster. */
+  N: number
+  M: number
+  Q: number
+  /** Number of queries; default N*M*Q. Cluster strategies keep the largest clusters' queries when it is lower. */
+  budget?: number
+  seed?: number
+}
+
+export interface Query {
+  /** ROI index in the set. */
+  index: number
+  cluster: number
+  /** Euclidean distance to its cluster's centre in the space the cluster was made in. */
+  distance: number
+}
+
+export interface Suggestion {
+  strategy: Strategy
+  /** Display order: by cluster, then by distance to the centre. */
+  queries: Query[]
+  /** Cluster of every ROI (for label propagation); clusters are numbered 0 .. clusters - 1. */
+  assignment: Int32Array
+  clusters: number
+  /** What the strategy did that the parameters did not say (small clusters, fewer queries). */
+  notes: string[]
+}
+
+interface Clustering {
+  assignment: Int32Array
+  clusters: number
+  /** Centre of each cluster in `space`, row-major. */
+  centres: Float32Array
+  space: Matrix
+}
+
+async function cluster(
+  space: Matrix,
+  k: number,
+  seed: number,
+): Promise<{ labels: Int32Array; centres: Float32Array }> {
+  const r = await kmeans(space.data, space.n, space.d, { k: Math.min(k, space.n), seed, restarts: 3 })
+  return { labels: r.labels, centres: r.centres }
+}
+
+/** Flat clustering into k clusters of one space. */
+async function flat(space: Matrix, k: number, seed: number): Promise<Clustering> {
+  const { labels, centres } = await cluster(space, k, seed)
+  return { assignment: labels, clusters: Math.min(k, space.n), centres, space }
+}
+
+/**
+ * Paper Sec. 4.1: N clusters on the first stream, each split into M on the second. Subcluster centres are
+ * kept in the second stream's space, where the representatives are chosen.
+ */
+async function hierarchical(
+  first: Matrix,
+  second: Matrix,
+  N: number,
+  M: number,
+  seed: number,
+  notes: string[],
+): Promise<Clustering> {
+  const top = await cluster(first, N, seed)
+  const k = Math.min(N, first.n)
+  if (k < N) notes.push(`${first.n} ROIs: ${k} first-stream clusters instead of ${N}`)
+  const assignment = new Int32Array(first.n)
+  const centres: number[] = []
+  let clusters = 0
+  let small = 0
+  for (let c = 0; c < k; c++) {
+    const members: number[] = []
+    top.labels.forEach((l, i) => {
+      if (l === c) members.push(i)
+    })
+    if (members.length === 0) continue
+    const m = Math.min(M, members.length)
+    if (m < M) small++
+    const sub = await cluster(pick(second, members), m, seed + 1 + c)
+    for (let s = 0; s < m; s++) centres.push(...sub.centres.subarray(s * second.d, (s + 1) * second.d))
+    members.forEach((i, j) => (assignment[i] = clusters + sub.labels[j]!))
+    clusters += m
+  }
+  if (small > 0)
+    notes.push(
+      `${small} of ${k} clusters had fewer than M = ${M} ROIs and were split into as many as they hold`,
+    )
+  return { assignment, clusters, centres: Float32Array.from(centres), space: second }
+}
+
+/**
+ * Q representatives per cluster: the unannotated members nearest Q k-means centres of the cluster
+ * (Q = 1: the member nearest the cluster's centre).
+ */
+async function representatives(
+  c: Clustering,
+  Q: number,
+  annotated: ReadonlySet<number>,
+  seed: number,
+  notes: string[],
+): Promise<Query[]> {
+  const queries: Query[] = []
+  let short = 0
+  for (let k = 0; k < c.clusters; k++) {
+    const members: number[] = []
+    c.assignment.forEach((l, i) => {
+      if (l === k && !annotated.has(i)) members.push(i)
+    })
+    if (members.length === 0) continue
+    const distanceTo = (i: number): number => Math.sqrt(squaredDistance(c.space, i, c.centres, k))
+    let chosen: number[]
+    if (Q === 1 || members.length <= Q) {
+      chosen = Q === 1 ? [members.reduce((a, b) => (distanceTo(b) < distanceTo(a) ? b : a))] : members
+      if (members.length < Q) short++
+    } else {
+      const sub = await cluster(pick(c.space, members), Q, seed + 7919 + k)
+      const used = new Set<number>()
+      chosen = []
+      for (let q = 0; q < Q; q++) {
+        let best = -1
+        let bestD = Infinity
+        for (let j = 0; j < members.length; j++) {
+          if (used.has(j)) continue
+          const d = squaredDistance(c.space, members[j]!, sub.centres, q)
+          if (d < bestD) {
+            bestD = d
+            best = j
+          }
+        }
+        used.add(best)
+        chosen.push(members[best]!)
+      }
+    }
+    for (const i of chosen) queries.push({ index: i, cluster: k, distance: distanceTo(i) })
+  }
+  if (short > 0)
+    notes.push(`${short} clusters had fewer than Q = ${Q} unannotated ROIs: all of them were queried`)
+  return queries
+}
+
+/** Clusters for strategies that pick without clustering: every ROI joins its nearest query (Voronoi). */
+function nearestQuery(space: Matrix, queries: Query[]): { assignment: Int32Array; queries: Query[] } {
+  const assignment = new Int32Array(space.n)
+  const centres = pick(
+    space,
+    queries.map((q) => q.index),
+  ).data
+  for (let i = 0; i < space.n; i++) {
+    let best = 0
+    let bestD = Infinity
+    for (let q = 0; q < queries.length; q++) {
+      const d = squaredDistance(space, i, centres, q)
+      if (d < bestD) {
+        bestD = d
+        best = q
+      }
+    }
+    assignment[i] = best
+  }
+  return { assignment, queries: queries.map((q, k) => ({ ...q, cluster: k, distance: 0 })) }
+}
+
+function byClusterThenDistance(a: Query, b: Query): number {
+  return a.cluster - b.cluster || a.distance - b.distance || a.index - b.index
+}
+
+/** One strategy, one round: which ROIs to ask about, and the clusters their answers propagate over. */
+export async function suggest(
+  strategy: Strategy,
+  input: SuggestInput,
+  p: SuggestParams,
+): Promise<Suggestion> {
+  const n = input.mask.n
+  if (input.image.n !== n) throw new InputError(`features: ${n} mask rows but ${input.image.n} image rows`)
+  for (const [name, v] of [
+    ['N', p.N],
+    ['M', p.M],
+    ['Q', p.Q],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`--${name}: expected an integer >= 1, got ${v}`)
+  const annotated = input.annotated ?? new Set<number>()
+  const seed = p.seed ?? 0
+  const target = p.budget ?? p.N * p.M * p.Q
+  if (!Number.isInteger(target) || target < 1)
+    throw new InputError(`--budget: expected an integer >= 1, got ${target}`)
+  const notes: string[] = []
+  const free = n - annotated.size
+  if (free <= 0)
+    return {
+      strategy,
+      queries: [],
+      assignment: new Int32Array(n),
+      clusters: 1,
+      notes: ['every ROI is annotated'],
+    }
+  const both = (): Matrix => concat(standardise(input.mask), standardise(input.image))
+
+  let clustering: Clustering | null = null
+  let queries: Query[]
+  if (strategy === 'two-stream')
+    clustering = await hierarchical(input.mask, input.image, p.N, p.M, seed, notes)
+  else if (strategy === 'late-fusion') clustering = await flat(both(), p.N * p.M, seed)
+  else if (strategy === 'mask-only') clustering = await flat(input.mask, p.N * p.M, seed)
+  else if (strategy === 'image-only') clustering = await flat(input.image, p.N * p.M, seed)
+
+  if (clustering) {
+    queries = await representatives(clustering, p.Q, annotated, seed, notes)
+    if (queries.length > target) {
+      // Keep the queries of the largest clusters: their answers label the most ROIs.
+      const size = new Map<number, number>()
+      for (const c of clustering.assignment) size.set(c, (size.get(c) ?? 0) + 1)
+      queries = queries
+        .slice()
+        .sort((a, b) => size.get(b.cluster)! - size.get(a.cluster)! || byClusterThenDistance(a, b))
+        .slice(0, target)
+      notes.push(`budget ${target}: the queries of the ${target} largest clusters' representatives`)
+    }
+    if (queries.length < Math.min(target, free) && p.budget === undefined && strategy !== 'two-stream')
+      notes.push(`${queries.length} queries: fewer clusters than N*M`)
+    return {
+      strategy,
+      queries: queries.sort(byClusterThenDistance),
+      assignment: clustering.assignment,
+      clusters: clustering.clusters,
+      notes,
+    }
+  }
+
+  const count = Math.min(target, free)
+  if (count < target) notes.push(`only ${free} unannotated ROIs`)
+  const candidates = [...Array(n).keys()].filter((i) => !annotated.has(i))
+  let picked: number[]
+  if (strategy === 'random') {
+    const rng = createRng(seed)
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = rng.int(0, i + 1)
+      ;[candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!]
+    }
+    picked = candidates.slice(0, count)
+  } else if (strategy === 'uncertainty') {
+    // Least confident: mean probability nearest the 0.5 decision boundary.
+    const margin = (i: number): number => Math.abs(Number(input.meanProbability[i]) - 0.5)
+    picked = candidates.sort((a, b) => margin(a) - margin(b) || a - b).slice(0, count)
+  } else if (strategy === 'core-set') {
+    const space = both()
+    picked = Array.from(await kCenterGreedy(space.data, space.n, space.d, count, [...annotated], seed))
+  } else {
+    throw new InputError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${String(strategy)}'`)
+  }
+  const voronoi = nearestQuery(
+    both(),
+    picked.map((index) => ({ index, cluster: 0, distance: 0 })),
+  )
+  notes.push(
+    'no clusters of its own: every ROI takes the label of its nearest query (both streams, standardised)',
+  )
+  return {
+    strategy,
+    queries: voronoi.queries,
+    assignment: voronoi.assignment,
+    clusters: picked.length,
+    notes,
+  }
+}

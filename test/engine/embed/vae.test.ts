@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import {
+  disposeVae,
+  fineTuneTriplet,
+  initVaeWeights,
+  separation,
+  trainVae,
+  vaeFeatures,
+  VAE_DEFAULTS,
+  type VaeConfig,
+} from '../../../src-main/engine/embed/index.ts'
+import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { initTensorEngine } from '../../../src-main/engine/tensor/index.ts'
+
+const S = 32
+const dir = mkdtempSync(join(tmpdir(), 'activeem-vae-'))
+
+/** Filled ellipses in [-1, 1]: `round` ones (axes ratio ~1) or `long` ones (ratio ~4), random angles. */
+function ellipses(n: number, seed: number, kind: 'round' | 'long'): Float32Array {
+  const rng = createRng(seed)
+  const out = new Float32Array(n * S * S).fill(-1)
+  for (let i = 0; i < n; i++) {
+    const a = kind === 'round' ? rng.range(5, 7) : rng.range(11, 14)
+    const b = kind === 'round' ? rng.range(5, 7) : rng.range(2.5, 3.5)
+    const th = rng.range(0, Math.PI)
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) {
+        const u = (x - 16) * Math.cos(th) + (y - 16) * Math.sin(th)
+        const v = -(x - 16) * Math.sin(th) + (y - 16) * Math.cos(th)
+        if ((u / a) ** 2 + (v / b) ** 2 < 1) out[i * S * S + y * S + x] = 1
+      }
+  }
+  return out
+}
+
+/** Textured patches for the image stream: noise with fine (period 4) or coarse (period 8) stripes. */
+function stripes(n: number, seed: number, period: number): Float32Array {
+  const rng = createRng(seed)
+  const out = new Float32Array(n * S * S)
+  for (let i = 0; i < n; i++) {
+    const th = rng.range(0, Math.PI)
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++)
+        out[i * S * S + y * S + x] =
+          0.5 * Math.sin(((x * Math.cos(th) + y * Math.sin(th)) * 2 * Math.PI) / period) + 0.3 * rng.normal()
+  }
+  return out
+}
+
+const config = (kind: 'mask' | 'image'): VaeConfig => ({
+  ...VAE_DEFAULTS[kind],
+  size: S,
+  latent: 8,
+  width: 8,
+})
+
+describe('VAEs of the two streams', () => {
+  before(async () => {
+    await initTensorEngine({ backend: 'wasm' })
+  })
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  test('training lowers the loss, checkpoints every epoch, resumes, and the means tell shapes apart', async () => {
+    const n = 48
+    const data = new Float32Array(2 * n * S * S)
+    data.set(ellipses(n, 1, 'round'))
+    data.set(ellipses(n, 2, 'long'), n * S * S)
+    const patches = { n: 2 * n, size: S, data }
+    const c = config('mask')
+    const first = await trainVae({ config: c, patches, epochs: 2, dir: join(dir, 'mask'), seed: 3 })
+    disposeVae(first.weights)
+    const { weights, result } = await trainVae({
+      config: c,
+      patches,
+      epochs: 8,
+      dir: join(dir, 'mask'),
+      seed: 3,
+    })
+    assert.equal(result.resumedFromEpoch, 2)
+    assert.equal(result.epochs, 8)
+    assert.ok(result.samplesPerSecond > 0)
+    const untrained = initVaeWeights(c, 3)
+    const labels = new Map<number, boolean>()
+    for (let i = 0; i < 2 * n; i++) labels.set(i, i < n)
+    const before = await separation(c, untrained, patches, labels)
+    const afterTraining = await separation(c, weights, patches, labels)
+    disposeVae(untrained)
+    assert.ok(
+      afterTraining.ratio < 0.8 * before.ratio,
+      `within/across distance ${before.ratio.toFixed(3)} untrained, ${afterTraining.ratio.toFixed(3)} trained`,
+    )
+    const f = await vaeFeatures(c, weights, patches)
+    assert.equal(f.length, 2 * n * c.latent)
+    assert.ok(f.every(Number.isFinite))
+    disposeVae(weights)
+  })
+
+  test('triplet fine-tuning separates labeled positives from negatives by a margin', async () => {
+    const n = 24
+    const data = new Float32Array(2 * n * S * S)
+    data.set(stripes(n, 5, 4))
+    data.set(stripes(n, 6, 8), n * S * S)
+    const patches = { n: 2 * n, size: S, data }
+    const c = config('image')
+    const w = initVaeWeights(c, 9)
+    const labels = new Map<number, boolean>()
+    for (let i = 0; i < 2 * n; i++) labels.set(i, i < n)
+    const before = await separation(c, w, patches, labels)
+    const r = await fineTuneTriplet(c, w, patches, { labels, epochs: 15, learningRate: 3e-3, seed: 1 })
+    const afterTuning = await separation(c, w, patches, labels)
+    assert.ok(r.lastLoss < r.firstLoss, `loss ${r.firstLoss} -> ${r.lastLoss}`)
+    assert.ok(
+      afterTuning.ratio < before.ratio - 0.2,
+      `within/across distance ratio ${before.ratio.toFixed(3)} -> ${afterTuning.ratio.toFixed(3)}`,
+    )
+    disposeVae(w)
+  })
+})
