@@ -85,3 +85,12 @@ export function parseChoice<T extends string>(
   }
   return text as T
 }
+
+/** An optional finite number (absent: undefined). */
+export function parseOptionalNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const v = Number(text)
+  if (text.trim() === '' || !Number.isFinite(v))
+    throw new InputError(`${flag}: expected a number, got '${text}'`)
+  return v
+}

@@ -8,7 +8,7 @@ import {
 } from '../../engine/components/index.ts'
 import { InputError } from '../../engine/errors.ts'
 import { loadH5wasm, openVolume, ZarrV3Writer, type Region, type Shape3 } from '../../engine/volume/index.ts'
-import { parse, parseChoice, parseInteger, parseIntList } from '../args.ts'
+import { parse, parseChoice, parseOptionalNumber, parseInteger, parseIntList } from '../args.ts'
 import { emit, progressReporter } from '../output.ts'
 import { writeRoisCsv } from '../../engine/components/index.ts'
 
@@ -35,12 +35,7 @@ export async function components(argv: string[]): Promise<void> {
   const connectivity = Number(
     parseChoice('--connectivity', values.connectivity, ['6', '18', '26'], '26'),
   ) as Connectivity
-  let threshold: number | undefined
-  if (values.threshold !== undefined) {
-    threshold = Number(values.threshold)
-    if (values.threshold.trim() === '' || !Number.isFinite(threshold))
-      throw new InputError(`--threshold: expected a number, got '${values.threshold}'`)
-  }
+  const threshold = parseOptionalNumber('--threshold', values.threshold)
   const minSize = parseInteger('--min-size', values['min-size'], 0)
   const maxSize = parseInteger('--max-size', values['max-size'], Number.MAX_SAFE_INTEGER, 1)
   if (maxSize < minSize) throw new InputError(`--max-size ${maxSize} is below --min-size ${minSize}`)

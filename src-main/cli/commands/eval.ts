@@ -1,7 +1,7 @@
 import { InputError } from '../../engine/errors.ts'
 import { evaluate, METRICS, type EvaluationResult, type Metric } from '../../engine/eval/index.ts'
 import type { Sampling } from '../../engine/eval/index.ts'
-import { parse, parseChoice, parsePositiveNumbers } from '../args.ts'
+import { parse, parseChoice, parseOptionalNumber, parsePositiveNumbers } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
 export const usage =
@@ -25,8 +25,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (values[flag] === undefined) throw new InputError(`eval: --${flag} is required; usage: ${usage}`)
   }
   const metric = parseChoice<Metric>('--metric', values.metric, METRICS, 'dice')
-  const threshold = parseNumber('--threshold', values.threshold)
-  const iouThreshold = parseNumber('--iou', values.iou)
+  const threshold = parseOptionalNumber('--threshold', values.threshold)
+  const iouThreshold = parseOptionalNumber('--iou', values.iou)
   if (iouThreshold !== undefined && !(iouThreshold > 0 && iouThreshold <= 1)) {
     throw new InputError(`--iou: expected a number in (0, 1], got '${values.iou}'`)
   }
@@ -39,14 +39,6 @@ export async function evalCommand(argv: string[]): Promise<void> {
       : {}),
   })
   emit(values.json, result, () => human(result))
-}
-
-function parseNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const v = Number(text)
-  if (text.trim() === '' || !Number.isFinite(v))
-    throw new InputError(`${flag}: expected a number, got '${text}'`)
-  return v
 }
 
 const HEAD = new Set(['metric', 'pred', 'gt', 'shape', 'threshold', 'voxelSizeNm', 'note'])

@@ -7,20 +7,12 @@ import { CancelledError } from '../../engine/jobs/index.ts'
 import { TASKS, type Task } from '../../engine/model/index.ts'
 import { runProposals } from '../../engine/proposals/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { parse, parseChoice, parseOptionalNumber, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
   'activeem proposals --project DIR --task synapse|mito [--map NAME] [--raw PATH#DS] [--threshold T] [--connectivity 6|18|26] [--min-size N] [--max-size N] [--variant paper|code] [--patch N] [--scale S] [--csv FILE] [--json]'
-
-function parseNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const v = Number(text)
-  if (text.trim() === '' || !Number.isFinite(v))
-    throw new InputError(`${flag}: expected a number, got '${text}'`)
-  return v
-}
 
 export async function proposals(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -50,8 +42,8 @@ export async function proposals(argv: string[]): Promise<void> {
     values.connectivity === undefined
       ? undefined
       : (Number(parseChoice('--connectivity', values.connectivity, ['6', '18', '26'], '26')) as Connectivity)
-  const threshold = parseNumber('--threshold', values.threshold)
-  const scale = parseNumber('--scale', values.scale)
+  const threshold = parseOptionalNumber('--threshold', values.threshold)
+  const scale = parseOptionalNumber('--scale', values.scale)
   const minSize =
     values['min-size'] === undefined ? undefined : parseInteger('--min-size', values['min-size'], 0)
   const maxSize =

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts'
+import { throwIfCancelled } from '../jobs/index.ts'
 import { blockShape, blocks, isIntegerDType, type Region, type Shape3, type Volume } from '../volume/index.ts'
 import type { TypedArray } from '../volume/index.ts'
 import { labelRuns, paintRuns, type Connectivity, type LabeledRuns } from './label.ts'
@@ -160,7 +161,7 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
   }
 
   for (const [b, region] of list.entries()) {
-    if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled')
+    throwIfCancelled(o.signal)
     const data = await load(region)
     const offset = table.count
     offsetsOfBlock[b] = offset
@@ -263,7 +264,7 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
 
   if (o.labelsOut) {
     for (const [b, region] of list.entries()) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled')
+      throwIfCancelled(o.signal)
       const data = await load(region)
       const map = finalOf.subarray(offsetsOfBlock[b]!)
       const [bd, bh, bw] = data.shape

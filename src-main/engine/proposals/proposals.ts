@@ -292,20 +292,23 @@ function copyPatch(from: Float32Array, to: Uint8Array | Float32Array, at: number
   for (let k = 0; k < from.length; k++) to[at + k] = Math.min(255, Math.max(0, Math.round(from[k]!)))
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Staging folders of runs that died (their process is gone). */
 function removeStaleStaging(base: string): void {
   for (const name of readdirSync(base)) {
     const m = /^\.partial-(\d+)$/.exec(name)
     if (!m) continue
     const pid = Number(m[1])
-    let alive = pid === process.pid
-    try {
-      if (!alive) process.kill(pid, 0)
-      alive = true
-    } catch {
-      alive = false
-    }
-    if (!alive || pid === process.pid) rmSync(join(base, name), { recursive: true, force: true })
+    if (pid !== process.pid && processAlive(pid)) continue
+    rmSync(join(base, name), { recursive: true, force: true })
   }
 }
 
