@@ -90,8 +90,9 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/doctor.ts')).doctor,
   },
   bench: {
-    summary: 'benchmarks against the reference peers (numpy, h5py, zarr), JSON lines',
-    usage: 'activeem bench [--dir DIR]',
+    summary:
+      'benchmarks against the reference peers (numpy, h5py, zarr, scipy, scikit-learn, PyTorch), JSON lines',
+    usage: 'activeem bench [--only unet|vae|stats|components|kmeans] [--dir DIR]',
     load: async () => (await import('./commands/bench.ts')).bench,
   },
   serve: {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError } from '../../engine/errors.ts'
@@ -19,6 +19,15 @@ import {
 } from '../../engine/model/index.ts'
 import { predictVolume } from '../../engine/predict/index.ts'
 import { kmeans } from '../../engine/cluster/index.ts'
+import {
+  disposeVae,
+  initVaeWeights,
+  VAE_DEFAULTS,
+  vaeParameterSpecs,
+  vaeTrainStep,
+  type VaeConfig,
+  type VaeKind,
+} from '../../engine/embed/index.ts'
 import { createRng } from '../../engine/synth/random.ts'
 import { writeNpy } from '../../engine/volume/npy.ts'
 import { Project } from '../../engine/store/index.ts'
@@ -26,7 +35,7 @@ import { runSynth } from './synth.ts'
 import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
 import { parse } from '../args.ts'
 
-export const usage = 'activeem bench [--only unet|stats|components|kmeans] [--dir DIR] [--json]'
+export const usage = 'activeem bench [--only unet|vae|stats|components|kmeans] [--dir DIR] [--json]'
 
 const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
 const PYTHON = process.env.ACTIVEEM_PYTHON ?? '/usr/bin/python3'
@@ -54,12 +63,13 @@ export async function bench(argv: string[]): Promise<void> {
     { min: 0, max: 0, usage },
   )
   const only = values.only
-  if (only !== undefined && !['unet', 'stats', 'components', 'kmeans'].includes(only))
-    throw new InputError(`--only: expected unet, stats, components or kmeans, got '${only}'`)
+  if (only !== undefined && !['unet', 'vae', 'stats', 'components', 'kmeans'].includes(only))
+    throw new InputError(`--only: expected unet, vae, stats, components or kmeans, got '${only}'`)
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
   if (only === undefined || only === 'components') benchComponents(dir)
   if (only === undefined || only === 'unet') await benchUnet()
+  if (only === undefined || only === 'vae') await benchVae()
   if (only === undefined || only === 'kmeans') await benchKMeans(dir)
   if (only !== undefined && only !== 'stats') return
   if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
@@ -262,6 +272,93 @@ async function benchUnet(): Promise<void> {
     `${JSON.stringify({ name: 'unet_forward_voxels_per_s', ours: Math.round(voxels / fwd), backend: engine.backend })}\n`,
   )
   process.stdout.write(`${JSON.stringify(await benchPredict(config, engine.backend))}\n`)
+}
+
+const VAE_TORCH_PEER = fileURLToPath(new URL('../../../resources/bench/vae_torch.py', import.meta.url))
+const VAE_BENCH = { size: 64, batch: 32, warmup: 2, steps: 5, repeats: 3, rounds: 2 }
+
+/**
+ * Training throughput of both streams' VAEs at their defaults (64x64 patches, batch 32): the mean of
+ * `steps` optimiser steps of trainVae's own step (vaeTrainStep) after a warm-up, the fastest of `repeats`,
+ * against the same network, loss and optimizer in PyTorch on the CPU (resources/bench/vae_torch.py, which
+ * checks its parameter count against ours), with threads = cores (the ratio) and on one thread. Rounds
+ * alternate ours and the peer, as for the U-Net.
+ */
+async function benchVae(): Promise<void> {
+  const engine = await initTensorEngine({ backend: 'auto' })
+  const { size, batch, warmup, steps, repeats, rounds } = VAE_BENCH
+  for (const kind of ['image', 'mask'] as VaeKind[]) {
+    const config: VaeConfig = { ...VAE_DEFAULTS[kind], size }
+    const parameters = vaeParameterSpecs(config).reduce((a, s) => a + s.shape.reduce((p, d) => p * d, 1), 0)
+    const rng = createRng(kind === 'image' ? 31 : 32)
+    // Image patches: noise in [-1, 1]; mask patches: -1 or 1, as the streams feed them.
+    const data = Float32Array.from({ length: batch * size * size }, () =>
+      kind === 'image' ? rng.range(-1, 1) : rng.range(0, 1) < 0.3 ? 1 : -1,
+    )
+    const weights = initVaeWeights(config, 1)
+    const optimizer = tf.train.adam(1e-3)
+    const vars = [...weights.values()]
+    let noiseSeed = 1 // tfjs draws from Math.random for seed 0
+    const ours = async (): Promise<number> => {
+      for (let i = 0; i < warmup; i++) await vaeTrainStep(config, weights, optimizer, vars, data, noiseSeed++)
+      let best = Infinity
+      for (let r = 0; r < repeats; r++) {
+        const t = performance.now()
+        for (let i = 0; i < steps; i++)
+          await vaeTrainStep(config, weights, optimizer, vars, data, noiseSeed++)
+        best = Math.min(best, (performance.now() - t) / 1000 / steps)
+      }
+      return best
+    }
+    type Peer = { step_s: number; parameters: number; threads: number }
+    const args = [size, config.latent, config.width, config.levels, batch, config.loss, config.klWeight]
+    const runPeer = (threads: number): Peer | null => {
+      const r = spawnSync(
+        PYTHON,
+        [VAE_TORCH_PEER, ...[...args, warmup, steps, repeats, parameters, threads].map(String)],
+        { encoding: 'utf8' },
+      )
+      // No Python, or no PyTorch (exit 3): the line goes out without the peer, as the U-Net's does.
+      if (r.error || r.status === 3) return null
+      if (r.status !== 0)
+        throw new Error(`bench: the PyTorch VAE peer failed: ${r.stderr.trim().split('\n').at(-1)}`)
+      return JSON.parse(r.stdout) as Peer
+    }
+    const faster = (a: Peer | null, b: Peer | null): Peer | null => (a && (!b || a.step_s < b.step_s) ? a : b)
+    let oursS = Infinity
+    let peer: Peer | null = null
+    // PyTorch on one thread too: its OpenMP threads spin at every barrier, so on a busy machine its
+    // all-cores figure can be several times its one-thread one (this 2-core machine: 0.2 s against 2 s).
+    let peerOne: Peer | null = null
+    try {
+      for (let round = 0; round < rounds; round++) {
+        oursS = Math.min(oursS, await ours())
+        peer = faster(runPeer(availableParallelism()), peer)
+        if (peer) peerOne = faster(runPeer(1), peerOne)
+      }
+    } finally {
+      optimizer.dispose()
+      disposeVae(weights)
+    }
+    const line = {
+      name: `vae_${kind}_train_step_${batch}x${size}x${size}`,
+      ours_s: round(oursS),
+      peer: peer
+        ? `pytorch-cpu-${peer.threads}threads`
+        : 'pytorch (not installed: apt-get install python3-torch)',
+      peer_s: peer ? round(peer.step_s) : null,
+      ratio: peer ? round(oursS / peer.step_s) : null,
+      ours_samples_per_s: Math.round(batch / oursS),
+      peer_samples_per_s: peer ? Math.round(batch / peer.step_s) : null,
+      peer_1thread_s: peerOne ? round(peerOne.step_s) : null,
+      ratio_1thread: peerOne ? round(oursS / peerOne.step_s) : null,
+      latent: config.latent,
+      parameters,
+      backend: engine.backend,
+      threads: engine.threads,
+    }
+    process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
 }
 
 const PREDICT_SHAPE: [number, number, number] = [32, 256, 256]

@@ -12,6 +12,7 @@ export {
 } from './vae.ts'
 export {
   trainVae,
+  vaeTrainStep,
   vaeFeatures,
   saveVae,
   loadVae,

@@ -4,7 +4,15 @@ import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import { decodeNamed, encodeNamed } from '../model/io.ts'
 import { createRng } from '../synth/random.ts'
 import { tf } from '../tensor/index.ts'
-import { encode, initVaeWeights, vaeLoss, vaeParameterSpecs, type VaeConfig, type VaeWeights } from './vae.ts'
+import {
+  encode,
+  initVaeWeights,
+  tfSeed,
+  vaeLoss,
+  vaeParameterSpecs,
+  type VaeConfig,
+  type VaeWeights,
+} from './vae.ts'
 
 /** Patches as [n, size, size] values already scaled to [-1, 1]. */
 export interface PatchBatchSource {
@@ -87,6 +95,42 @@ export function disposeVae(w: VaeWeights): void {
 }
 
 /**
+ * One optimiser step on a batch of patches ([n, size, size] in [-1, 1], n = batch.length / size^2):
+ * the reparameterisation noise drawn with `noiseSeed`, the loss minimised over `vars`, and the loss and
+ * its two terms read back. The step `trainVae` takes, exposed for `activeem bench`.
+ */
+export async function vaeTrainStep(
+  c: VaeConfig,
+  weights: VaeWeights,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  batch: Float32Array,
+  noiseSeed: number,
+): Promise<{ loss: number; reconstruction: number; kl: number }> {
+  const n = batch.length / (c.size * c.size)
+  const parts = tf.tidy(() => {
+    const x = tf.tensor4d(batch, [n, c.size, c.size, 1])
+    const eps = tf.randomNormal([n, c.latent], 0, 1, 'float32', tfSeed(noiseSeed)) as tf.Tensor2D
+    let rec: tf.Scalar | null = null
+    let kl: tf.Scalar | null = null
+    const loss = optimizer.minimize(
+      () => {
+        const l = vaeLoss(c, weights, x, eps)
+        rec = tf.keep(l.reconstruction)
+        kl = tf.keep(l.kl)
+        return l.loss
+      },
+      true,
+      vars,
+    )!
+    return [loss, rec!, kl!] as const
+  })
+  const [loss, reconstruction, kl] = await Promise.all(parts.map(async (t) => (await t.data())[0]!))
+  parts.forEach((t) => t.dispose())
+  return { loss: loss!, reconstruction: reconstruction!, kl: kl! }
+}
+
+/**
  * Trains a VAE on the patches, epoch by epoch in a seeded order, saving the weights after every epoch:
  * a cancelled or killed run resumes at the next epoch (the optimizer's moments start again, which the
  * first few steps absorb).
@@ -135,32 +179,7 @@ export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeight
         const idx = order.slice(step * batchSize, (step + 1) * batchSize)
         const batch = new Float32Array(idx.length * s * s)
         idx.forEach((p, k) => batch.set(o.patches.data.subarray(p * s * s, (p + 1) * s * s), k * s * s))
-        const parts = tf.tidy(() => {
-          const x = tf.tensor4d(batch, [idx.length, s, s, 1])
-          const eps = tf.randomNormal(
-            [idx.length, c.latent],
-            0,
-            1,
-            'float32',
-            seed * 100003 + epoch * 1009 + step,
-          ) as tf.Tensor2D
-          let rec: tf.Scalar | null = null
-          let kl: tf.Scalar | null = null
-          const loss = optimizer.minimize(
-            () => {
-              const l = vaeLoss(c, weights, x, eps)
-              rec = tf.keep(l.reconstruction)
-              kl = tf.keep(l.kl)
-              return l.loss
-            },
-            true,
-            vars,
-          )!
-          return [loss, rec!, kl!] as const
-        })
-        const [loss, rec, kl] = await Promise.all(parts.map(async (t) => (await t.data())[0]!))
-        parts.forEach((t) => t.dispose())
-        last = { loss: loss!, reconstruction: rec!, kl: kl! }
+        last = await vaeTrainStep(c, weights, optimizer, vars, batch, seed * 100003 + epoch * 1009 + step)
         sum += last.loss
         samples += idx.length
         sampleSeconds += (performance.now() - t0) / 1000

@@ -90,6 +90,11 @@ export function vaeParameterSpecs(c: VaeConfig): Spec[] {
   return specs
 }
 
+/** tfjs takes a seed of 0 for none and draws from Math.random: seeds here start at 1. */
+export function tfSeed(seed: number): number {
+  return seed + 1
+}
+
 export function initVaeWeights(c: VaeConfig, seed: number): VaeWeights {
   const w: VaeWeights = new Map()
   let s = seed
@@ -103,7 +108,7 @@ export function initVaeWeights(c: VaeConfig, seed: number): VaeWeights {
           : spec.shape.slice(0, -1).reduce((a, b) => a * b, 1)
       // The mean and log-variance heads start near zero: a VAE whose first KL is huge learns nothing.
       const std = spec.init === 'small' ? 0.01 / Math.sqrt(fanIn) : Math.sqrt(2 / fanIn)
-      return tf.truncatedNormal(spec.shape, 0, std, 'float32', s++)
+      return tf.truncatedNormal(spec.shape, 0, std, 'float32', tfSeed(s++))
     })
     w.set(spec.name, tf.variable(value, true))
     value.dispose()

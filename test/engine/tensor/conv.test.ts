@@ -130,6 +130,80 @@ describe('Conv2DBackpropFilter on wasm (our kernel) vs cpu', () => {
   }
 })
 
+describe('Conv2DBackpropFilter on wasm, strided (columns of the strided taps) vs cpu', () => {
+  // The VAEs' shapes in small (one input channel into 16, stride 2) and uneven strides, where each
+  // stride > 1 takes the column path; dW straight, and through tf.grad of conv2d and conv2dTranspose.
+  const cases: Array<{ x: Shape; cout: number; strides: [number, number] }> = [
+    { x: [4, 16, 16, 1], cout: 16, strides: [2, 2] },
+    { x: [2, 9, 11, 3], cout: 5, strides: [2, 3] },
+    { x: [2, 10, 7, 4], cout: 3, strides: [1, 2] },
+    { x: [3, 11, 8, 2], cout: 4, strides: [3, 1] },
+  ]
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [2, 1],
+    [0, 2],
+    [0, 0],
+  ]
+  for (const c of cases) {
+    // A numeric pad only for equal strides: tfjs sizes its output from the height's stride alone.
+    const pads = ['same' as const, 'valid' as const, ...(c.strides[0] === c.strides[1] ? [1] : []), explicit]
+    for (const pad of pads) {
+      test(`x [${c.x}] k 3x3 -> ${c.cout}, strides ${c.strides}, pad ${JSON.stringify(pad)}`, async () => {
+        const filterShape = [3, 3, c.x[3]!, c.cout] as [number, number, number, number]
+        const xv = normal(c.x, 4)
+        const yShape = tf.tidy(
+          () =>
+            tf.conv2d(
+              tf.zeros<tf.Rank>(c.x) as tf.Tensor4D,
+              tf.zeros<tf.Rank>(filterShape) as tf.Tensor4D,
+              c.strides,
+              pad,
+            ).shape,
+        )
+        const dyv = normal(yShape, 5, 1 / Math.sqrt(size(yShape) / c.cout))
+        const attrs = {
+          strides: c.strides,
+          pad,
+          dataFormat: 'NHWC',
+          filterShape,
+        } as unknown as tf.NamedAttrMap
+        const kernel = (): tf.Tensor[] => [
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, yShape) },
+              attrs,
+            ) as tf.Tensor,
+        ]
+        const [ours] = await on('wasm', kernel)
+        const [ref] = await on('cpu', kernel)
+        assertClose(ours!, ref!, 'dW')
+      })
+    }
+  }
+
+  test('the filter gradient of a stride-2 conv2dTranspose (the VAE decoder) through tf.grad', async () => {
+    const hShape = [4, 8, 8, 16]
+    const wShape = [3, 3, 1, 16]
+    const hv = normal(hShape, 6)
+    const wv = normal(wShape, 7, 0.1)
+    const dyv = normal([4, 16, 16, 1], 8, 0.05)
+    const grads = (): tf.Tensor[] => {
+      const dy = tf.tensor(dyv, [4, 16, 16, 1])
+      const g = tf.grads((h: tf.Tensor, w: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2dTranspose(h as tf.Tensor4D, w as tf.Tensor4D, [4, 16, 16, 1], 2, 'same'), dy)),
+      )
+      return g([tf.tensor(hv, hShape), tf.tensor(wv, wShape)])
+    }
+    const [gh, gw] = await on('wasm', grads)
+    const [rh, rw] = await on('cpu', grads)
+    assertClose(gh!, rh!, 'dh')
+    assertClose(gw!, rw!, 'dW')
+  })
+})
+
 /** Straightforward 'same'-padded 3D convolution (stride 1 in D) with its two gradients, in float64. */
 function naiveConv3d(
   x: Float32Array,

@@ -22,6 +22,7 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { dilationIsOne, run, Scope, WASM, zeroInsert } from './compose.ts'
 
 const NAME = 'Conv2DBackpropFilter'
@@ -86,6 +87,7 @@ export function conv2DBackpropFilterWasm(args: {
 
   const s = new Scope(backend)
   try {
+    if (sh > 1 || sw > 1) return stridedByColumns(backend, s, x, dy, info)
     // Right operand of every product: the padded input as [1, N*Hp*Wp, Cin].
     const xp =
       top + bottom + left + right > 0
@@ -148,6 +150,58 @@ export function conv2DBackpropFilterWasm(args: {
   } finally {
     s.dispose()
   }
+}
+
+/**
+ * Strided convolutions: the composition above would multiply the s_h*s_w-fold zero-spread dy (3/4
+ * zeros at stride 2) by the whole padded input, and the VAEs' encoders (and their decoders' transposed
+ * convolutions) spent most of a training step there. Here the kh*kw taps of the input at the strided
+ * output positions are gathered into columns C [N*oh*ow, kh*kw*Cin] (zeros in the padding) by one
+ * loop over the heap (wasm's StridedSlice, one element at a time, measured 10x slower), and
+ * dW = dy^T C is one product [Cout, N*oh*ow] x [N*oh*ow, kh*kw*Cin] without transposes (dy is
+ * transposed once). The same sums in another order: equal within float rounding.
+ */
+function stridedByColumns(
+  backend: KernelBackend,
+  s: Scope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info
+  const { inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info
+  const { strideHeight: sh, strideWidth: sw } = info
+  const { top, left } = info.padInfo
+  const wasm = backend as unknown as BackendWasm
+  const columns = s.keep(wasm.makeOutput([1, n * oh * ow, kh * kw * cin], 'float32'))
+  // Views after the allocation, which may grow (and so move) the heap.
+  const src = wasm.typedArrayFromHeap(x) as Float32Array
+  const dst = wasm.typedArrayFromHeap(columns) as Float32Array
+  const tap = kw * cin
+  let o = 0
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let xo = 0; xo < ow; xo++)
+        for (let i = 0; i < kh; i++) {
+          const r = y * sh + i - top
+          if (r < 0 || r >= h) {
+            dst.fill(0, o, o + tap)
+            o += tap
+            continue
+          }
+          const row = (b * h + r) * w
+          for (let j = 0; j < kw; j++) {
+            const c = xo * sw + j - left
+            if (c < 0 || c >= w) dst.fill(0, o, o + cin)
+            else for (let k = 0, p = (row + c) * cin; k < cin; k++) dst[o + k] = src[p + k]!
+            o += cin
+          }
+        }
+  const dyT = s.run('Transpose', { x: dy }, { perm: [3, 0, 1, 2] })
+  const a = s.run('Reshape', { x: dyT }, { shape: [1, cout, n * oh * ow] })
+  const product = s.run('BatchMatMul', { a, b: columns }, { transposeA: false, transposeB: false })
+  const dw = s.run('Reshape', { x: product }, { shape: [cout, kh, kw, cin] })
+  return run(backend, 'Transpose', { x: dw }, { perm: [1, 2, 3, 0] })
 }
 
 export const conv2DBackpropFilterWasmConfig: KernelConfig = {
