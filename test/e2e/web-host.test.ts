@@ -137,8 +137,7 @@ test(
       'demo',
       '--out',
       join(tmp, 'demo'),
-      '--iterations',
-      '2',
+      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
     ])
     const volumes = demo.project.volumes
     assert.ok(volumes.length >= 1, 'the demo project has volumes')

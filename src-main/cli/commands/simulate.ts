@@ -60,7 +60,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       active: Boolean(values.active),
       onProgress: progressPrinter('simulate'),
     })
-    emit(values.json, r, () => table(r))
+    emit(values.json, r, () => simulationTable(r))
   } finally {
     project.close()
   }
@@ -71,7 +71,7 @@ function pct(v: number): string {
 }
 
 /** Like the paper's Table 2: label accuracy (%) per strategy and round, mean ± spread over the seeds. */
-function table(r: SimulationResult): string {
+export function simulationTable(r: SimulationResult): string {
   const rounds = r.summary[0]?.rounds.length ?? 0
   const head = [
     'strategy'.padEnd(12),

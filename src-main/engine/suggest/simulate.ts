@@ -30,6 +30,8 @@ export interface SimulateOptions {
 export interface SimulatedRound {
   round: number
   queries: number
+  /** ROI ids asked this round, in display order. */
+  asked: number[]
   annotated: number
   /** Annotated fraction s. */
   fraction: number
@@ -125,6 +127,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
         rounds.push({
           round: r,
           queries: s.queries.length,
+          asked: s.queries.map((q) => data.rois[q.index]!.id),
           annotated: answers.size,
           fraction,
           accuracy: accuracy(labels, truth),
