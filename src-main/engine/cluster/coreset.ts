@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.ts'
 import { createRng } from '../synth/random.ts'
-import { centredRows, checkShape, moments } from './points.ts'
+import { centredRows, checkShape } from './points.ts'
 import { withShards } from './shards.ts'
 import type { NearestReply } from './shard.ts'
 
@@ -34,9 +34,8 @@ export async function kCenterGreedy(
       `core-set: budget ${budget} exceeds the ${n - labeled.length} unlabelled points (${n} points, ${labeled.length} labelled)`,
     )
   if (budget === 0) return new Int32Array(0)
-  const { mean } = moments('core-set', points, n, d)
-  const rows = (indices: number[]): Float32Array => centredRows(points, mean, indices)
-  return withShards(points, n, d, mean, async (shards) => {
+  return withShards('core-set', points, n, d, async (shards, { mean }) => {
+    const rows = (indices: number[]): Float32Array => centredRows(points, mean, indices)
     const picks: number[] = []
     const labeledRows = rows(labeled)
     let replies = await shards.all<'nearReset'>((part) => ({

@@ -2,15 +2,16 @@
  * Lloyd's k-means, following scikit-learn's KMeans(algorithm='lloyd') step for step (centred data,
  * tolerance scaled by the mean feature variance, stop on unchanged labels or a small centre shift, a
  * last assignment to the final centres, empty clusters given the farthest points), so that from the
- * same initial centres both reach the same clustering. The distances run blocked on the tensor engine
- * in worker threads (shard.ts); never more than one block of k x 4096 scores per worker at a time.
+ * same initial centres both reach the same clustering. Each iteration's assignment runs in worker
+ * threads (shards.ts), where bounds spare most distance computations without changing a label
+ * (lloyd-shard.ts) and the distances left run blocked on the tensor engine (shard.ts).
  */
 import { InputError } from '../errors.ts'
 import { createRng } from '../synth/random.ts'
-import { centredRows, checkShape, moments } from './points.ts'
+import type { StepReply } from './lloyd-shard.ts'
+import { centredRows, checkShape } from './points.ts'
 import { kmeansPlusPlus, randomCentres, type Rows } from './seeding.ts'
 import { withShards, type Shards } from './shards.ts'
-import type { AssignReply } from './shard.ts'
 
 export interface KMeansOptions {
   k: number
@@ -47,6 +48,22 @@ export async function kmeans(
   d: number,
   o: KMeansOptions,
 ): Promise<KMeansResult> {
+  return (await kmeansTuned(points, n, d, o, { bounds: true })).result
+}
+
+/** Knobs for tests: `bounds` false measures every point against every centre each iteration. */
+export interface KMeansTuning {
+  bounds: boolean
+}
+
+/** kmeans() with the knobs, and how many (point, centre) distances the kept run measured. */
+export async function kmeansTuned(
+  points: Float32Array,
+  n: number,
+  d: number,
+  o: KMeansOptions,
+  tuning: KMeansTuning,
+): Promise<{ result: KMeansResult; measured: number }> {
   checkShape('k-means', points, n, d)
   const { k } = o
   const maxIterations = o.maxIterations ?? 300
@@ -74,13 +91,12 @@ export async function kmeans(
   }
   o.signal?.throwIfAborted()
 
-  const { mean, meanVariance } = moments('k-means', points, n, d)
-  const rows = (indices: ArrayLike<number>): Float32Array => centredRows(points, mean, indices)
-  const tol = tolerance * meanVariance
   const rng = createRng(seed)
   const runs = init instanceof Float32Array ? 1 : restarts
-  const best = await withShards(points, n, d, mean, async (shards) => {
-    let kept: KMeansResult | null = null
+  return withShards('k-means', points, n, d, async (shards, { mean, meanVariance }) => {
+    const rows = (indices: ArrayLike<number>): Float32Array => centredRows(points, mean, indices)
+    const tol = tolerance * meanVariance
+    let kept: { result: KMeansResult; measured: number } | null = null
     for (let run = 0; run < runs; run++) {
       o.signal?.throwIfAborted()
       const start =
@@ -89,23 +105,27 @@ export async function kmeans(
           : init === 'random'
             ? randomCentres(rows, n, k, rng)
             : await kmeansPlusPlus(shards, rows, n, d, k, rng, o.signal)
-      const result = await lloyd(
-        shards,
-        rows,
-        d,
-        k,
-        start,
+      const one = await lloyd(shards, rows, d, k, start, {
         maxIterations,
         tol,
-        (it, inertia) => o.onProgress?.(run, it, inertia),
-        o.signal,
-      )
-      if (!kept || result.inertia < kept.inertia) kept = result
+        bounds: tuning.bounds,
+        progress: (it, inertia) => o.onProgress?.(run, it, inertia),
+        signal: o.signal,
+      })
+      if (!kept || one.result.inertia < kept.result.inertia) kept = one
     }
+    const { centres } = kept!.result
+    for (let i = 0; i < centres.length; i++) centres[i]! += mean[i % d]!
     return kept!
   })
-  for (let i = 0; i < best.centres.length; i++) best.centres[i]! += mean[i % d]!
-  return best
+}
+
+interface LloydOptions {
+  maxIterations: number
+  tol: number
+  bounds: boolean
+  progress: (iteration: number, inertia: number) => void
+  signal: AbortSignal | undefined
 }
 
 async function lloyd(
@@ -114,43 +134,50 @@ async function lloyd(
   d: number,
   k: number,
   initial: Float32Array,
-  maxIterations: number,
-  tol: number,
-  progress: (iteration: number, inertia: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<KMeansResult> {
+  o: LloydOptions,
+): Promise<{ result: KMeansResult; measured: number }> {
   let centres = initial
-  let replies: AssignReply[] = []
+  /** The centres of the last step, from which the workers' bounds were taken. */
+  let previous: Float32Array | null = null
+  let measured = 0
+  const step = async (update: boolean): Promise<StepReply[]> => {
+    const shifts = previous ? centreShifts(previous, centres, k, d) : null
+    const request = { op: 'step', centres, k, shifts, update, bounds: o.bounds } as const
+    const replies = await shards.all<'step'>(() => request)
+    previous = centres
+    for (const r of replies) measured += r.measured
+    return replies
+  }
   let strict = false
   let iterations = 0
   let emptyRepaired = 0
-  for (let i = 0; i < maxIterations; i++) {
-    signal?.throwIfAborted()
-    replies = await shards.all<'assign'>(() => ({ op: 'assign', centres, k, update: true, fresh: i === 0 }))
-    const update = newCentres(shards, replies, rows, d, k)
+  for (let i = 0; i < o.maxIterations; i++) {
+    o.signal?.throwIfAborted()
+    const replies = await step(true)
+    const update = await newCentres(shards, replies, rows, d, k)
     emptyRepaired += update.repaired
     let shift = 0
     for (let j = 0; j < centres.length; j++) shift += (update.centres[j]! - centres[j]!) ** 2
     centres = update.centres
     iterations = i + 1
-    let inertia = 0
-    for (const r of replies) for (const v of r.distances) inertia += v
-    progress(iterations, inertia)
+    o.progress(
+      iterations,
+      replies.reduce((s, r) => s + r.inertia!, 0),
+    )
     // sklearn's order: the centres just computed are kept, then unchanged labels or a small shift stop.
     if (i > 0 && replies.every((r) => r.changed === 0)) {
       strict = true
       break
     }
-    if (shift <= tol) break
+    if (shift <= o.tol) break
   }
   // Labels that match the final centres (unless they were already: the last centres came from them).
-  if (!strict)
-    replies = await shards.all<'assign'>(() => ({ op: 'assign', centres, k, update: false, fresh: false }))
+  if (!strict) await step(false)
   const exact = await shards.all<'exact'>(() => ({ op: 'exact', centres }))
-  return {
+  const result = {
     centres: centres.slice(),
     labels: concat(
-      replies.map((r) => r.labels),
+      exact.map((r) => r.labels),
       Int32Array,
     ),
     distances: concat(
@@ -161,19 +188,31 @@ async function lloyd(
     iterations,
     emptyRepaired,
   }
+  return { result, measured }
+}
+
+/** How far each centre moved (Euclidean, float64): what the workers' bounds must allow for. */
+function centreShifts(from: Float32Array, to: Float32Array, k: number, d: number): Float64Array {
+  const shifts = new Float64Array(k)
+  for (let c = 0; c < k; c++) {
+    let s = 0
+    for (let t = c * d; t < (c + 1) * d; t++) s += (to[t]! - from[t]!) ** 2
+    shifts[c] = Math.sqrt(s)
+  }
+  return shifts
 }
 
 /**
  * Means of the clusters from the shards' sums. An empty cluster takes the point farthest from its
  * centre (the next farthest for the next empty one), moved out of its own cluster, as sklearn does.
  */
-function newCentres(
+async function newCentres(
   shards: Shards,
-  replies: AssignReply[],
+  replies: StepReply[],
   rows: Rows,
   d: number,
   k: number,
-): { centres: Float32Array; repaired: number } {
+): Promise<{ centres: Float32Array; repaired: number }> {
   const sums = new Float64Array(k * d)
   const counts = new Float64Array(k)
   for (const r of replies) {
@@ -183,7 +222,7 @@ function newCentres(
   const empty: number[] = []
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j)
   if (empty.length > 0) {
-    const far = farthest(shards, replies, empty.length)
+    const far = await farthest(shards, empty.length)
     empty.forEach((j, e) => {
       const { index, label } = far[e]!
       const x = rows([index])
@@ -204,21 +243,15 @@ function newCentres(
   return { centres, repaired: empty.length }
 }
 
-/** The `count` points farthest from their centres, farthest first (ties: the lower index). */
-function farthest(shards: Shards, replies: AssignReply[], count: number): { index: number; label: number }[] {
-  const top: { index: number; label: number; dist: number }[] = []
-  replies.forEach((r, s) => {
-    const start = shards.parts[s]!.start
-    r.distances.forEach((dist, i) => {
-      if (top.length === count && dist <= top[count - 1]!.dist) return
-      const entry = { index: start + i, label: r.labels[i]!, dist }
-      let at = top.length
-      while (at > 0 && top[at - 1]!.dist < dist) at--
-      top.splice(at, 0, entry)
-      if (top.length > count) top.pop()
-    })
-  })
-  return top
+/**
+ * The `count` points farthest (exactly) from the centres of the last step, farthest first (ties: the
+ * lower index), as sklearn picks them for empty clusters.
+ */
+async function farthest(shards: Shards, count: number): Promise<{ index: number; label: number }[]> {
+  const parts = await shards.all<'farthest'>(() => ({ op: 'farthest', count }))
+  const all = parts.flatMap((list, s) => list.map((f) => ({ ...f, index: shards.parts[s]!.start + f.index })))
+  all.sort((a, b) => b.distance - a.distance || a.index - b.index)
+  return all.slice(0, count)
 }
 
 function concat<T extends Int32Array | Float32Array>(parts: T[], kind: { new (n: number): T }): T {

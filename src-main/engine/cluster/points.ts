@@ -20,16 +20,51 @@ export interface Moments {
   meanVariance: number
 }
 
-/** One pass; a non-finite value is an input error (it would poison every centre). */
-export function moments(what: string, points: Float32Array, n: number, d: number): Moments {
+/** Per-feature sums and sums of squares of some rows, and the first non-finite value (index -1: none). */
+export interface PartialMoments {
+  sums: Float64Array
+  squares: Float64Array
+  bad: number
+  badValue: number
+}
+
+/** One pass over `rows` x d values (a shard's, in its worker, so that the shards share the work). */
+export function partialMoments(x: Float32Array, rows: number, d: number): PartialMoments {
   const sums = new Float64Array(d)
   const squares = new Float64Array(d)
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < rows; i++) {
     for (let j = 0, p = i * d; j < d; j++, p++) {
-      const v = points[p]!
-      if (!Number.isFinite(v)) throw new InputError(`${what}: point ${i} has a non-finite value (${v})`)
+      const v = x[p]!
       sums[j]! += v
       squares[j]! += v * v
+    }
+  }
+  // A non-finite value is an input error (it would poison every centre). It leaves its feature's
+  // sum or square non-finite (float32 values cannot overflow them in float64): only then look.
+  if (sums.every(Number.isFinite) && squares.every(Number.isFinite))
+    return { sums, squares, bad: -1, badValue: 0 }
+  const at = x.subarray(0, rows * d).findIndex((v) => !Number.isFinite(v))
+  return { sums, squares, bad: Math.floor(at / d), badValue: x[at]! }
+}
+
+/** The moments of n points from their parts (in order, starting at `starts`). */
+export function combineMoments(
+  what: string,
+  parts: readonly PartialMoments[],
+  starts: readonly number[],
+  n: number,
+  d: number,
+): Moments {
+  parts.forEach((p, s) => {
+    if (p.bad >= 0)
+      throw new InputError(`${what}: point ${starts[s]! + p.bad} has a non-finite value (${p.badValue})`)
+  })
+  const sums = new Float64Array(d)
+  const squares = new Float64Array(d)
+  for (const p of parts) {
+    for (let j = 0; j < d; j++) {
+      sums[j]! += p.sums[j]!
+      squares[j]! += p.squares[j]!
     }
   }
   let variance = 0

@@ -5,7 +5,7 @@
  * Squared distances come as ||x||^2 - (2 x.c - ||c||^2), the bracket (the score) from one product
  * per block of points, in one of two layouts:
  *
- *  - 'columns' (few features): [2c, -||c||^2] (m x d+1) @ [x; 1] (d+1 x rows). The points are the
+ *  - 'columns' (few features): [-||c||^2, 2c] (m x d+1) @ [1; x] (d+1 x rows). The points are the
  *    second operand on purpose: wasm's matMul (XNNPACK fully-connected) packs its second operand
  *    once per tensor and keeps it, so the points are packed on the first product and later
  *    iterations only stream the centres through. Scores come centres x points, so the best centre of
@@ -15,8 +15,13 @@
  *    product dwarfs the max along rows, and this layout needs no transposed copy of the points and
  *    no packing of them (the first 'columns' product of 10000 x 1000 points cost 3x a later one).
  *
- * Which centre gave the max is found in JS by comparing the values: a point's previous centre first,
- * which after the first few iterations nearly always still is.
+ * XNNPACK's float32 kernels add the products of each score in order, one rounding each, starting
+ * from the bias ('rows') or the first product ('columns', where that is -||c||^2 x 1): so both
+ * layouts give the same bits, whatever block a point sits in. k-means relies on that: after its
+ * first iterations it measures only the points its bounds leave open (lloyd-shard.ts), gathered into
+ * fresh 'rows' blocks (no packing for a block used once). Every score is within
+ * (d + 2) 2^-24 (||x||^2 + 2 ||c||^2) of the exact one (float32 products of d terms plus the bias),
+ * which k-means' bounds rely on too (see `scoreError`).
  */
 import { tf } from '../tensor/index.ts'
 
@@ -42,31 +47,38 @@ export const ROWS_LAYOUT_FROM_D = 512
 
 export type Layout = 'columns' | 'rows'
 
-interface Block {
+export interface Block {
+  /** The first point (or, gathered, the first position in the indices). */
   start: number
   rows: number
-  /** 'columns': [x; 1] transposed, (d + 1) x rows; 'rows': x, rows x d. */
+  /** 'columns': [1; x] transposed, (d + 1) x rows; 'rows': x, rows x d. */
   x: tf.Tensor2D
+  layout: Layout
 }
 
-/** Heap views of one block's scores: score(c, i) = g[c * centreStride + i * pointStride]. */
-interface Scores {
+/**
+ * Heap views of one block's scores, score(c, i) = g[c * centreStride + i * pointStride], and (when
+ * asked for) each point's max over them, best[i].
+ */
+export interface Scores {
   g: Float32Array
-  /** The max over centres of each point's scores (when asked for). */
-  best: Float32Array
   centreStride: number
   pointStride: number
+  best: Float32Array
 }
 
-export interface AssignReply {
-  labels: Int32Array
-  /** Squared distance to the centre assigned, from the product (float32 rounding). */
-  distances: Float32Array
-  /** Points whose centre differs from the previous assignment (all of them on a fresh one). */
-  changed: number
-  /** Per-centre sums of this shard's points (k x d) and counts, when asked for. */
-  sums?: Float64Array
-  counts?: Float64Array
+/** What a product is for, besides `visit`. */
+export interface ScoreOptions {
+  /** Each point's max over the centres. */
+  max?: boolean
+  /** Points to measure (local; the first `count`), gathered into fresh blocks. Default: all. */
+  indices?: Int32Array
+  count?: number
+  /**
+   * After `visit`, which may overwrite scores (k-means sets each point's best to -Infinity), the
+   * max again: each point's max over what is left.
+   */
+  then?: (block: Block, best: Float32Array) => void
 }
 
 export interface NearestReply {
@@ -76,18 +88,22 @@ export interface NearestReply {
   near?: Float64Array
 }
 
+/** The bound on a score's rounding error, per unit of ||x||^2 + 2 ||c||^2 (twice (d + 2) 2^-24, for slack). */
+export function scoreError(d: number): number {
+  return (d + 2) * 2 ** -23
+}
+
 export class Shard {
-  readonly labels: Int32Array
-  private readonly norms: Float64Array
+  /** The centred points, rows x d. */
+  readonly x: Float32Array
+  /** ||x||^2 of each point, and their sum. */
+  readonly norms: Float64Array
+  readonly normsTotal: number
   private readonly blocks: Block[] = []
-  private sums = new Float64Array(0)
-  private counts = new Float64Array(0)
   /** Squared distance to the nearest point of a growing set (k-means++ seeding, the core-set). */
   private near: Float64Array
   /** Squared distances to the last candidates tried (candidates x rows). */
   private tried = new Float64Array(0)
-
-  private readonly x: Float32Array
 
   /** `points` (rows x d, taken over) less `mean`: the shard works on centred points (see points.ts). */
   constructor(
@@ -100,9 +116,9 @@ export class Shard {
   ) {
     const x = points
     this.x = x
-    this.labels = new Int32Array(rows).fill(-1)
     this.near = new Float64Array(rows).fill(Infinity)
     this.norms = new Float64Array(rows)
+    let total = 0
     for (let i = 0; i < rows; i++) {
       let s = 0
       for (let j = 0, p = i * d; j < d; j++, p++) {
@@ -111,102 +127,53 @@ export class Shard {
         s += v * v
       }
       this.norms[i] = s
+      total += s
     }
+    this.normsTotal = total
     for (let start = 0; start < rows; start += blockRows) {
-      const count = Math.min(blockRows, rows - start)
-      if (layout === 'rows') {
-        this.blocks.push({
-          start,
-          rows: count,
-          x: tf.tensor2d(x.subarray(start * d, (start + count) * d), [count, d]),
-        })
-        continue
-      }
-      const t = new Float32Array((d + 1) * count)
-      // Tiles of 64 points keep both the reads and the strided writes within the cache.
-      for (let i0 = 0; i0 < count; i0 += 64) {
-        const i1 = Math.min(i0 + 64, count)
-        for (let j = 0; j < d; j++) {
-          const row = j * count
-          for (let i = i0; i < i1; i++) t[row + i] = x[(start + i) * d + j]!
-        }
-      }
-      t.fill(1, d * count)
-      this.blocks.push({ start, rows: count, x: tf.tensor2d(t, [d + 1, count]) })
+      this.blocks.push(this.block(start, Math.min(blockRows, rows - start), null))
     }
+  }
+
+  /**
+   * A block of `count` points: the points from `start` on, in the shard's layout, or (gathered) the
+   * points `indices` from position `start` on, in the 'rows' layout: packing a 'columns' block for
+   * one product (and transposing it) cost more than the slower max pool of the 'rows' layout saves.
+   */
+  private block(start: number, count: number, indices: Int32Array | null): Block {
+    const { d, x } = this
+    if (indices) {
+      const t = new Float32Array(count * d)
+      for (let i = 0; i < count; i++) {
+        const p = indices[start + i]! * d
+        // A view per row costs more than the copy of a short one.
+        if (d > 64) t.set(x.subarray(p, p + d), i * d)
+        else for (let j = 0; j < d; j++) t[i * d + j] = x[p + j]!
+      }
+      return { start, rows: count, x: tf.tensor2d(t, [count, d]), layout: 'rows' }
+    }
+    if (this.layout === 'rows')
+      return {
+        start,
+        rows: count,
+        x: tf.tensor2d(x.subarray(start * d, (start + count) * d), [count, d]),
+        layout: 'rows',
+      }
+    const t = new Float32Array((d + 1) * count)
+    t.fill(1, 0, count)
+    // Tiles of 64 points keep both the reads and the strided writes within the cache.
+    for (let i0 = 0; i0 < count; i0 += 64) {
+      const i1 = Math.min(i0 + 64, count)
+      for (let j = 0; j < d; j++) {
+        const row = (j + 1) * count
+        for (let i = i0; i < i1; i++) t[row + i] = x[(start + i) * d + j]!
+      }
+    }
+    return { start, rows: count, x: tf.tensor2d(t, [d + 1, count]), layout: 'columns' }
   }
 
   dispose(): void {
     for (const b of this.blocks.splice(0)) b.x.dispose()
-  }
-
-  /**
-   * Nearest centre of every point; with `update`, the per-centre sums follow the points that moved
-   * (incrementally: after the first iterations few do). `fresh` starts a new run.
-   */
-  assign(centres: Float32Array, k: number, update: boolean, fresh: boolean): AssignReply {
-    const { rows, d, x, labels } = this
-    if (fresh) {
-      labels.fill(-1)
-      this.sums = new Float64Array(k * d)
-      this.counts = new Float64Array(k)
-    }
-    const { sums, counts } = this
-    const distances = new Float32Array(rows)
-    let changed = 0
-    this.scores(centres, k, true, (block, { g, best, centreStride: cs, pointStride: ps }) => {
-      for (let i = 0; i < block.rows; i++) {
-        const top = best[i]!
-        const p = block.start + i
-        const dist = this.norms[p]! - top
-        distances[p] = dist > 0 ? dist : 0
-        const old = labels[p]!
-        let j = old
-        if (old < 0 || g[old * cs + i * ps] !== top) {
-          // The first centre reaching the max, as sklearn's argmin keeps the first of equals. A
-          // search per point measured faster than one pass over all the scores in memory order.
-          j = 0
-          while (j < k - 1 && g[j * cs + i * ps] !== top) j++
-        }
-        if (j === old) continue
-        changed++
-        labels[p] = j
-        if (!update) continue
-        const row = p * d
-        if (old >= 0) {
-          const o = old * d
-          for (let t = 0; t < d; t++) sums[o + t]! -= x[row + t]!
-          counts[old]!--
-        }
-        const o = j * d
-        for (let t = 0; t < d; t++) sums[o + t]! += x[row + t]!
-        counts[j]!++
-      }
-    })
-    const reply: AssignReply = { labels: labels.slice(), distances, changed }
-    if (update) {
-      reply.sums = sums.slice()
-      reply.counts = counts.slice()
-    }
-    return reply
-  }
-
-  /** Exact squared distances (float64 sums of squared differences) to the centres of the last assignment. */
-  exact(centres: Float32Array): { distances: Float32Array; total: number } {
-    const { rows, d, x, labels } = this
-    const distances = new Float32Array(rows)
-    let total = 0
-    for (let i = 0; i < rows; i++) {
-      const c = labels[i]! * d
-      let s = 0
-      for (let t = 0; t < d; t++) {
-        const v = x[i * d + t]! - centres[c + t]!
-        s += v * v
-      }
-      distances[i] = s
-      total += s
-    }
-    return { distances, total }
   }
 
   /**
@@ -236,7 +203,7 @@ export class Shard {
     this.tried = new Float64Array(m * rows)
     const tried = this.tried
     const pots = new Float64Array(m)
-    this.scores(candidates, m, false, (block, { g, centreStride: cs, pointStride: ps }) => {
+    this.scores(candidates, m, (block, { g, centreStride: cs, pointStride: ps }) => {
       for (let c = 0; c < m; c++) {
         let pot = 0
         for (let i = 0; i < block.rows; i++) {
@@ -260,13 +227,18 @@ export class Shard {
 
   private lowerNear(points: Float32Array, m: number): void {
     const near = this.near
-    this.scores(points, m, true, (block, { best: top }) => {
-      for (let i = 0; i < block.rows; i++) {
-        const p = block.start + i
-        const dist = Math.max(this.norms[p]! - top[i]!, 0)
-        if (dist < near[p]!) near[p] = dist
-      }
-    })
+    this.scores(
+      points,
+      m,
+      (block, { best }) => {
+        for (let i = 0; i < block.rows; i++) {
+          const p = block.start + i
+          const dist = Math.max(this.norms[p]! - best[i]!, 0)
+          if (dist < near[p]!) near[p] = dist
+        }
+      },
+      { max: true },
+    )
   }
 
   private farthest(withNear: boolean): NearestReply {
@@ -283,65 +255,94 @@ export class Shard {
 
   /**
    * Runs the product of m centres with each block and hands `visit` heap views of the scores
-   * (2 x.c - ||c||^2) and, with `withMax`, each point's max over them. The views are valid only
-   * during the call (the wasm heap may move on the next allocation).
+   * (2 x.c - ||c||^2) and, if asked for, each point's max over them (XNNPACK's max pool: down the
+   * columns in the 'columns' layout, 4 points at a time; tf.argMin, and a JS loop along rows,
+   * measured 5x slower than it). The views are valid only during the call (the wasm heap may move
+   * on the next allocation).
    */
-  private scores(
+  scores(
     centres: Float32Array,
     m: number,
-    withMax: boolean,
     visit: (block: Block, scores: Scores) => void,
+    o: ScoreOptions = {},
   ): void {
     const d = this.d
     const heap = tf.backend() as unknown as Heap
+    const held: tf.Tensor[] = []
+    const twice = new Float32Array(m * d)
     const minusNorms = new Float32Array(m)
     for (let c = 0; c < m; c++) {
       let norm = 0
-      for (let t = 0; t < d; t++) norm += centres[c * d + t]! ** 2
+      for (let t = 0; t < d; t++) {
+        const v = centres[c * d + t]!
+        twice[c * d + t] = 2 * v
+        norm += v * v
+      }
       minusNorms[c] = -norm
     }
-    const held: tf.Tensor[] = []
-    try {
-      let product: (block: Block) => tf.Tensor2D
-      let pool: (g: tf.Tensor2D, rows: number) => [tf.Tensor4D, [number, number]]
-      if (this.layout === 'rows') {
-        const b = new Float32Array(d * m)
-        for (let c = 0; c < m; c++) for (let t = 0; t < d; t++) b[t * m + c] = 2 * centres[c * d + t]!
-        const bt = tf.tensor2d(b, [d, m])
-        const bias = tf.tensor1d(minusNorms)
-        held.push(bt, bias)
-        product = (block) => tf.fused.matMul({ a: block.x, b: bt, bias }) as tf.Tensor2D
-        pool = (g, rows) => [tf.reshape(g, [1, rows, m, 1]), [1, m]]
-      } else {
+    let rowsOperands: { b: tf.Tensor2D; bias: tf.Tensor1D } | null = null
+    let columnsOperand: tf.Tensor2D | null = null
+    const product = (block: Block): tf.Tensor2D => {
+      if (block.layout === 'rows') {
+        if (!rowsOperands) {
+          const b = new Float32Array(d * m)
+          for (let c = 0; c < m; c++) for (let t = 0; t < d; t++) b[t * m + c] = twice[c * d + t]!
+          rowsOperands = { b: tf.tensor2d(b, [d, m]), bias: tf.tensor1d(minusNorms) }
+          held.push(rowsOperands.b, rowsOperands.bias)
+        }
+        return tf.fused.matMul({ a: block.x, ...rowsOperands }) as tf.Tensor2D
+      }
+      if (!columnsOperand) {
+        // -||c||^2 first, against the points' row of ones: the same sum, in the same order, as the
+        // 'rows' layout's bias.
         const a = new Float32Array(m * (d + 1))
         for (let c = 0; c < m; c++) {
-          for (let t = 0; t < d; t++) a[c * (d + 1) + t] = 2 * centres[c * d + t]!
-          a[c * (d + 1) + d] = minusNorms[c]!
+          a[c * (d + 1)] = minusNorms[c]!
+          a.set(twice.subarray(c * d, (c + 1) * d), c * (d + 1) + 1)
         }
-        const at = tf.tensor2d(a, [m, d + 1])
-        held.push(at)
-        product = (block) => tf.matMul(at, block.x)
-        pool = (g, rows) => [tf.reshape(g, [1, m, 1, rows]), [m, 1]]
+        columnsOperand = tf.tensor2d(a, [m, d + 1])
+        held.push(columnsOperand)
       }
-      const rowsLayout = this.layout === 'rows'
-      for (const block of this.blocks) {
+      return tf.matMul(columnsOperand, block.x)
+    }
+    const max = (g: tf.Tensor2D, block: Block): tf.Tensor => {
+      const shaped =
+        block.layout === 'rows' ? tf.reshape(g, [1, block.rows, m, 1]) : tf.reshape(g, [1, m, 1, block.rows])
+      const best = tf.maxPool(shaped as tf.Tensor4D, block.layout === 'rows' ? [1, m] : [m, 1], 1, 'valid')
+      shaped.dispose()
+      return best
+    }
+    try {
+      const one = (block: Block): void => {
         const g = product(block)
         let best: tf.Tensor = g
-        if (withMax && m > 1) {
-          const [shaped, size] = pool(g, block.rows)
-          best = tf.maxPool(shaped, size, 1, 'valid')
-          shaped.dispose()
-        }
         try {
+          if ((o.max || o.then) && m > 1) best = max(g, block)
+          const view = heap.typedArrayFromHeap(g) as Float32Array
           visit(block, {
-            g: heap.typedArrayFromHeap(g) as Float32Array,
+            g: view,
+            centreStride: block.layout === 'rows' ? 1 : block.rows,
+            pointStride: block.layout === 'rows' ? m : 1,
             best: heap.typedArrayFromHeap(best) as Float32Array,
-            centreStride: rowsLayout ? 1 : block.rows,
-            pointStride: rowsLayout ? m : 1,
           })
+          if (!o.then) return
+          if (best !== g) best.dispose()
+          // One centre: nothing is left (the max of none).
+          best = m > 1 ? max(g, block) : tf.fill([block.rows], -Infinity)
+          o.then(block, heap.typedArrayFromHeap(best) as Float32Array)
         } finally {
           g.dispose()
           if (best !== g) best.dispose()
+        }
+      }
+      if (!o.indices) for (const block of this.blocks) one(block)
+      const count = o.count ?? 0
+      for (let start = 0; o.indices && start < count; start += BLOCK_ROWS) {
+        const block = this.block(start, Math.min(BLOCK_ROWS, count - start), o.indices)
+        try {
+          one(block)
+        } finally {
+          block.x.dispose()
         }
       }
     } finally {

@@ -1,17 +1,28 @@
 /**
  * The points spread over worker threads, one contiguous shard each, for the clustering kernels.
  * wasm runs single-threaded in Node, so cores are used by running one engine per worker; each
- * worker keeps its shard (and the packed product operand, shard.ts) for the whole call, and a
- * request moves only centres in and per-point results out.
+ * worker keeps its shard (and the packed product operand, shard.ts) and its k-means state
+ * (lloyd-shard.ts) for the whole call, and a request moves only centres in and per-centre sums out.
  */
 import { Worker } from 'node:worker_threads'
 import { resolveThreads } from '../tensor/backend.ts'
-import type { AssignReply, NearestReply } from './shard.ts'
+import type { Farthest, StepReply } from './lloyd-shard.ts'
+import { combineMoments, type Moments, type PartialMoments } from './points.ts'
+import type { NearestReply } from './shard.ts'
 
 export type ShardRequest =
-  | { op: 'load'; points: Float32Array; rows: number; d: number; mean: Float32Array }
+  | { op: 'load'; points: Float32Array; rows: number; d: number }
+  | { op: 'centre'; mean: Float32Array }
   | { op: 'unload' }
-  | { op: 'assign'; centres: Float32Array; k: number; update: boolean; fresh: boolean }
+  | {
+      op: 'step'
+      centres: Float32Array
+      k: number
+      shifts: Float64Array | null
+      update: boolean
+      bounds: boolean
+    }
+  | { op: 'farthest'; count: number }
   | { op: 'exact'; centres: Float32Array }
   | { op: 'nearReset'; points: Float32Array; m: number; exclude: Int32Array; withNear: boolean }
   | { op: 'nearAdd'; points: Float32Array; m: number; pick: number; withNear: boolean }
@@ -19,10 +30,12 @@ export type ShardRequest =
   | { op: 'nearPick'; c: number }
 
 export interface ShardReplies {
-  load: null
+  load: PartialMoments
+  centre: null
   unload: null
-  assign: AssignReply
-  exact: { distances: Float32Array; total: number }
+  step: StepReply
+  farthest: Farthest[]
+  exact: { labels: Int32Array; distances: Float32Array; total: number }
   nearReset: NearestReply
   nearAdd: NearestReply
   nearTry: Float64Array
@@ -137,15 +150,16 @@ export class Shards {
 }
 
 /**
- * Runs `body` with the n x d `points`, less `mean`, loaded into the workers (one call at a time: the
- * workers are shared). `points` is copied, never changed.
+ * Runs `body` with the n x d `points`, less their mean, loaded into the workers (one call at a time:
+ * the workers are shared). `points` is copied, never changed. The workers also find the mean (and
+ * check the values: a non-finite one is an InputError naming `what`), each over its own shard.
  */
 export async function withShards<T>(
+  what: string,
   points: Float32Array,
   n: number,
   d: number,
-  mean: Float32Array,
-  body: (shards: Shards) => Promise<T>,
+  body: (shards: Shards, moments: Moments) => Promise<T>,
 ): Promise<T> {
   const run = lock.then(async () => {
     const count = Math.max(1, Math.min(resolveThreads(undefined), Math.floor(n / MIN_SHARD_ROWS)))
@@ -158,13 +172,21 @@ export async function withShards<T>(
     }
     const shards = new Shards(parts, threads)
     try {
-      await Promise.all(
+      const partial = await Promise.all(
         parts.map((p, i) => {
           const slice = points.slice(p.start * d, (p.start + p.rows) * d)
-          return threads[i]!.request({ op: 'load', points: slice, rows: p.rows, d, mean }, [slice.buffer])
+          return threads[i]!.request({ op: 'load', points: slice, rows: p.rows, d }, [slice.buffer])
         }),
       )
-      return await body(shards)
+      const moments = combineMoments(
+        what,
+        partial,
+        parts.map((p) => p.start),
+        n,
+        d,
+      )
+      await shards.all<'centre'>(() => ({ op: 'centre', mean: moments.mean }))
+      return await body(shards, moments)
     } finally {
       await Promise.all(threads.map((w) => w.request({ op: 'unload' }).catch(() => null)))
     }

@@ -1,6 +1,8 @@
 import { parentPort } from 'node:worker_threads'
 import { messageOf } from '../errors.ts'
 import { initTensorEngine } from '../tensor/index.ts'
+import { LloydShard } from './lloyd-shard.ts'
+import { partialMoments } from './points.ts'
 import { Shard } from './shard.ts'
 import type { ShardRequest } from './shards.ts'
 
@@ -9,7 +11,11 @@ import type { ShardRequest } from './shards.ts'
  * answering the main thread's requests in order.
  */
 const port = parentPort!
+/** The shard's points as loaded, until the mean arrives to centre them. */
+let raw: { points: Float32Array; rows: number; d: number } | null = null
 let shard: Shard | null = null
+/** The k-means run in progress. */
+let lloyd: LloydShard | null = null
 
 /** Typed arrays in a reply are fresh copies: hand their memory over rather than copy it again. */
 function transferables(value: unknown): ArrayBuffer[] {
@@ -24,21 +30,32 @@ function transferables(value: unknown): ArrayBuffer[] {
 
 function run(request: ShardRequest): unknown {
   if (request.op === 'load') {
-    shard?.dispose()
-    shard = new Shard(request.points, request.rows, request.d, request.mean)
-    return null
+    unload()
+    raw = { points: request.points, rows: request.rows, d: request.d }
+    return partialMoments(raw.points, raw.rows, raw.d)
   }
   if (request.op === 'unload') {
-    shard?.dispose()
-    shard = null
+    unload()
+    return null
+  }
+  if (request.op === 'centre') {
+    if (!raw) throw new Error("cluster worker: 'centre' before any points were loaded")
+    shard = new Shard(raw.points, raw.rows, raw.d, request.mean)
+    raw = null
     return null
   }
   if (!shard) throw new Error(`cluster worker: '${request.op}' before any points were loaded`)
+  // A run's first step (no shifts) starts it.
+  if (request.op === 'step' && !request.shifts) lloyd = new LloydShard(shard, request.k, request.bounds)
+  if ((request.op === 'step' || request.op === 'farthest' || request.op === 'exact') && !lloyd)
+    throw new Error(`cluster worker: k-means '${request.op}' before the run's first step`)
   switch (request.op) {
-    case 'assign':
-      return shard.assign(request.centres, request.k, request.update, request.fresh)
+    case 'step':
+      return lloyd!.step(request.centres, request.shifts, request.update)
+    case 'farthest':
+      return lloyd!.farthest(request.count)
     case 'exact':
-      return shard.exact(request.centres)
+      return lloyd!.exact(request.centres)
     case 'nearReset':
       return shard.nearReset(request.points, request.m, request.exclude, request.withNear)
     case 'nearAdd':
@@ -48,6 +65,13 @@ function run(request: ShardRequest): unknown {
     case 'nearPick':
       return shard.nearPick(request.c)
   }
+}
+
+function unload(): void {
+  shard?.dispose()
+  shard = null
+  raw = null
+  lloyd = null
 }
 
 try {
