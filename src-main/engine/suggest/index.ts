@@ -7,7 +7,7 @@ export {
   type Suggestion,
   type Query,
 } from './strategies.ts'
-export { propagate, accuracy, randomBaseline } from './propagate.ts'
+export { propagate, accuracy, randomBaseline, type Partition } from './propagate.ts'
 export { oracleLabels } from './oracle.ts'
 export { saveRound, round, queriedRois, type Round, type RoundQuery } from './rounds.ts'
 export { loadSetData, suggestRound, type SetData } from './run.ts'

@@ -1,18 +1,36 @@
+/** Clusters of every ROI, numbered 0 .. clusters - 1. */
+export interface Partition {
+  assignment: Int32Array
+  clusters: number
+}
+
+function votes(p: Partition, answers: ReadonlyMap<number, boolean>): Int32Array {
+  const v = new Int32Array(p.clusters)
+  for (const [i, correct] of answers) v[p.assignment[i]!]! += correct ? 1 : -1
+  return v
+}
+
 /**
  * Label propagation (paper Sec. 4.2): every ROI takes the majority label of its cluster's annotated
  * ROIs; a cluster without annotations, or with a tie, keeps the detection as it is (correct).
+ * With `coarse` (two-stream's first-stream clusters over its subclusters), the majority is taken over
+ * the coarse cluster's answers, and a tie there falls to the ROI's own subcluster: from the second
+ * round on a first-stream cluster holds several answers, and one wrong subcluster answer no longer
+ * decides alone.
  */
 export function propagate(
-  assignment: Int32Array,
-  clusters: number,
+  fine: Partition,
   answers: ReadonlyMap<number, boolean>,
+  coarse?: Partition,
 ): Uint8Array {
-  const votes = new Int32Array(clusters)
-  for (const [i, correct] of answers) votes[assignment[i]!]! += correct ? 1 : -1
-  const out = new Uint8Array(assignment.length)
-  for (let i = 0; i < assignment.length; i++) {
+  const vf = votes(fine, answers)
+  const vc = coarse ? votes(coarse, answers) : null
+  const out = new Uint8Array(fine.assignment.length)
+  for (let i = 0; i < out.length; i++) {
     const a = answers.get(i)
-    out[i] = a !== undefined ? (a ? 1 : 0) : votes[assignment[i]!]! >= 0 ? 1 : 0
+    const c = vc ? vc[coarse!.assignment[i]!]! : 0
+    const vote = c !== 0 ? c : vf[fine.assignment[i]!]!
+    out[i] = a !== undefined ? (a ? 1 : 0) : vote >= 0 ? 1 : 0
   }
   return out
 }

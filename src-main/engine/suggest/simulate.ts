@@ -122,7 +122,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
           { ...o.params, seed: seed * 1000 + r },
         )
         for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
-        const labels = propagate(s.assignment, s.clusters, answers)
+        const labels = propagate(s, answers, s.parents)
         const fraction = answers.size / n
         rounds.push({
           round: r,

@@ -2,6 +2,7 @@ import { kCenterGreedy, kmeans } from '../cluster/index.ts'
 import { InputError } from '../errors.ts'
 import { createRng } from '../synth/random.ts'
 import { concat, pick, squaredDistance, standardise, type Matrix } from './features.ts'
+import type { Partition } from './propagate.ts'
 
 export const STRATEGIES = [
   'two-stream',
@@ -49,6 +50,8 @@ export interface Suggestion {
   /** Cluster of every ROI (for label propagation); clusters are numbered 0 .. clusters - 1. */
   assignment: Int32Array
   clusters: number
+  /** Two-stream: the first-stream cluster of every ROI, over which propagation takes its majority. */
+  parents?: Partition
   /** What the strategy did that the parameters did not say (small clusters, fewer queries). */
   notes: string[]
 }
@@ -56,6 +59,7 @@ export interface Suggestion {
 interface Clustering {
   assignment: Int32Array
   clusters: number
+  parents?: Partition
   /** Centre of each cluster in `space`, row-major. */
   centres: Float32Array
   space: Matrix
@@ -112,7 +116,13 @@ async function hierarchical(
     notes.push(
       `${small} of ${k} clusters had fewer than M = ${M} ROIs and were split into as many as they hold`,
     )
-  return { assignment, clusters, centres: Float32Array.from(centres), space: second }
+  return {
+    assignment,
+    clusters,
+    parents: { assignment: top.labels, clusters: k },
+    centres: Float32Array.from(centres),
+    space: second,
+  }
 }
 
 /**
@@ -249,6 +259,7 @@ export async function suggest(
       queries: queries.sort(byClusterThenDistance),
       assignment: clustering.assignment,
       clusters: clustering.clusters,
+      ...(clustering.parents ? { parents: clustering.parents } : {}),
       notes,
     }
   }
