@@ -3,16 +3,8 @@ import { join } from 'node:path'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import { decodeNamed, encodeNamed } from '../model/io.ts'
 import { createRng } from '../synth/random.ts'
-import { tf } from '../tensor/index.ts'
-import {
-  encode,
-  initVaeWeights,
-  tfSeed,
-  vaeLoss,
-  vaeParameterSpecs,
-  type VaeConfig,
-  type VaeWeights,
-} from './vae.ts'
+import { tf, tfSeed } from '../tensor/index.ts'
+import { encode, initVaeWeights, vaeLoss, vaeParameterSpecs, type VaeConfig, type VaeWeights } from './vae.ts'
 
 /** Patches as [n, size, size] values already scaled to [-1, 1]. */
 export interface PatchBatchSource {

@@ -7,7 +7,7 @@
  * fast convolution kernels do the work.
  */
 import { InputError } from '../errors.ts'
-import { tf } from '../tensor/index.ts'
+import { tf, tfSeed } from '../tensor/index.ts'
 
 export type VaeKind = 'mask' | 'image'
 
@@ -88,11 +88,6 @@ export function vaeParameterSpecs(c: VaeConfig): Spec[] {
     if (l > 0) norm(`dec${l}/norm`, out)
   }
   return specs
-}
-
-/** tfjs takes a seed of 0 for none and draws from Math.random: seeds here start at 1. */
-export function tfSeed(seed: number): number {
-  return seed + 1
 }
 
 export function initVaeWeights(c: VaeConfig, seed: number): VaeWeights {

@@ -1,4 +1,4 @@
-import { conv3d, maxPoolHW, tf, upsampleHW } from '../tensor/index.ts'
+import { conv3d, maxPoolHW, tf, tfSeed, upsampleHW } from '../tensor/index.ts'
 import { channelsOf, kernelAt, type ModelConfig } from './config.ts'
 
 type T5 = tf.Tensor5D
@@ -55,7 +55,7 @@ export function initWeights(c: ModelConfig, seed: number): Weights {
       const fanIn = spec.shape.slice(0, -1).reduce((a, b) => a * b, 1)
       const fanOut = spec.shape.at(-1)!
       const std = spec.init === 'he' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut))
-      return tf.truncatedNormal(spec.shape, 0, std, 'float32', s++)
+      return tf.truncatedNormal(spec.shape, 0, std, 'float32', tfSeed(s++))
     })
     weights.set(spec.name, tf.variable(value, true, spec.name))
     value.dispose()

@@ -6,3 +6,4 @@
 export { initTensorEngine, tf, type BackendName, type BackendRequest, type EngineInfo } from './backend.ts'
 export { conv3d, maxPoolHW, upsampleHW, type Conv3dOptions, type Tensor5D } from './conv3d.ts'
 export { doctor, type DoctorReport } from './doctor.ts'
+export { tfSeed } from './seed.ts'

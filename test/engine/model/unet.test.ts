@@ -46,3 +46,17 @@ test('checkpointing is chosen by the step’s memory: not for the default batch,
   assert.equal(needsCheckpointing(defaultConfig('mito', { window: [16, 128, 128] }), 1), true)
   assert.equal(needsCheckpointing(defaultConfig('mito', { width: 8, window: [16, 128, 128] }), 1), false)
 })
+
+test('the same seed, 0 included, gives the same initial weights', async () => {
+  await initTensorEngine({ backend: 'wasm' })
+  const config = defaultConfig('mito', { width: 4, depth: 2, window: [4, 16, 16] })
+  const values = async (seed: number): Promise<Float32Array[]> => {
+    const w = initWeights(config, seed)
+    const out = await Promise.all([...w.values()].map((v) => v.data() as Promise<Float32Array>))
+    disposeWeights(w)
+    return out
+  }
+  // tfjs reads a seed of 0 as none: the first tensor would come from Math.random.
+  assert.deepEqual(await values(0), await values(0))
+  assert.notDeepEqual(await values(0), await values(1))
+})
