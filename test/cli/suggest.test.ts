@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { readFeatures } from '../../src-main/engine/embed/index.ts'
+import type { SimulationResult } from '../../src-main/engine/suggest/index.ts'
 import { fullRegion, openVolume, ZarrV3Writer, type Shape3 } from '../../src-main/engine/volume/index.ts'
 import { cliJson, runCli } from '../helpers/cli.ts'
 import { mapProject, type MapProject } from '../helpers/maps.ts'
@@ -16,25 +17,6 @@ let halfGt: string
 /** Oracle answer per ROI id, from which mitochondrion each ROI is. */
 const correct = new Map<number, boolean>()
 let proposals: { set: number; count: number; patches: string }
-
-interface Simulated {
-  rois: number
-  initialAccuracy: number
-  runs: Array<{
-    strategy: string
-    seed: number
-    rounds: Array<{
-      round: number
-      queries: number
-      asked: number[]
-      annotated: number
-      fraction: number
-      accuracy: number
-      randomBaseline: number
-    }>
-  }>
-  summary: Array<{ strategy: string; rounds: Array<{ mean: number; std: number; fraction: number }> }>
-}
 
 function rounds(): number {
   const db = new Database(join(m.project, 'activeem.sqlite'), { readonly: true })
@@ -129,7 +111,7 @@ describe('activeem embed, suggest and simulate', () => {
   })
 
   test('simulate --compare: every strategy over 3 seeds, oracle answers, propagation and the random baseline', () => {
-    const r = cliJson<Simulated>([
+    const r = cliJson<SimulationResult>([
       'simulate',
       ...['--project', m.project, '--gt', halfGt, '--compare', '--rounds', '2'],
       ...['--N', '2', '--M', '2'],
@@ -160,7 +142,7 @@ describe('activeem embed, suggest and simulate', () => {
     assert.equal(new Set(random).size, 3, 'each seed asks other random ROIs')
     // With the truth as a map and half its objects called wrong, nothing above chance is guaranteed;
     // the full ground truth must give 100 % for every strategy.
-    const full = cliJson<Simulated>([
+    const full = cliJson<SimulationResult>([
       'simulate',
       ...['--project', m.project, '--gt', `${m.raw.split('#')[0]}#labels/mito`, '--compare'],
       ...['--N', '2', '--M', '2', '--seeds', '1'],

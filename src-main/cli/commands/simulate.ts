@@ -5,6 +5,7 @@ import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger } from '../args.ts'
 import { progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
+import { parseSuggestParams } from './suggest.ts'
 
 export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--json]`
 
@@ -36,10 +37,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const strategies: Strategy[] = values.compare
     ? [...STRATEGIES]
     : [parseChoice<Strategy>('--strategy', values.strategy, STRATEGIES, 'two-stream')]
-  const N = parseInteger('--N', values.N, 64, 1, 100000)
-  const M = parseInteger('--M', values.M, 4, 1, 100000)
-  const Q = parseInteger('--Q', values.Q, 1, 1, 100000)
-  const budget = values.budget === undefined ? undefined : parseInteger('--budget', values.budget, 1, 1)
+  const params = parseSuggestParams(values)
   const rounds = parseInteger('--rounds', values.rounds, 1, 1, 1000)
   const first = parseInteger('--seed', values.seed, 0, 0, 2 ** 31)
   // --compare reports a spread: at least three seeds unless told otherwise.
@@ -54,7 +52,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       ...(set !== undefined ? { set } : {}),
       gt: values.gt,
       strategies,
-      params: { N, M, Q, ...(budget !== undefined ? { budget } : {}) },
+      params,
       rounds,
       seeds,
       active: Boolean(values.active),

@@ -1,11 +1,25 @@
 import { InputError } from '../../engine/errors.ts'
 import { Project } from '../../engine/store/index.ts'
-import { STRATEGIES, suggestRound, type Strategy } from '../../engine/suggest/index.ts'
+import { STRATEGIES, suggestRound, type Strategy, type SuggestParams } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const usage = `activeem suggest --project DIR --strategy ${STRATEGIES.join('|')} [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--seed S] [--json]`
+
+/** --N, --M, --Q and --budget, as `suggest` and `simulate` take them. */
+export function parseSuggestParams(values: {
+  N?: string
+  M?: string
+  Q?: string
+  budget?: string
+}): Omit<SuggestParams, 'seed'> {
+  const N = parseInteger('--N', values.N, 64, 1, 100000)
+  const M = parseInteger('--M', values.M, 4, 1, 100000)
+  const Q = parseInteger('--Q', values.Q, 1, 1, 100000)
+  if (values.budget === undefined) return { N, M, Q }
+  return { N, M, Q, budget: parseInteger('--budget', values.budget, 1, 1) }
+}
 
 export async function suggestCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -26,21 +40,13 @@ export async function suggestCommand(argv: string[]): Promise<void> {
   if (!values.project || !values.strategy)
     throw new InputError(`suggest: --project and --strategy are required; usage: ${usage}`)
   const strategy = parseChoice<Strategy>('--strategy', values.strategy, STRATEGIES, 'two-stream')
-  const N = parseInteger('--N', values.N, 64, 1, 100000)
-  const M = parseInteger('--M', values.M, 4, 1, 100000)
-  const Q = parseInteger('--Q', values.Q, 1, 1, 100000)
-  const budget = values.budget === undefined ? undefined : parseInteger('--budget', values.budget, 1, 1)
+  const params = parseSuggestParams(values)
   const seed = parseInteger('--seed', values.seed, 0, 0, 2 ** 31)
   const set = values.set === undefined ? undefined : parseInteger('--set', values.set, 1, 1)
   const project = Project.open(values.project)
   try {
     await initTensorEngine({ backend: 'auto' })
-    const r = await suggestRound(
-      project,
-      strategy,
-      { N, M, Q, seed, ...(budget !== undefined ? { budget } : {}) },
-      set,
-    )
+    const r = await suggestRound(project, strategy, { ...params, seed }, set)
     emit(
       values.json,
       {

@@ -82,35 +82,7 @@ describe('Conv2DBackpropFilter on wasm (our kernel) vs cpu', () => {
           const filterShape = [...c.k, c.x[3]!, c.cout] as [number, number, number, number]
           const xv = normal(c.x, 1)
           const wv = normal(filterShape, 2)
-          // dy of the forward's shape, scaled so that dW (a sum over all output positions) is of order 1.
-          const yShape = tf.tidy(
-            () =>
-              tf.conv2d(
-                tf.zeros<tf.Rank>(c.x) as tf.Tensor4D,
-                tf.zeros<tf.Rank>(filterShape) as tf.Tensor4D,
-                stride,
-                pad,
-              ).shape,
-          )
-          const dyv = normal(yShape, 3, 1 / Math.sqrt(size(yShape) / c.cout))
-          const attrs = {
-            strides: stride,
-            pad,
-            dataFormat: 'NHWC',
-            filterShape,
-          } as unknown as tf.NamedAttrMap
-          const kernel = (): tf.Tensor[] => [
-            tf
-              .engine()
-              .runKernel(
-                'Conv2DBackpropFilter',
-                { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, yShape) },
-                attrs,
-              ) as tf.Tensor,
-          ]
-          const [ours] = await on('wasm', kernel)
-          const [ref] = await on('cpu', kernel)
-          assertClose(ours!, ref!, 'dW')
+          const { yShape, dyv } = await checkFilterGradient(c.x, xv, filterShape, stride, pad, 3)
 
           // And through tf.grad: the filter gradient above, and the input gradient (our faster kernel).
           const grads = (): tf.Tensor[] => {
@@ -151,35 +123,7 @@ describe('Conv2DBackpropFilter on wasm, strided (columns of the strided taps) vs
     for (const pad of pads) {
       test(`x [${c.x}] k 3x3 -> ${c.cout}, strides ${c.strides}, pad ${JSON.stringify(pad)}`, async () => {
         const filterShape = [3, 3, c.x[3]!, c.cout] as [number, number, number, number]
-        const xv = normal(c.x, 4)
-        const yShape = tf.tidy(
-          () =>
-            tf.conv2d(
-              tf.zeros<tf.Rank>(c.x) as tf.Tensor4D,
-              tf.zeros<tf.Rank>(filterShape) as tf.Tensor4D,
-              c.strides,
-              pad,
-            ).shape,
-        )
-        const dyv = normal(yShape, 5, 1 / Math.sqrt(size(yShape) / c.cout))
-        const attrs = {
-          strides: c.strides,
-          pad,
-          dataFormat: 'NHWC',
-          filterShape,
-        } as unknown as tf.NamedAttrMap
-        const kernel = (): tf.Tensor[] => [
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropFilter',
-              { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, yShape) },
-              attrs,
-            ) as tf.Tensor,
-        ]
-        const [ours] = await on('wasm', kernel)
-        const [ref] = await on('cpu', kernel)
-        assertClose(ours!, ref!, 'dW')
+        await checkFilterGradient(c.x, normal(c.x, 4), filterShape, c.strides, pad, 5)
       })
     }
   }
@@ -203,6 +147,47 @@ describe('Conv2DBackpropFilter on wasm, strided (columns of the strided taps) vs
     assertClose(gw!, rw!, 'dW')
   })
 })
+
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
+
+/**
+ * Conv2DBackpropFilter straight through the kernel on wasm (ours) and cpu, equal within tolerance. dy
+ * has the forward's shape, scaled so that dW (a sum over all output positions) is of order 1; it is
+ * returned for the tf.grad checks that follow.
+ */
+async function checkFilterGradient(
+  xShape: Shape,
+  xv: Float32Array,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: Pad,
+  seed: number,
+): Promise<{ yShape: number[]; dyv: Float32Array }> {
+  const yShape = tf.tidy(
+    () =>
+      tf.conv2d(
+        tf.zeros<tf.Rank>(xShape) as tf.Tensor4D,
+        tf.zeros<tf.Rank>(filterShape) as tf.Tensor4D,
+        strides,
+        pad,
+      ).shape,
+  )
+  const dyv = normal(yShape, seed, 1 / Math.sqrt(size(yShape) / filterShape[3]))
+  const attrs = { strides, pad, dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap
+  const kernel = (): tf.Tensor[] => [
+    tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor(xv, xShape), dy: tf.tensor(dyv, yShape) },
+        attrs,
+      ) as tf.Tensor,
+  ]
+  const [ours] = await on('wasm', kernel)
+  const [ref] = await on('cpu', kernel)
+  assertClose(ours!, ref!, 'dW')
+  return { yShape, dyv }
+}
 
 /** Straightforward 'same'-padded 3D convolution (stride 1 in D) with its two gradients, in float64. */
 function naiveConv3d(
