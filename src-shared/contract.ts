@@ -75,6 +75,118 @@ export const SliceImage = z.object({
 })
 export type SliceImage = z.infer<typeof SliceImage>
 
+/** What an annotator says about one ROI; `null` in a history row means "no label" (an undo back to nothing). */
+export const LabelValue = z.enum(['correct', 'incorrect', 'unsure'])
+export type LabelValue = z.infer<typeof LabelValue>
+
+/** Annotator names are short words so they survive CSV, file names and shell scripts. */
+export const AnnotatorName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'an annotator name is 1-64 letters, digits, dots, dashes or underscores',
+  )
+
+const box6 = z.tuple([int, int, int, int, int, int])
+const vec3 = z.tuple([z.number(), z.number(), z.number()])
+
+export const RoiInfo = z.object({
+  id: int.positive(),
+  /** [z0, y0, x0, z1, y1, x1], end exclusive. */
+  box: box6,
+  centroid: vec3,
+  voxels: int.nonnegative(),
+  meanP: z.number(),
+  /** Synapses: which side of the cleft is pre-synaptic, as the proposals found it. */
+  polarity: z.string().nullable(),
+})
+export type RoiInfo = z.infer<typeof RoiInfo>
+
+export const RoiSetInfo = z.object({
+  setId: int.positive(),
+  task: z.enum(['synapse', 'mito']),
+  /** The raw volume and the probability map the set was made from, as PATH#DATASET. */
+  raw: z.string().nullable(),
+  map: z.string(),
+  /** Every probability channel of the map (synapses: pre, post, union). */
+  channels: z.array(z.object({ name: z.string(), spec: z.string() })),
+  rois: z.array(RoiInfo),
+})
+export type RoiSetInfo = z.infer<typeof RoiSetInfo>
+
+export const QueryItem = z.object({
+  rank: int.nonnegative(),
+  roi: int.positive(),
+  cluster: int.nonnegative(),
+  distance: z.number(),
+})
+export type QueryItem = z.infer<typeof QueryItem>
+
+export const RoundInfo = z.object({
+  id: int.positive(),
+  setId: int.positive(),
+  number: int.positive(),
+  strategy: z.string(),
+  createdAt: z.string(),
+  queries: z.array(QueryItem),
+})
+export type RoundInfo = z.infer<typeof RoundInfo>
+
+/** Current labels of one set: this annotator's, and the majority over all annotators. */
+export const LabelState = z.object({
+  setId: int.positive(),
+  annotator: z.string(),
+  /** ROI id -> this annotator's current label (ROIs without one are absent). */
+  mine: z.record(z.string(), LabelValue),
+  /** ROI id -> majority over annotators of correct/incorrect votes (ties and unsure-only: absent). */
+  majority: z.record(z.string(), LabelValue),
+  annotators: z.array(z.string()),
+})
+export type LabelState = z.infer<typeof LabelState>
+
+export const Thumb = z.object({
+  roi: int.positive(),
+  /** Grey levels, size x size, base64. */
+  image: z.string(),
+  /** Mask, size x size int8 as base64: 0 background, 1 object or +1 pre / -1 post for synapses. */
+  mask: z.string(),
+})
+export type Thumb = z.infer<typeof Thumb>
+
+/** A box of a volume for the viewer, read at a step (every step-th voxel) and mapped to 0..255. */
+export const VolumeCrop = z.object({
+  spec: z.string(),
+  /** The whole volume's shape, z, y, x. */
+  shape: shape3,
+  /** First voxel of the crop, z, y, x, in volume coordinates. */
+  origin: z.tuple([int.nonnegative(), int.nonnegative(), int.nonnegative()]),
+  /** Voxels in the crop, z, y, x (after the step). */
+  dims: shape3,
+  step: int.positive(),
+  /** The value window mapped to 0..255. */
+  low: z.number(),
+  high: z.number(),
+  voxelSizeNm: vec3.nullable(),
+  /** uint8, C order (z, y, x), base64. */
+  voxels: z.string(),
+})
+export type VolumeCrop = z.infer<typeof VolumeCrop>
+
+export const JobEvent = z.object({ at: z.string(), message: z.string() })
+export const JobDetail = JobRecord.extend({
+  params: z.unknown(),
+  events: z.array(JobEvent),
+  /** Loss or metric points the job reported, for the live curves. */
+  series: z.array(z.object({ step: z.number(), name: z.string(), value: z.number() })),
+  etaSeconds: z.number().nullable(),
+  /** True while the process that runs it is alive (a crashed job is 'running' with no process). */
+  alive: z.boolean(),
+})
+export type JobDetail = z.infer<typeof JobDetail>
+
+export const JobKind = z.enum(['train', 'predict', 'proposals', 'embed', 'suggest'])
+export type JobKind = z.infer<typeof JobKind>
+
 export const api = {
   'app.info': {
     params: z.object({}).strict(),
@@ -82,6 +194,8 @@ export const api = {
       version: z.string(),
       transport: z.enum(['ipc', 'web']),
       project: z.string().nullable(),
+      /** Who labels when the page has not been told otherwise: the host's user name. */
+      annotator: AnnotatorName,
     }),
   },
   'project.show': {
@@ -91,6 +205,94 @@ export const api = {
   'volume.list': {
     params: z.object({ path: z.string().min(1) }).strict(),
     result: z.object({ format: VolumeFormat, datasets: z.array(ArrayInfo) }),
+  },
+  'project.addVolume': {
+    params: z
+      .object({
+        dir: z.string().min(1),
+        spec: z.string().min(1),
+        role: VolumeRole,
+        name: z.string().min(1).max(200).optional(),
+        voxelSizeNm: z
+          .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+          .optional(),
+      })
+      .strict(),
+    result: VolumeRecord,
+  },
+  'volume.crop': {
+    params: z
+      .object({
+        spec: z.string().min(1),
+        /** Centre of the box, z, y, x; the volume's centre when absent. */
+        center: z.tuple([int.nonnegative(), int.nonnegative(), int.nonnegative()]).optional(),
+        /** Box size in voxels before the step, z, y, x; clipped to the volume. */
+        size: z.tuple([int.min(1).max(1024), int.min(1).max(4096), int.min(1).max(4096)]).optional(),
+        step: int.min(1).max(64).optional(),
+        /** `image`: a percentile window of the crop; `probability`: 0..1 (float) or 0..255 (integers) as is. */
+        window: z.enum(['image', 'probability']).optional(),
+      })
+      .strict(),
+    result: VolumeCrop,
+  },
+  'rois.list': {
+    params: z.object({ dir: z.string().min(1), set: int.positive().optional() }).strict(),
+    result: RoiSetInfo.nullable(),
+  },
+  'round.get': {
+    /** The latest round of the latest set unless both are named. */
+    params: z
+      .object({ dir: z.string().min(1), set: int.positive().optional(), round: int.positive().optional() })
+      .strict(),
+    result: RoundInfo.nullable(),
+  },
+  'thumbs.get': {
+    params: z
+      .object({ dir: z.string().min(1), set: int.positive(), rois: z.array(int.positive()).min(1).max(256) })
+      .strict(),
+    result: z.object({ size: int.positive(), thumbs: z.array(Thumb) }),
+  },
+  'labels.get': {
+    params: z.object({ dir: z.string().min(1), set: int.positive(), annotator: AnnotatorName }).strict(),
+    result: LabelState,
+  },
+  'label.set': {
+    params: z
+      .object({
+        dir: z.string().min(1),
+        set: int.positive(),
+        roi: int.positive(),
+        value: LabelValue,
+        annotator: AnnotatorName,
+        round: int.positive().optional(),
+      })
+      .strict(),
+    /** Sent only after the row is committed: the renderer shows a label once this arrives. */
+    result: z.object({ roi: int.positive(), value: LabelValue, labelId: int.positive() }),
+  },
+  'label.undo': {
+    params: z.object({ dir: z.string().min(1), set: int.positive(), annotator: AnnotatorName }).strict(),
+    /** The ROI whose last label was undone and the value it has again (null: none), or null if nothing to undo. */
+    result: z.object({ roi: int.positive(), value: LabelValue.nullable() }).nullable(),
+  },
+  'jobs.list': {
+    params: z.object({ dir: z.string().min(1), since: int.nonnegative().optional() }).strict(),
+    result: z.array(JobDetail),
+  },
+  'job.start': {
+    params: z
+      .object({
+        dir: z.string().min(1),
+        kind: JobKind,
+        /** The CLI options of the command, without --project and --json: ['--strategy', 'two-stream']. */
+        args: z.array(z.string().max(1000)).max(64),
+      })
+      .strict(),
+    result: z.object({ pid: int.positive() }),
+  },
+  'job.cancel': {
+    params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
+    result: z.object({ cancelled: z.boolean(), message: z.string() }),
   },
   'volume.slice': {
     params: z

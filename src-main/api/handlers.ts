@@ -1,25 +1,30 @@
-import type { z } from 'zod'
-import {
-  api,
-  ApiRequest,
-  type ApiErrorCode,
-  type ApiMethod,
-  type ApiResponse,
-  type ApiResult,
-} from '../../src-shared/contract.ts'
+import { userInfo } from 'node:os'
+import { api, ApiRequest, type ApiErrorCode, type ApiResponse } from '../../src-shared/contract.ts'
 import { isInputError, messageOf } from '../engine/errors.ts'
 import { Project } from '../engine/store/index.ts'
 import { listArrays, openVolume, readGreySlice } from '../engine/volume/index.ts'
 import { APP_VERSION } from '../engine/version.ts'
+import { jobHandlers } from './jobs.ts'
+import { labelHandlers } from './labels.ts'
+import type { ApiContext, Handlers } from './types.ts'
+import { viewHandlers } from './view.ts'
+import { withProject } from './with-project.ts'
 
-export interface ApiContext {
-  transport: 'ipc' | 'web'
-  /** The project the host was started with, if any; the renderer opens it first. */
-  project: string | null
-}
+export type { ApiContext } from './types.ts'
 
-type Handlers = {
-  [M in ApiMethod]: (params: z.output<(typeof api)[M]['params']>, ctx: ApiContext) => Promise<ApiResult<M>>
+/** The host's user name as an annotator name (characters outside the allowed set dropped). */
+function defaultAnnotator(): string {
+  let name = ''
+  try {
+    name = userInfo().username
+  } catch {
+    // no user database entry (some containers): fall through
+  }
+  name = name
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/^[._-]+/, '')
+    .slice(0, 64)
+  return name || 'annotator'
 }
 
 const handlers: Handlers = {
@@ -27,6 +32,7 @@ const handlers: Handlers = {
     version: APP_VERSION,
     transport: ctx.transport,
     project: ctx.project,
+    annotator: defaultAnnotator(),
   }),
 
   'project.show': async ({ dir }) => {
@@ -42,6 +48,19 @@ const handlers: Handlers = {
     const { format, arrays } = await listArrays(path)
     return { format, datasets: arrays }
   },
+
+  'project.addVolume': async ({ dir, spec, role, name, voxelSizeNm }) => {
+    const volume = await openVolume(spec)
+    try {
+      return withProject(dir, (project) => project.addVolume(volume, { role, name, voxelSizeNm }))
+    } finally {
+      volume.close()
+    }
+  },
+
+  ...viewHandlers,
+  ...labelHandlers,
+  ...jobHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

@@ -135,6 +135,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'labels: every judgement of an ROI as its own row, undo included',
+    sql: `
+      CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES proposal_sets(id) ON DELETE CASCADE,
+        roi_id INTEGER NOT NULL,
+        annotator TEXT NOT NULL,
+        value TEXT CHECK (value IN ('correct', 'incorrect', 'unsure')),
+        undo_of INTEGER REFERENCES labels(id),
+        round_id INTEGER REFERENCES rounds(id) ON DELETE SET NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX labels_by_roi ON labels(set_id, roi_id, annotator, id);
+      CREATE INDEX labels_by_annotator ON labels(set_id, annotator, id);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -5,6 +5,8 @@ import { useTransport } from '../api/transport.ts'
 
 export type AppInfo = ApiResult<'app.info'>
 
+export type Screen = 'project' | 'viewer' | 'queries' | 'jobs'
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
@@ -14,6 +16,7 @@ export const useProjectStore = defineStore('project', () => {
   const info = ref<AppInfo | null>(null)
   const summary = ref<ProjectSummary | null>(null)
   const loading = ref(false)
+  const screen = ref<Screen>('project')
   const errors = ref<string[]>([])
   /** The folder last asked for, opened or not (the page keeps it in the folder field to fix). */
   const requested = ref('')
@@ -28,6 +31,10 @@ export const useProjectStore = defineStore('project', () => {
 
   function dismissError(index: number): void {
     errors.value.splice(index, 1)
+  }
+
+  function show(next: Screen): void {
+    screen.value = next
   }
 
   async function open(dir: string): Promise<void> {
@@ -66,5 +73,18 @@ export const useProjectStore = defineStore('project', () => {
     if (dir) await open(dir)
   }
 
-  return { info, summary, loading, errors, error, requested, reportError, dismissError, open, start }
+  return {
+    info,
+    summary,
+    loading,
+    screen,
+    errors,
+    error,
+    requested,
+    reportError,
+    dismissError,
+    show,
+    open,
+    start,
+  }
 })

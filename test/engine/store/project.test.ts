@@ -25,6 +25,7 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
       'job_chunks',
       'job_events',
       'jobs',
+      'labels',
       'models',
       'project',
       'proposal_sets',

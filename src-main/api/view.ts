@@ -1,0 +1,148 @@
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { InputError } from '../engine/errors.ts'
+import { TASK_CHANNELS } from '../engine/model/index.ts'
+import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/proposals/index.ts'
+import { round as readRound } from '../engine/suggest/index.ts'
+import { openVolume, readCrop } from '../engine/volume/index.ts'
+import type { Handlers } from './types.ts'
+import { withProject } from './with-project.ts'
+
+/** The last few patch files read, keyed by path and modification time: the grid asks for thumbnails page by page. */
+const patchCache = new Map<string, { mtimeMs: number; patches: PatchSet; index: Map<number, number> }>()
+const PATCH_CACHE_FILES = 4
+
+async function patchesOf(file: string): Promise<{ patches: PatchSet; index: Map<number, number> }> {
+  const mtimeMs = statSync(file).mtimeMs
+  const hit = patchCache.get(file)
+  if (hit && hit.mtimeMs === mtimeMs) {
+    patchCache.delete(file)
+    patchCache.set(file, hit)
+    return hit
+  }
+  const patches = await readPatches(file)
+  const index = new Map<number, number>()
+  patches.roi.forEach((roi, row) => index.set(roi, row))
+  const entry = { mtimeMs, patches, index }
+  patchCache.set(file, entry)
+  while (patchCache.size > PATCH_CACHE_FILES) patchCache.delete(patchCache.keys().next().value!)
+  return entry
+}
+
+function toUint8(values: Uint8Array | Float32Array): Uint8Array {
+  if (values instanceof Uint8Array) return values
+  let low = Infinity
+  let high = -Infinity
+  for (const v of values) {
+    if (v < low) low = v
+    if (v > high) high = v
+  }
+  const scale = high > low ? 255 / (high - low) : 0
+  return Uint8Array.from(values, (v) => Math.round((v - low) * scale))
+}
+
+export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.get' | 'thumbs.get'> = {
+  'volume.crop': async ({ spec, center, size, step, window }) => {
+    const volume = await openVolume(spec)
+    try {
+      const crop = await readCrop(volume, { center, size, step, window })
+      const voxelSize = volume.attributes['resolution_nm_zyx'] ?? volume.attributes['resolution']
+      const voxelSizeNm =
+        Array.isArray(voxelSize) &&
+        voxelSize.length === 3 &&
+        voxelSize.every((v) => typeof v === 'number' && v > 0)
+          ? (voxelSize as [number, number, number])
+          : null
+      return {
+        spec: volume.spec,
+        shape: volume.shape,
+        origin: crop.origin,
+        dims: crop.dims,
+        step: crop.step,
+        low: crop.low,
+        high: crop.high,
+        voxelSizeNm,
+        voxels: Buffer.from(crop.voxels.buffer, crop.voxels.byteOffset, crop.voxels.byteLength).toString(
+          'base64',
+        ),
+      }
+    } finally {
+      volume.close()
+    }
+  },
+
+  'rois.list': async ({ dir, set }) =>
+    withProject(dir, (project) => {
+      const found = proposalSet(project, set)
+      if (!found) {
+        if (set !== undefined) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
+        return null
+      }
+      return {
+        setId: found.id,
+        task: found.task,
+        raw: found.raw,
+        map: found.map,
+        channels: TASK_CHANNELS[found.task].map((name) => ({ name, spec: `${found.map}#${name}` })),
+        rois: roisOf(project, found.id).map((r) => ({
+          id: r.id,
+          box: [r.z0, r.y0, r.x0, r.z1, r.y1, r.x1] as [number, number, number, number, number, number],
+          centroid: [r.cz, r.cy, r.cx] as [number, number, number],
+          voxels: r.voxels,
+          meanP: r.mean,
+          polarity: r.polarity ? JSON.stringify(r.polarity) : null,
+        })),
+      }
+    }),
+
+  'round.get': async ({ dir, set, round }) =>
+    withProject(dir, (project) => {
+      let id = round
+      if (id === undefined) {
+        const row = (
+          set === undefined
+            ? project.db.prepare('SELECT id FROM rounds ORDER BY set_id DESC, number DESC LIMIT 1').get()
+            : project.db
+                .prepare('SELECT id FROM rounds WHERE set_id = ? ORDER BY number DESC LIMIT 1')
+                .get(set)
+        ) as { id: number } | undefined
+        if (!row) return null
+        id = row.id
+      }
+      const r = readRound(project, id)
+      if (!r) throw new InputError(`round ${id}: no such round in ${dir}`)
+      if (set !== undefined && r.setId !== set)
+        throw new InputError(`round ${id}: not a round of proposal set ${set}`)
+      return {
+        id: r.id,
+        setId: r.setId,
+        number: r.number,
+        strategy: r.strategy,
+        createdAt: r.createdAt,
+        queries: r.queries,
+      }
+    }),
+
+  'thumbs.get': async ({ dir, set, rois }) => {
+    const file = withProject(dir, (project) => {
+      const found = proposalSet(project, set)
+      if (!found) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
+      return join(project.dir, found.dir, 'patches.h5')
+    })
+    const { patches, index } = await patchesOf(file)
+    const s = patches.size
+    const area = s * s
+    const thumbs = rois.map((roi) => {
+      const row = index.get(roi)
+      if (row === undefined) throw new InputError(`ROI ${roi}: not in proposal set ${set}`)
+      const image = toUint8(patches.thumbImage.subarray(row * area, (row + 1) * area))
+      const mask = patches.thumbMask.subarray(row * area, (row + 1) * area)
+      return {
+        roi,
+        image: Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64'),
+        mask: Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength).toString('base64'),
+      }
+    })
+    return { size: s, thumbs }
+  },
+}

@@ -1,0 +1,12 @@
+export {
+  setLabel,
+  undoLabel,
+  currentLabels,
+  majorityLabels,
+  labelHistory,
+  checkAnnotator,
+  LABEL_VALUES,
+  type LabelValue,
+  type LabelRow,
+  type Majority,
+} from './store.ts'

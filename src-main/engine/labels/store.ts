@@ -1,0 +1,189 @@
+import { InputError } from '../errors.ts'
+import type { Project } from '../store/index.ts'
+
+export type LabelValue = 'correct' | 'incorrect' | 'unsure'
+
+export const LABEL_VALUES: readonly LabelValue[] = ['correct', 'incorrect', 'unsure']
+
+const ANNOTATOR = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export function checkAnnotator(name: string): string {
+  if (!ANNOTATOR.test(name))
+    throw new InputError(
+      `annotator '${name}': expected 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
+    )
+  return name
+}
+
+export interface LabelRow {
+  id: number
+  setId: number
+  roi: number
+  annotator: string
+  /** null: no label (an undo back to before the first label). */
+  value: LabelValue | null
+  undoOf: number | null
+  round: number | null
+  at: string
+}
+
+interface Row {
+  id: number
+  set_id: number
+  roi_id: number
+  annotator: string
+  value: LabelValue | null
+  undo_of: number | null
+  round_id: number | null
+  at: string
+}
+
+function toRow(r: Row): LabelRow {
+  return {
+    id: r.id,
+    setId: r.set_id,
+    roi: r.roi_id,
+    annotator: r.annotator,
+    value: r.value,
+    undoOf: r.undo_of,
+    round: r.round_id,
+    at: r.at,
+  }
+}
+
+function checkRoi(project: Project, setId: number, roi: number): void {
+  const found = project.db.prepare('SELECT 1 FROM rois WHERE set_id = ? AND id = ?').get(setId, roi)
+  if (found) return
+  const set = project.db.prepare('SELECT count FROM proposal_sets WHERE id = ?').get(setId) as
+    { count: number } | undefined
+  if (!set) throw new InputError(`proposal set ${setId}: no such set in ${project.dir}`)
+  throw new InputError(`ROI ${roi}: not in proposal set ${setId} (${set.count} ROIs)`)
+}
+
+/**
+ * Appends one judgement. The row is committed when this returns (better-sqlite3 is synchronous and the
+ * statement runs in its own transaction), so a caller may acknowledge it to the user.
+ */
+export function setLabel(
+  project: Project,
+  setId: number,
+  roi: number,
+  value: LabelValue,
+  annotator: string,
+  round?: number,
+): LabelRow {
+  checkAnnotator(annotator)
+  if (!LABEL_VALUES.includes(value))
+    throw new InputError(`label '${value}': expected one of ${LABEL_VALUES.join(', ')}`)
+  checkRoi(project, setId, roi)
+  if (round !== undefined) {
+    const r = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(round) as
+      { set_id: number } | undefined
+    if (!r || r.set_id !== setId) throw new InputError(`round ${round}: not a round of proposal set ${setId}`)
+  }
+  const info = project.db
+    .prepare(
+      'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, NULL, ?, ?)',
+    )
+    .run(setId, roi, annotator, value, round ?? null, new Date().toISOString())
+  return labelRow(project, Number(info.lastInsertRowid))
+}
+
+function labelRow(project: Project, id: number): LabelRow {
+  return toRow(project.db.prepare('SELECT * FROM labels WHERE id = ?').get(id) as Row)
+}
+
+/**
+ * Undoes this annotator's most recent judgement that is not undone yet, by appending a row that gives
+ * the ROI back the value it had before (history is never deleted). Repeated undos walk further back.
+ * Returns the new row, or null when there is nothing left to undo.
+ */
+export function undoLabel(project: Project, setId: number, annotator: string): LabelRow | null {
+  checkAnnotator(annotator)
+  const db = project.db
+  return db
+    .transaction((): LabelRow | null => {
+      const rows = db
+        .prepare('SELECT id, roi_id, undo_of FROM labels WHERE set_id = ? AND annotator = ? ORDER BY id DESC')
+        .iterate(setId, annotator) as IterableIterator<{ id: number; roi_id: number; undo_of: number | null }>
+      const undone = new Set<number>()
+      let target: { id: number; roi_id: number } | null = null
+      for (const r of rows) {
+        if (r.undo_of !== null) undone.add(r.undo_of)
+        else if (!undone.has(r.id)) {
+          target = r
+          break
+        }
+      }
+      if (!target) return null
+      const before = db
+        .prepare(
+          'SELECT value FROM labels WHERE set_id = ? AND roi_id = ? AND annotator = ? AND id < ? ORDER BY id DESC LIMIT 1',
+        )
+        .get(setId, target.roi_id, annotator, target.id) as { value: LabelValue | null } | undefined
+      const info = db
+        .prepare(
+          'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at) SELECT set_id, roi_id, annotator, ?, id, round_id, ? FROM labels WHERE id = ?',
+        )
+        .run(before?.value ?? null, new Date().toISOString(), target.id)
+      return labelRow(project, Number(info.lastInsertRowid))
+    })
+    .immediate()
+}
+
+/** Every annotator's current label of every ROI of the set: annotator -> ROI -> value. */
+export function currentLabels(project: Project, setId: number): Map<string, Map<number, LabelValue>> {
+  const rows = project.db
+    .prepare(
+      `SELECT l.annotator, l.roi_id, l.value FROM labels l
+       JOIN (SELECT MAX(id) AS id FROM labels WHERE set_id = ? GROUP BY roi_id, annotator) last ON last.id = l.id`,
+    )
+    .all(setId) as Array<{ annotator: string; roi_id: number; value: LabelValue | null }>
+  const out = new Map<string, Map<number, LabelValue>>()
+  for (const r of rows) {
+    if (r.value === null) continue
+    let mine = out.get(r.annotator)
+    if (!mine) out.set(r.annotator, (mine = new Map()))
+    mine.set(r.roi_id, r.value)
+  }
+  return out
+}
+
+export interface Majority {
+  value: LabelValue
+  /** Share of the correct/incorrect votes that agree with the majority (1 = unanimous). */
+  agreement: number
+  votes: number
+}
+
+/**
+ * Per ROI, the majority of the annotators' correct/incorrect votes; unsure is not a vote. A tie gives
+ * 'unsure' (someone must look again); ROIs with only unsure labels get 'unsure' with no votes.
+ */
+export function majorityLabels(labels: Map<string, Map<number, LabelValue>>): Map<number, Majority> {
+  const tally = new Map<number, { correct: number; incorrect: number; unsure: number }>()
+  for (const mine of labels.values())
+    for (const [roi, value] of mine) {
+      let t = tally.get(roi)
+      if (!t) tally.set(roi, (t = { correct: 0, incorrect: 0, unsure: 0 }))
+      t[value]++
+    }
+  const out = new Map<number, Majority>()
+  for (const [roi, t] of tally) {
+    const votes = t.correct + t.incorrect
+    if (votes === 0) out.set(roi, { value: 'unsure', agreement: 0, votes })
+    else if (t.correct === t.incorrect) out.set(roi, { value: 'unsure', agreement: 0.5, votes })
+    else {
+      const value = t.correct > t.incorrect ? 'correct' : 'incorrect'
+      out.set(roi, { value, agreement: Math.max(t.correct, t.incorrect) / votes, votes })
+    }
+  }
+  return out
+}
+
+/** The full history of the set, oldest first: the audit trail. */
+export function labelHistory(project: Project, setId: number): LabelRow[] {
+  return (project.db.prepare('SELECT * FROM labels WHERE set_id = ? ORDER BY id').all(setId) as Row[]).map(
+    toRow,
+  )
+}

@@ -1,0 +1,91 @@
+import { InputError } from '../errors.ts'
+import { toNumberArrayView } from './dtype.ts'
+import type { Shape3, Volume } from './types.ts'
+
+export interface CropRequest {
+  /** Centre, z, y, x; the volume's centre by default. */
+  center?: Shape3
+  /** Box size before the step, z, y, x; clipped to the volume. */
+  size?: Shape3
+  step?: number
+  window?: 'image' | 'probability'
+}
+
+export interface Crop {
+  origin: Shape3
+  dims: Shape3
+  step: number
+  low: number
+  high: number
+  /** uint8, C order (z, y, x). */
+  voxels: Uint8Array
+}
+
+/** The viewer's default box: enough context around a synapse or mitochondrion, small enough to send at once. */
+export const DEFAULT_CROP: Shape3 = [48, 192, 192]
+
+/** Crops larger than this many voxels (after the step) are refused: the viewer asks for a step instead. */
+export const MAX_CROP_VOXELS = 16 * 1024 * 1024
+
+function window(
+  values: Float64Array | Float32Array,
+  kind: 'image' | 'probability',
+  dtype: string,
+): [number, number] {
+  if (kind === 'probability') return dtype.startsWith('float') ? [0, 1] : [0, 255]
+  const sample =
+    values.length > 1 << 16 ? values.filter((_, i) => i % Math.ceil(values.length / 65536) === 0) : values
+  const sorted = Float64Array.from(sample).sort()
+  const low = sorted[Math.floor(0.005 * (sorted.length - 1))] ?? 0
+  let high = sorted[Math.ceil(0.995 * (sorted.length - 1))] ?? 1
+  if (high <= low) high = low + 1
+  return [low, high]
+}
+
+/**
+ * A box of the volume for display, read chunk-wise (only the chunks the box touches) and mapped to
+ * 0..255 through a window: a percentile window of the box for images, 0..1 for probability maps.
+ */
+export async function readCrop(volume: Volume, request: CropRequest = {}): Promise<Crop> {
+  const shape = volume.shape
+  const step = request.step ?? 1
+  const size = request.size ?? DEFAULT_CROP
+  const center = request.center ?? (shape.map((n) => Math.floor(n / 2)) as Shape3)
+  for (let a = 0; a < 3; a++)
+    if (center[a]! >= shape[a]!)
+      throw new InputError(
+        `${volume.spec}: centre ${center.join(',')} is outside the volume (shape ${shape.join(' x ')})`,
+      )
+  const origin = [0, 0, 0] as Shape3
+  const end = [0, 0, 0] as Shape3
+  for (let a = 0; a < 3; a++) {
+    const n = Math.min(size[a]!, shape[a]!)
+    origin[a] = Math.max(0, Math.min(shape[a]! - n, center[a]! - Math.floor(n / 2)))
+    end[a] = origin[a]! + n
+  }
+  const dims = [0, 1, 2].map((a) => Math.ceil((end[a]! - origin[a]!) / step)) as Shape3
+  if (dims[0] * dims[1] * dims[2] > MAX_CROP_VOXELS)
+    throw new InputError(
+      `${volume.spec}: a crop of ${dims.join(' x ')} voxels is too large to display; ask for a larger step`,
+    )
+  const values = new Float32Array(dims[0] * dims[1] * dims[2])
+  // Plane by plane: memory stays at one z slab of the box however large the step makes the box.
+  for (let zi = 0; zi < dims[0]; zi++) {
+    const z = origin[0] + zi * step
+    const data = toNumberArrayView(
+      await volume.readRegion({ z0: z, z1: z + 1, y0: origin[1], y1: end[1], x0: origin[2], x1: end[2] }),
+    )
+    const nx = end[2] - origin[2]
+    let o = zi * dims[1] * dims[2]
+    for (let y = 0; y < end[1] - origin[1]; y += step)
+      for (let x = 0; x < nx; x += step) values[o++] = data[y * nx + x]!
+  }
+  const [low, high] = window(values, request.window ?? 'image', volume.dtype)
+  const voxels = new Uint8Array(values.length)
+  const scale = 255 / (high - low)
+  for (let i = 0; i < values.length; i++) {
+    const g = (values[i]! - low) * scale
+    voxels[i] = g < 0 ? 0 : g > 255 ? 255 : Math.round(g)
+  }
+  return { origin, dims, step, low, high, voxels }
+}
