@@ -333,9 +333,24 @@ export const ApiResponse = z.union([
 ])
 export type ApiResponse = z.infer<typeof ApiResponse>
 
+/** What the native menus ask the page to do (Electron only); `path` is a file or folder main already picked. */
+export const MenuCommand = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('import-volume'), path: z.string().min(1) }),
+  z.object({ command: z.literal('export') }),
+  z.object({ command: z.literal('show-help') }),
+  z.object({ command: z.literal('show-screen'), screen: z.enum(['project', 'viewer', 'queries', 'jobs']) }),
+])
+export type MenuCommand = z.infer<typeof MenuCommand>
+
+export const MENU_CHANNEL = 'activeem:menu'
+
 /** The surface the preload exposes on `window.activeem` and the web transport imitates. */
 export interface ActiveEmBridge {
   call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>>
+  /** Electron only: the path of a dropped file or folder (the browser never reveals it). */
+  pathForFile?(file: Blob & { readonly name: string }): string
+  /** Electron only: subscribe to menu commands; returns the unsubscribe function. */
+  onMenu?(listener: (command: MenuCommand) => void): () => void
 }
 
 export class ApiCallError extends Error {
