@@ -1,6 +1,6 @@
-import { userInfo } from 'node:os'
 import { api, ApiRequest, type ApiErrorCode, type ApiResponse } from '../../src-shared/contract.ts'
 import { isInputError, messageOf } from '../engine/errors.ts'
+import { defaultAnnotator } from '../engine/labels/index.ts'
 import { Project } from '../engine/store/index.ts'
 import { listArrays, openVolume, readGreySlice } from '../engine/volume/index.ts'
 import { APP_VERSION } from '../engine/version.ts'
@@ -11,21 +11,6 @@ import { viewHandlers } from './view.ts'
 import { withProject } from './with-project.ts'
 
 export type { ApiContext } from './types.ts'
-
-/** The host's user name as an annotator name (characters outside the allowed set dropped). */
-function defaultAnnotator(): string {
-  let name = ''
-  try {
-    name = userInfo().username
-  } catch {
-    // no user database entry (some containers): fall through
-  }
-  name = name
-    .replace(/[^A-Za-z0-9._-]/g, '')
-    .replace(/^[._-]+/, '')
-    .slice(0, 64)
-  return name || 'annotator'
-}
 
 const handlers: Handlers = {
   'app.info': async (_params, ctx) => ({

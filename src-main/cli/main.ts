@@ -79,6 +79,17 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem suggest --project DIR --strategy NAME [--N 64 --M 4 --Q 1] [--budget K] [--json]',
     load: async () => (await import('./commands/suggest.ts')).suggestCommand,
   },
+  label: {
+    summary: 'label one ROI correct, incorrect or unsure (or undo your last label), as the query grid does',
+    usage:
+      'activeem label --project DIR (--roi ID --value correct|incorrect|unsure | --undo) [--annotator NAME] [--json]',
+    load: async () => (await import('./commands/label.ts')).labelCommand,
+  },
+  labels: {
+    summary: "every ROI's labels per annotator, the majority and agreement; --history for the audit trail",
+    usage: 'activeem labels --project DIR [--set N] [--history] [--json]',
+    load: async () => (await import('./commands/label.ts')).labelsCommand,
+  },
   simulate: {
     summary: 'rounds of suggestion answered by a ground-truth oracle; --compare prints the strategies table',
     usage: 'activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--rounds R] [--json]',

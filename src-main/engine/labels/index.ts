@@ -5,6 +5,7 @@ export {
   majorityLabels,
   labelHistory,
   checkAnnotator,
+  defaultAnnotator,
   LABEL_VALUES,
   type LabelValue,
   type LabelRow,

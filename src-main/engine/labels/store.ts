@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { InputError } from '../errors.ts'
 import type { Project } from '../store/index.ts'
 
@@ -13,6 +14,21 @@ export function checkAnnotator(name: string): string {
       `annotator '${name}': expected 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit`,
     )
   return name
+}
+
+/** The user's login name as an annotator name (characters outside the allowed set dropped). */
+export function defaultAnnotator(): string {
+  let name = ''
+  try {
+    name = userInfo().username
+  } catch {
+    // no user database entry (some containers): fall through to the generic name
+  }
+  name = name
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/^[._-]+/, '')
+    .slice(0, 64)
+  return name || 'annotator'
 }
 
 export interface LabelRow {

@@ -58,6 +58,17 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** Reads the open project again (after a volume was added, a job finished). */
+  async function refresh(): Promise<void> {
+    const dir = summary.value?.dir
+    if (!dir) return
+    try {
+      summary.value = await useTransport().call('project.show', { dir })
+    } catch (e) {
+      reportError(`cannot read project ${dir}: ${messageOf(e)}`)
+    }
+  }
+
   /** At start: the host's info, then the project it was started with, else the `?project=` of the page URL. */
   async function start(search: string = window.location.search): Promise<void> {
     loading.value = true
@@ -85,6 +96,7 @@ export const useProjectStore = defineStore('project', () => {
     dismissError,
     show,
     open,
+    refresh,
     start,
   }
 })

@@ -11,39 +11,14 @@ import {
   setLabel,
   undoLabel,
 } from '../../../src-main/engine/labels/index.ts'
-import { saveProposalSet } from '../../../src-main/engine/proposals/rois.ts'
-import { Project } from '../../../src-main/engine/store/index.ts'
+import type { Project } from '../../../src-main/engine/store/index.ts'
+import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-labels-'))
 after(() => rmSync(tmp, { recursive: true, force: true }))
 
-/** A project with one proposal set of `n` ROIs (ids 1..n); only the rows matter to the label store. */
-function projectWithSet(name: string, n = 5): { project: Project; set: number } {
-  const project = Project.init(join(tmp, name))
-  const rois = Array.from({ length: n }, (_, i) => ({
-    id: i + 1,
-    z0: 0,
-    y0: 0,
-    x0: i * 4,
-    z1: 2,
-    y1: 2,
-    x1: i * 4 + 2,
-    voxels: 8,
-    cz: 0.5,
-    cy: 0.5,
-    cx: i * 4 + 0.5,
-    mean: 0.9,
-    max: 1,
-    polarity: null,
-    alignment: null,
-  }))
-  const set = saveProposalSet(
-    project,
-    { task: 'mito', map: '/nowhere.zarr', raw: null, params: {}, count: n },
-    rois,
-    (id) => `proposals/set-${id}`,
-  )
-  return { project, set: set.id }
+function projectWithSet(name: string): { project: Project; set: number } {
+  return projectWithRoiSet(join(tmp, name))
 }
 
 function mine(project: Project, set: number, annotator: string): Record<number, string> {
