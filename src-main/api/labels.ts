@@ -1,4 +1,5 @@
 import {
+  checkSet,
   currentLabels,
   majorityLabels,
   setLabel,
@@ -11,6 +12,7 @@ import { withProject } from './with-project.ts'
 export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.undo'> = {
   'labels.get': async ({ dir, set, annotator }) =>
     withProject(dir, (project) => {
+      checkSet(project, set)
       const labels = currentLabels(project, set)
       const mine: Record<string, LabelValue> = {}
       for (const [roi, value] of labels.get(annotator) ?? []) mine[roi] = value

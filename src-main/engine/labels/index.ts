@@ -5,6 +5,7 @@ export {
   majorityLabels,
   labelHistory,
   checkAnnotator,
+  checkSet,
   defaultAnnotator,
   LABEL_VALUES,
   type LabelValue,

@@ -67,6 +67,11 @@ function toRow(r: Row): LabelRow {
   }
 }
 
+export function checkSet(project: Project, setId: number): void {
+  if (!project.db.prepare('SELECT 1 FROM proposal_sets WHERE id = ?').get(setId))
+    throw new InputError(`proposal set ${setId}: no such set in ${project.dir}`)
+}
+
 function checkRoi(project: Project, setId: number, roi: number): void {
   const found = project.db.prepare('SELECT 1 FROM rois WHERE set_id = ? AND id = ?').get(setId, roi)
   if (found) return
@@ -116,6 +121,7 @@ function labelRow(project: Project, id: number): LabelRow {
  */
 export function undoLabel(project: Project, setId: number, annotator: string): LabelRow | null {
   checkAnnotator(annotator)
+  checkSet(project, setId)
   const db = project.db
   return db
     .transaction((): LabelRow | null => {

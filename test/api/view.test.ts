@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { dispatch } from '../../src-main/api/handlers.ts'
+import { openVolume } from '../../src-main/engine/volume/index.ts'
+import type { ApiMethod, ApiParams, ApiResult } from '../../src-shared/contract.ts'
+import { cliJson } from '../helpers/cli.ts'
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-api-view-'))
+after(() => rmSync(tmp, { recursive: true, force: true }))
+
+let raw = ''
+before(() => {
+  const synth = cliJson<{ hdf5: string }>(['synth', '--out', join(tmp, 'data'), '--shape', '20,70,90'])
+  raw = `${synth.hdf5}#raw`
+})
+
+let nextId = 1
+async function call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {
+  const reply = await dispatch({ id: nextId++, method, params }, { transport: 'web', project: null })
+  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`)
+  return reply.result as ApiResult<M>
+}
+
+async function failure(method: ApiMethod, params: unknown): Promise<string> {
+  const reply = await dispatch({ id: nextId++, method, params }, { transport: 'web', project: null })
+  assert.equal(reply.ok, false)
+  return reply.ok ? '' : `${reply.error.code}: ${reply.error.message}`
+}
+
+test('volume.crop reads the box around the centre at the step, exactly, and clips it at the border', async () => {
+  const volume = await openVolume(raw)
+  const all = (await volume.readRegion({ z0: 0, z1: 20, y0: 0, y1: 70, x0: 0, x1: 90 })) as Uint8Array
+  volume.close()
+  // The probability window maps integers 0..255 to themselves: the voxels must be the stored values.
+  const crop = await call('volume.crop', {
+    spec: raw,
+    center: [18, 5, 60],
+    size: [8, 30, 40],
+    step: 3,
+    window: 'probability',
+  })
+  assert.deepEqual(crop.shape, [20, 70, 90])
+  assert.deepEqual(crop.origin, [12, 0, 40], 'the box is moved inside the volume, not cut')
+  assert.deepEqual(crop.dims, [3, 10, 14])
+  const voxels = Buffer.from(crop.voxels, 'base64')
+  assert.equal(voxels.length, 3 * 10 * 14)
+  let i = 0
+  for (let z = 12; z < 20; z += 3)
+    for (let y = 0; y < 30; y += 3)
+      for (let x = 40; x < 80; x += 3)
+        assert.equal(voxels[i++], all[(z * 70 + y) * 90 + x], `voxel ${z},${y},${x}`)
+
+  // The image window spreads the box's own 0.5-99.5 percentiles over 0..255.
+  const image = await call('volume.crop', { spec: raw })
+  assert.deepEqual(image.dims, [20, 70, 90], 'the default box is larger than this volume: all of it')
+  const grey = Buffer.from(image.voxels, 'base64')
+  assert.ok(image.low < image.high)
+  assert.equal(
+    grey.reduce((m, v) => Math.min(m, v), 255),
+    0,
+  )
+  assert.equal(
+    grey.reduce((m, v) => Math.max(m, v), 0),
+    255,
+  )
+})
+
+test('volume.crop refuses what it cannot show, with the reason', async () => {
+  assert.match(
+    await failure('volume.crop', { spec: raw, center: [20, 0, 0] }),
+    /bad-input: .*centre 20,0,0 is outside the volume \(shape 20 x 70 x 90\)/,
+  )
+  assert.match(
+    await failure('volume.crop', { spec: raw, size: [0, 10, 10] }),
+    /bad-request: volume.crop: invalid params at 'size.0'/,
+  )
+  assert.match(
+    await failure('volume.crop', { spec: join(tmp, 'missing.h5#raw') }),
+    /bad-input: .*missing\.h5/,
+  )
+})
+
+test('project.addVolume adds a dataset with its role and voxel size; a duplicate name is refused', async () => {
+  const dir = join(tmp, 'project')
+  cliJson(['project', 'init', dir])
+  const added = await call('project.addVolume', { dir, spec: raw, role: 'raw', voxelSizeNm: [40, 4, 4] })
+  assert.equal(added.role, 'raw')
+  assert.deepEqual(added.shape, [20, 70, 90])
+  assert.deepEqual(added.voxelSizeNm, [40, 4, 4])
+  const shown = await call('project.show', { dir })
+  assert.deepEqual(
+    shown.volumes.map((v) => v.name),
+    [added.name],
+  )
+  assert.match(await failure('project.addVolume', { dir, spec: raw, role: 'raw' }), /already in the project/)
+  assert.match(await failure('project.addVolume', { dir, spec: raw, role: 'image' }), /bad-request: .*'role'/)
+  assert.equal((await call('project.show', { dir })).volumes.length, 1, 'nothing added by the refused calls')
+  assert.equal(await call('rois.list', { dir }), null, 'no proposal set yet')
+  assert.equal(await call('round.get', { dir }), null, 'no round yet')
+})
