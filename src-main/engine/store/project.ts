@@ -16,6 +16,10 @@ function now(): string {
 function openDatabase(file: string): Database.Database {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
+  // FULL, not NORMAL: a label acknowledged to the annotator must survive a power cut, not only a
+  // crash. Measured (`bench --only labels`): 0.14 ms per committed label against 0.06 ms, far
+  // below the pace of any click.
+  db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   return db
