@@ -1,19 +1,9 @@
 /**
- * Sandboxed preload: exposes `window.activeem.call(method, params)` and nothing else. The renderer
- * never sees ipcRenderer; every reply is checked against the contract before it is handed over.
+ * Sandboxed preload: exposes `window.activeem` (src-preload/bridge.ts) and nothing else. A sandboxed
+ * preload can require only 'electron'; electron.vite.config.ts bundles the rest into one CommonJS file.
  */
 import './jitless.ts'
-import { contextBridge, ipcRenderer } from 'electron'
-import { IPC_CHANNEL, unwrapResponse, type ActiveEmBridge } from '../src-shared/contract.ts'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
+import { exposeBridge } from './bridge.ts'
 
-let nextId = 1
-
-const bridge: ActiveEmBridge = {
-  async call(method, params) {
-    const id = nextId++
-    const reply: unknown = await ipcRenderer.invoke(IPC_CHANNEL, { id, method, params })
-    return unwrapResponse(method, reply)
-  },
-}
-
-contextBridge.exposeInMainWorld('activeem', bridge)
+exposeBridge({ contextBridge, ipcRenderer, webUtils })

@@ -1,15 +1,17 @@
 /**
- * Electron entry: app ready -> IPC + main window, and a minimal menu. Start it with
- * `electron . [--project DIR]` after `npm run build` (or `npm run app`).
+ * Electron entry: app ready -> IPC, native menus (menu.ts) and the main window, its bounds remembered
+ * (window-state.ts). Start it with `electron . [--project DIR]` after `npm run build` (or `npm run app`).
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, type OpenDialogOptions } from 'electron'
 import type { ApiContext } from '../api/handlers.ts'
 import { messageOf } from '../engine/errors.ts'
 import { Project } from '../engine/store/index.ts'
 import { registerIpc } from './ipc.ts'
-import { createMainWindow } from './window.ts'
+import { menuTemplate, sendMenuCommand, volumeDialogOptions } from './menu.ts'
+import { readWindowState, trackWindowState, writeWindowState } from './window-state.ts'
+import { createMainWindow, lockDownContents } from './window.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PRELOAD = join(here, '../preload/index.cjs')
@@ -34,13 +36,16 @@ function isOwnPage(url: string | undefined): boolean {
   return url.split(/[?#]/)[0] === pathToFileURL(RENDERER_FILE).href
 }
 
-async function openProject(): Promise<void> {
-  const options = { title: 'Open ActiveEM project', properties: ['openDirectory' as const] }
+async function showOpenDialog(options: OpenDialogOptions): Promise<string | null> {
   const picked = mainWindow
     ? await dialog.showOpenDialog(mainWindow, options)
     : await dialog.showOpenDialog(options)
-  const dir = picked.filePaths[0]
-  if (picked.canceled || !dir) return
+  return picked.canceled ? null : (picked.filePaths[0] ?? null)
+}
+
+async function openProject(): Promise<void> {
+  const dir = await showOpenDialog({ title: 'Open ActiveEM project', properties: ['openDirectory'] })
+  if (!dir) return
   try {
     Project.open(dir).close()
   } catch (e) {
@@ -52,39 +57,44 @@ async function openProject(): Promise<void> {
 }
 
 function buildMenu(): Menu {
-  const template: MenuItemConstructorOptions[] = [
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+  const template = menuTemplate(
     {
-      label: 'File',
-      submenu: [
-        { label: 'Open project...', accelerator: 'CmdOrCtrl+O', click: () => void openProject() },
-        { type: 'separator' },
-        { role: 'quit' },
-      ],
+      openProject: () => void openProject(),
+      pickVolume: (source) => showOpenDialog(volumeDialogOptions(source)),
+      send: (command) => void sendMenuCommand(mainWindow, command),
     },
-    { role: 'editMenu' },
-  ]
+    { dev: !app.isPackaged },
+  )
   return Menu.buildFromTemplate(template)
+}
+
+function createWindow(): void {
+  const stateFile = join(app.getPath('userData'), 'window-state.json')
+  const workAreas = screen.getAllDisplays().map((d) => d.workArea)
+  const win = createMainWindow(
+    { BrowserWindow, session },
+    {
+      preload: PRELOAD,
+      renderer: DEV_URL ? { url: DEV_URL } : { file: RENDERER_FILE },
+      state: readWindowState(stateFile, workAreas),
+    },
+  )
+  trackWindowState(win, (state) => writeWindowState(stateFile, state))
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null
+  })
+  mainWindow = win
 }
 
 app.enableSandbox()
 
 // Every web contents, not only the main window's, stays on the app's page and opens no windows.
-app.on('web-contents-created', (_event, contents) => {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  contents.on('will-navigate', (event) => event.preventDefault())
-})
+app.on('web-contents-created', (_event, contents) => lockDownContents(contents))
 
 app.on('window-all-closed', () => app.quit())
 
 void app.whenReady().then(() => {
   registerIpc(ipcMain, ctx, { isTrustedSender: (event) => isOwnPage(event.senderFrame?.url) })
   Menu.setApplicationMenu(buildMenu())
-  mainWindow = createMainWindow(
-    { BrowserWindow, session },
-    { preload: PRELOAD, renderer: DEV_URL ? { url: DEV_URL } : { file: RENDERER_FILE } },
-  )
-  mainWindow.on('closed', () => {
-    mainWindow = null
-  })
+  createWindow()
 })

@@ -2,7 +2,8 @@
  * The main window and its security settings. Electron is passed in (`createMainWindow(electron, ...)`)
  * so tests can check every setting with fake objects; nothing here imports electron at run time.
  */
-import type { BrowserWindow, BrowserWindowConstructorOptions, Session } from 'electron'
+import type { BrowserWindow, BrowserWindowConstructorOptions, Session, WebContents } from 'electron'
+import { MIN_SIZE, type WindowState } from './window-state.ts'
 
 /** The part of the electron module the window needs. */
 export interface WindowElectron {
@@ -16,6 +17,8 @@ export interface MainWindowOptions {
   /** The built renderer (out/renderer/index.html), or the electron-vite dev server URL. */
   renderer: { file: string } | { url: string }
   title?: string
+  /** Saved bounds (`readWindowState`, already checked to be on screen); none: the default size, centred. */
+  state?: WindowState | null
 }
 
 /**
@@ -38,13 +41,19 @@ export function contentSecurityPolicy(devOrigin: string | null = null): string {
   ].join('; ')
 }
 
-export function windowOptions(preload: string, title = 'ActiveEM'): BrowserWindowConstructorOptions {
+export function windowOptions(
+  preload: string,
+  title = 'ActiveEM',
+  state: WindowState | null = null,
+): BrowserWindowConstructorOptions {
+  const bounds = state
+    ? { x: state.x, y: state.y, width: state.width, height: state.height }
+    : { width: 1280, height: 860 }
   return {
     title,
-    width: 1280,
-    height: 860,
-    minWidth: 720,
-    minHeight: 480,
+    ...bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     backgroundColor: '#f4f5f7',
     webPreferences: {
@@ -98,17 +107,28 @@ export function installSessionSecurity(session: Session, devOrigin: string | nul
   session.setPermissionCheckHandler(() => false)
 }
 
+/** The part of WebContents `lockDownContents` uses. */
+export type LockableContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>
+
+/**
+ * The page never leaves the app: no link, form, script or dropped file may navigate it, redirect it,
+ * attach a webview or open another window. Applied to the main window and to every other web contents.
+ */
+export function lockDownContents(contents: LockableContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault())
+  contents.on('will-frame-navigate', (event) => event.preventDefault())
+  contents.on('will-redirect', (event) => event.preventDefault())
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+}
+
 export function createMainWindow(electron: WindowElectron, opts: MainWindowOptions): BrowserWindow {
   const devOrigin = 'url' in opts.renderer ? originOf(opts.renderer.url) : null
   installSessionSecurity(electron.session.defaultSession, devOrigin)
 
-  const win = new electron.BrowserWindow(windowOptions(opts.preload, opts.title))
-  const contents = win.webContents
-  // The page never leaves the app: no link, form or script may navigate it or open another window.
-  contents.on('will-navigate', (event) => event.preventDefault())
-  contents.on('will-redirect', (event) => event.preventDefault())
-  contents.on('will-attach-webview', (event) => event.preventDefault())
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+  const win = new electron.BrowserWindow(windowOptions(opts.preload, opts.title, opts.state ?? null))
+  lockDownContents(win.webContents)
+  if (opts.state?.maximized) win.maximize()
   win.once('ready-to-show', () => win.show())
 
   if ('url' in opts.renderer) void win.loadURL(opts.renderer.url)

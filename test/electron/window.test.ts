@@ -5,6 +5,7 @@ import {
   contentSecurityPolicy,
   createMainWindow,
   isAllowedUrl,
+  lockDownContents,
   windowOptions,
   type WindowElectron,
 } from '../../src-main/electron/window.ts'
@@ -24,6 +25,7 @@ function fakeElectron() {
     permissionCheck: null as Listener | null,
     loaded: [] as string[],
     shown: 0,
+    maximized: 0,
   }
   const webContents = {
     on(event: string, listener: Listener) {
@@ -45,6 +47,9 @@ function fakeElectron() {
     }
     show() {
       record.shown++
+    }
+    maximize() {
+      record.maximized++
     }
     async loadFile(file: string) {
       record.loaded.push(`file:${file}`)
@@ -171,7 +176,7 @@ test('createMainWindow: navigation, redirects, webviews and new windows are all 
   const { electron, record } = fakeElectron()
   createMainWindow(electron, { preload: '/p.cjs', renderer: { file: '/r/index.html' } })
 
-  for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+  for (const event of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
     const listeners = record.contentsListeners.get(event) ?? []
     assert.ok(listeners.length > 0, `${event} is handled`)
     let prevented = 0
@@ -191,4 +196,57 @@ test('createMainWindow with a dev server: loads the URL, allows only that origin
   assert.equal(isAllowedUrl('ws://localhost:5173/', 'http://localhost:5173'), true)
   assert.equal(isAllowedUrl('http://localhost:5174/', 'http://localhost:5173'), false)
   assert.equal(isAllowedUrl('https://cdn.example/vue.js', 'http://localhost:5173'), false)
+})
+
+test('a dropped file never navigates the window', () => {
+  assert.equal(windowOptions('/p.cjs').webPreferences?.navigateOnDragDrop, false)
+  const { electron, record } = fakeElectron()
+  createMainWindow(electron, { preload: '/p.cjs', renderer: { file: '/r/index.html' } })
+  // Were a drop to start a navigation anyway, it would be to the file's URL: prevented like any other.
+  for (const event of ['will-navigate', 'will-frame-navigate']) {
+    let prevented = 0
+    for (const l of record.contentsListeners.get(event) ?? []) {
+      l({ preventDefault: () => prevented++, url: 'file:///data/em.h5' }, 'file:///data/em.h5')
+    }
+    assert.ok(prevented > 0, `${event} to a dropped file is prevented`)
+  }
+})
+
+test('lockDownContents: any web contents (not only the main window) stays put and opens nothing', () => {
+  const listeners = new Map<string, Listener[]>()
+  let openHandler: Listener | null = null
+  const contents = {
+    on(event: string, listener: Listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener])
+      return contents
+    },
+    setWindowOpenHandler(handler: Listener) {
+      openHandler = handler
+    },
+  }
+  lockDownContents(contents as unknown as Parameters<typeof lockDownContents>[0])
+  assert.deepEqual([...listeners.keys()].sort(), [
+    'will-attach-webview',
+    'will-frame-navigate',
+    'will-navigate',
+    'will-redirect',
+  ])
+  assert.deepEqual(openHandler!({ url: 'https://evil.example/' }), { action: 'deny' })
+})
+
+test('saved window state: bounds restored, maximised again; none: the default size', () => {
+  const saved = { x: 40, y: 30, width: 1500, height: 950, maximized: true }
+  const { electron, record } = fakeElectron()
+  createMainWindow(electron, { preload: '/p.cjs', renderer: { file: '/r/index.html' }, state: saved })
+  const o = record.options!
+  assert.deepEqual([o.x, o.y, o.width, o.height], [40, 30, 1500, 950])
+  assert.equal(record.maximized, 1)
+  assert.equal(o.webPreferences?.sandbox, true, 'restoring state changes no security setting')
+  assert.equal(o.webPreferences?.contextIsolation, true)
+
+  const fresh = fakeElectron()
+  createMainWindow(fresh.electron, { preload: '/p.cjs', renderer: { file: '/r/index.html' }, state: null })
+  const d = fresh.record.options!
+  assert.deepEqual([d.x, d.y, d.width, d.height], [undefined, undefined, 1280, 860], 'centred default')
+  assert.equal(fresh.record.maximized, 0)
 })

@@ -1,0 +1,74 @@
+/**
+ * What the preload puts on `window.activeem`: `call`, `pathForFile` and `onMenu`, nothing else. Electron
+ * is passed in so tests can drive it with fakes; the renderer never sees ipcRenderer or webUtils.
+ */
+import type { IpcRendererEvent } from 'electron'
+import {
+  IPC_CHANNEL,
+  MENU_CHANNEL,
+  MenuCommand,
+  unwrapResponse,
+  type ActiveEmBridge,
+} from '../src-shared/contract.ts'
+
+type MenuListener = (event: IpcRendererEvent, ...args: unknown[]) => void
+
+/** The parts of the sandboxed preload's electron module the bridge uses. */
+export interface PreloadElectron {
+  ipcRenderer: {
+    invoke(channel: string, ...args: unknown[]): Promise<unknown>
+    on(channel: string, listener: MenuListener): unknown
+    removeListener(channel: string, listener: MenuListener): unknown
+  }
+  webUtils: { getPathForFile(file: Blob & { readonly name: string }): string }
+}
+
+export interface ExposingElectron extends PreloadElectron {
+  contextBridge: { exposeInMainWorld(key: string, api: unknown): void }
+}
+
+export type PreloadBridge = Required<ActiveEmBridge>
+
+export function createBridge({ ipcRenderer, webUtils }: PreloadElectron): PreloadBridge {
+  let nextId = 1
+  return {
+    async call(method, params) {
+      const id = nextId++
+      const reply: unknown = await ipcRenderer.invoke(IPC_CHANNEL, { id, method, params })
+      return unwrapResponse(method, reply)
+    },
+
+    pathForFile(file) {
+      try {
+        return webUtils.getPathForFile(file)
+      } catch {
+        // Not a File (the page passed something else): no path, like a File made in JS.
+        return ''
+      }
+    },
+
+    onMenu(listener) {
+      if (typeof listener !== 'function') throw new TypeError('onMenu needs a listener function')
+      // Main validates what it sends; checking again here means nothing malformed reaches the page.
+      const receive: MenuListener = (_event, raw, ...rest) => {
+        const parsed = rest.length === 0 ? MenuCommand.safeParse(raw) : null
+        if (!parsed?.success) {
+          console.warn('ActiveEM: dropped a malformed menu message')
+          return
+        }
+        listener(parsed.data)
+      }
+      ipcRenderer.on(MENU_CHANNEL, receive)
+      let subscribed = true
+      return () => {
+        if (!subscribed) return
+        subscribed = false
+        ipcRenderer.removeListener(MENU_CHANNEL, receive)
+      }
+    },
+  }
+}
+
+export function exposeBridge(electron: ExposingElectron): void {
+  electron.contextBridge.exposeInMainWorld('activeem', createBridge(electron))
+}
