@@ -17,6 +17,7 @@ export const useProjectStore = defineStore('project', () => {
   const summary = ref<ProjectSummary | null>(null)
   const loading = ref(false)
   const screen = ref<Screen>('project')
+  const helpShown = ref(false)
   const errors = ref<string[]>([])
   /** The folder last asked for, opened or not (the page keeps it in the folder field to fix). */
   const requested = ref('')
@@ -35,6 +36,10 @@ export const useProjectStore = defineStore('project', () => {
 
   function show(next: Screen): void {
     screen.value = next
+  }
+
+  function toggleHelp(shown = !helpShown.value): void {
+    helpShown.value = shown
   }
 
   async function open(dir: string): Promise<void> {
@@ -89,6 +94,8 @@ export const useProjectStore = defineStore('project', () => {
     summary,
     loading,
     screen,
+    helpShown,
+    toggleHelp,
     errors,
     error,
     requested,
