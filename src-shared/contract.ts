@@ -294,6 +294,21 @@ export const api = {
     params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
     result: z.object({ cancelled: z.boolean(), message: z.string() }),
   },
+  'ui.state.get': {
+    params: z.object({ dir: z.string().min(1) }).strict(),
+    /** What each screen saved for this project (view focus, toggles, filters), by screen. */
+    result: z.record(z.string(), z.unknown()),
+  },
+  'ui.state.set': {
+    params: z
+      .object({
+        dir: z.string().min(1),
+        key: z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/, 'a key is a short lower-case word'),
+        value: z.unknown(),
+      })
+      .strict(),
+    result: z.object({ saved: z.literal(true) }),
+  },
   'volume.slice': {
     params: z
       .object({

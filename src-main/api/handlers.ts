@@ -7,6 +7,7 @@ import { APP_VERSION } from '../engine/version.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import type { ApiContext, Handlers } from './types.ts'
+import { uiStateHandlers } from './ui-state.ts'
 import { viewHandlers } from './view.ts'
 import { withProject } from './with-project.ts'
 
@@ -46,6 +47,7 @@ const handlers: Handlers = {
   ...viewHandlers,
   ...labelHandlers,
   ...jobHandlers,
+  ...uiStateHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

@@ -101,3 +101,25 @@ test('project.addVolume adds a dataset with its role and voxel size; a duplicate
   assert.equal(await call('rois.list', { dir }), null, 'no proposal set yet')
   assert.equal(await call('round.get', { dir }), null, 'no round yet')
 })
+
+test('ui.state keeps what each screen remembers in the project folder', async () => {
+  const dir = join(tmp, 'ui')
+  cliJson(['project', 'init', dir])
+  assert.deepEqual(await call('ui.state.get', { dir }), {})
+  await call('ui.state.set', { dir, key: 'viewer', value: { focus: [1, 2, 3], overlay: true } })
+  await call('ui.state.set', { dir, key: 'grid', value: { filter: 'unlabelled' } })
+  await call('ui.state.set', { dir, key: 'viewer', value: { focus: [4, 5, 6], overlay: false } })
+  assert.deepEqual(await call('ui.state.get', { dir }), {
+    viewer: { focus: [4, 5, 6], overlay: false },
+    grid: { filter: 'unlabelled' },
+  })
+  assert.match(await failure('ui.state.set', { dir, key: '../x', value: 1 }), /bad-request: .*'key'/)
+  assert.match(
+    await failure('ui.state.set', { dir, key: 'big', value: 'x'.repeat(70_000) }),
+    /bad-input: .*at most 65536/,
+  )
+  assert.match(
+    await failure('ui.state.get', { dir: join(tmp, 'nothing') }),
+    /bad-input: .*no such project folder/,
+  )
+})

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { InputError } from '../engine/errors.ts'
+import { Project } from '../engine/store/index.ts'
+import type { Handlers } from './types.ts'
+
+/** Kept beside the database, not in it: view state is a convenience, never worth a migration or a lock. */
+export const UI_STATE_FILE = 'ui-state.json'
+const MAX_VALUE_BYTES = 64 * 1024
+
+function stateFile(dir: string): string {
+  const project = Project.open(dir) // checks that dir is a project
+  const file = join(project.dir, UI_STATE_FILE)
+  project.close()
+  return file
+}
+
+function read(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {}
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'))
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {}
+  } catch {
+    return {} // a damaged file only loses remembered views; the next save rewrites it
+  }
+}
+
+export const uiStateHandlers: Pick<Handlers, 'ui.state.get' | 'ui.state.set'> = {
+  'ui.state.get': async ({ dir }) => read(stateFile(dir)),
+
+  'ui.state.set': async ({ dir, key, value }) => {
+    const text = JSON.stringify(value ?? null)
+    if (text.length > MAX_VALUE_BYTES)
+      throw new InputError(`ui.state.set ${key}: ${text.length} bytes, at most ${MAX_VALUE_BYTES}`)
+    const file = stateFile(dir)
+    const state = read(file)
+    state[key] = value ?? null
+    // Temp file and rename: a crash mid-write leaves the previous state, not half a file.
+    writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1))
+    renameSync(`${file}.tmp`, file)
+    return { saved: true as const }
+  },
+}
