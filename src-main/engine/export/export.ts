@@ -17,7 +17,7 @@ import { checkOut, commit, EXPORT_KIND, MANIFEST, stagingFor } from './folder.ts
 import { Hdf5Sink } from './hdf5-sink.ts'
 import { copyModels, type ExportedModel } from './models.ts'
 import { dataFileName, type DataSink, type ExportFormat } from './sink.ts'
-import { LABEL_RULE, roiTable, tableCsv, type RoiTableRow } from './table.ts'
+import { LABEL_RULE, roiTable, TABLE_COLUMNS, tableCsv, type RoiTableRow } from './table.ts'
 import { writeLabelVolumes } from './volume.ts'
 import { ZarrV2Sink } from './zarr-v2.ts'
 
@@ -221,7 +221,7 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
     const table = roiTable(o.project, set.id)
     writeFileSync(join(staging, 'rois.csv'), tableCsv(table.rows))
     writeJson(join(staging, 'rois.json'), {
-      columns: Object.keys(table.rows[0] ?? {}),
+      columns: TABLE_COLUMNS,
       rois: table.rows.map((r: RoiTableRow, i) => ({
         ...r,
         polarity: table.rois[i]!.polarity,
