@@ -90,6 +90,16 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem labels --project DIR [--set N] [--history] [--json]',
     load: async () => (await import('./commands/label.ts')).labelsCommand,
   },
+  export: {
+    summary: 'export a proposal set: ROI table, labels with history, corrected label volume, crops, models',
+    usage: 'activeem export --project DIR --out PATH [--format hdf5|zarr] [--set N] [--force] [--json]',
+    load: async () => (await import('./commands/export.ts')).exportCommand,
+  },
+  import: {
+    summary: 'a new project from an export: the ROI table, rounds and every label row restored',
+    usage: 'activeem import --export DIR --project NEWDIR [--json]',
+    load: async () => (await import('./commands/export.ts')).importCommand,
+  },
   simulate: {
     summary: 'rounds of suggestion answered by a ground-truth oracle; --compare prints the strategies table',
     usage: 'activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--rounds R] [--json]',

@@ -1,0 +1,251 @@
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { join, resolve } from 'node:path'
+import { InputError, messageOf } from '../errors.ts'
+import { proposalsCsv, writePatches, type Polarity, type Roi, type RoiAlignment } from '../proposals/index.ts'
+import { Project } from '../store/index.ts'
+import { blocks, openVolume, ZarrV3Writer } from '../volume/index.ts'
+import { readCrops } from './crops.ts'
+import type { LabelsFile, Manifest, RoundsFile } from './export.ts'
+import { EXPORT_VERSION } from './export.ts'
+import { EXPORT_KIND, MANIFEST } from './folder.ts'
+import type { RoiTableRow } from './table.ts'
+
+export interface ImportOptions {
+  /** The export folder. */
+  from: string
+  /** A new (or empty) folder for the project. */
+  project: string
+}
+
+export interface ImportResult {
+  project: string
+  set: number
+  rois: number
+  labelRows: number
+  rounds: number
+  models: string[]
+  /** The export's corrected label volume, linked into the project as a labels volume. */
+  corrected: string
+  seconds: number
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T
+  } catch (e) {
+    throw new InputError(`${file}: unreadable (${messageOf(e)})`)
+  }
+}
+
+/** Reads and checks an export's manifest; a clear error for anything that is not one of ours. */
+export function readManifest(dir: string): Manifest {
+  const file = join(dir, MANIFEST)
+  if (!existsSync(file)) throw new InputError(`--export ${dir}: not an ActiveEM export (no ${MANIFEST})`)
+  const m = readJson<Manifest>(file)
+  if (m.format !== EXPORT_KIND) throw new InputError(`${file}: not an ActiveEM export manifest`)
+  if (m.exportVersion > EXPORT_VERSION)
+    throw new InputError(
+      `${file}: export version ${m.exportVersion} is newer than this ActiveEM reads (${EXPORT_VERSION}); update ActiveEM`,
+    )
+  return m
+}
+
+type ExportedRoi = RoiTableRow & { polarity: Polarity | null; alignment: RoiAlignment | null }
+
+/**
+ * A new project from an export: the proposal set with its ROI rows, rounds and every label row under
+ * their original ids (so the audit trail reads the same), the set's files rebuilt from the export
+ * (labels.zarr, patches.h5, rois.csv, the VAEs, features.h5), the U-Net registered, and the corrected
+ * label volume linked as a labels volume.
+ */
+export async function importExport(o: ImportOptions): Promise<ImportResult> {
+  const started = performance.now()
+  const from = resolve(o.from)
+  const manifest = readManifest(from)
+  const set = manifest.set
+  const rois = readJson<{ rois: ExportedRoi[] }>(join(from, 'rois.json')).rois
+  const labels = readJson<LabelsFile>(join(from, 'labels.json'))
+  const rounds = readJson<RoundsFile>(join(from, 'rounds.json')).rounds
+  const data = join(from, manifest.data.path)
+  if (!existsSync(data)) throw new InputError(`${data}: the export's data file is missing`)
+
+  const dir = resolve(o.project)
+  const existed = existsSync(dir)
+  const project = Project.init(dir, manifest.project.name)
+  try {
+    const setDir = join('proposals', `set-${set.id}`)
+    const staging = join(dir, 'proposals', `.import-${process.pid}`)
+    mkdirSync(staging, { recursive: true })
+
+    // The instance labels back into a v3 store, chunk by chunk, as 'activeem proposals' writes them.
+    const instances = await openVolume(`${data}#labels/instances`)
+    try {
+      const writer = new ZarrV3Writer(join(staging, 'labels.zarr'))
+      await writer.group('', { source: set.map, ...set.params })
+      const arr = await writer.array('labels', {
+        shape: instances.shape,
+        chunks: instances.chunks,
+        dtype: 'uint32',
+      })
+      for (const r of blocks(instances.shape, instances.chunks))
+        await arr.writeRegion(r, await instances.readRegion(r))
+    } finally {
+      instances.close()
+    }
+    if (manifest.data.datasets.some((d) => d.name === 'crops/image')) {
+      const patches = await readCrops(data, manifest.data.format)
+      await writePatches(join(staging, 'patches.h5'), patches, {
+        task: set.task,
+        map: set.map,
+        raw: set.raw,
+        ...set.params,
+      })
+    }
+    const roiRecords: Array<Omit<Roi, 'setId'>> = rois.map((r) => ({
+      id: r.id,
+      z0: r.z0,
+      y0: r.y0,
+      x0: r.x0,
+      z1: r.z1,
+      y1: r.y1,
+      x1: r.x1,
+      voxels: r.voxels,
+      cz: r.cz,
+      cy: r.cy,
+      cx: r.cx,
+      mean: r.probability,
+      max: r.max_probability,
+      polarity: r.polarity,
+      alignment: r.alignment,
+    }))
+    writeFileSync(join(staging, 'rois.csv'), proposalsCsv(set.task, roiRecords))
+    for (const m of manifest.models)
+      if (m.kind !== 'unet') cpSync(join(from, m.path), join(staging, m.kind), { recursive: true })
+    if (existsSync(join(from, 'features.h5'))) cpSync(join(from, 'features.h5'), join(staging, 'features.h5'))
+
+    const models: string[] = []
+    for (const m of manifest.models) {
+      if (m.kind !== 'unet' || !m.record) continue
+      cpSync(join(from, m.path), join(dir, 'models', m.name), { recursive: true })
+      models.push(m.name)
+    }
+
+    insertRows(project, manifest, setDir, roiRecords, rounds, labels)
+    renameSync(staging, join(dir, setDir))
+
+    const corrected = `${data}#labels/corrected`
+    const volume = await openVolume(corrected)
+    try {
+      project.addVolume(volume, { role: 'labels', name: `set-${set.id}-corrected` })
+    } finally {
+      volume.close()
+    }
+    return {
+      project: dir,
+      set: set.id,
+      rois: rois.length,
+      labelRows: labels.history.length,
+      rounds: rounds.length,
+      models,
+      corrected,
+      seconds: (performance.now() - started) / 1000,
+    }
+  } catch (e) {
+    project.close()
+    // The project folder was made for this import: nothing of it stays behind.
+    if (existed)
+      for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true })
+    else rmSync(dir, { recursive: true, force: true })
+    throw e
+  } finally {
+    if (project.db.open) project.close()
+  }
+}
+
+/** Every row in one transaction, under the ids it had, so label ids and undo links read the same. */
+function insertRows(
+  project: Project,
+  manifest: Manifest,
+  setDir: string,
+  rois: ReadonlyArray<Omit<Roi, 'setId'>>,
+  rounds: RoundsFile['rounds'],
+  labels: LabelsFile,
+): void {
+  const db = project.db
+  const set = manifest.set
+  db.transaction(() => {
+    db.prepare(
+      'INSERT INTO proposal_sets (id, task, map, raw, params, dir, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(set.id, set.task, set.map, set.raw, JSON.stringify(set.params), setDir, set.count, set.createdAt)
+    const roi = db.prepare(
+      `INSERT INTO rois (set_id, id, z0, y0, x0, z1, y1, x1, voxels, cz, cy, cx, mean_p, max_p, polarity, alignment)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    for (const r of rois)
+      roi.run(
+        set.id,
+        r.id,
+        r.z0,
+        r.y0,
+        r.x0,
+        r.z1,
+        r.y1,
+        r.x1,
+        r.voxels,
+        r.cz,
+        r.cy,
+        r.cx,
+        r.mean,
+        r.max,
+        r.polarity ? JSON.stringify(r.polarity) : null,
+        r.alignment ? JSON.stringify(r.alignment) : null,
+      )
+    const round = db.prepare(
+      'INSERT INTO rounds (id, set_id, number, strategy, params, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+    const query = db.prepare(
+      'INSERT INTO queries (round_id, rank, roi_id, cluster, distance) VALUES (?, ?, ?, ?, ?)',
+    )
+    const cluster = db.prepare('INSERT INTO roi_clusters (round_id, roi_id, cluster) VALUES (?, ?, ?)')
+    for (const r of rounds) {
+      round.run(
+        r.id,
+        set.id,
+        r.number,
+        r.strategy,
+        JSON.stringify(r.params),
+        JSON.stringify(r.notes),
+        r.createdAt,
+      )
+      for (const q of r.queries) query.run(r.id, q.rank, q.roi, q.cluster, q.distance)
+      for (const [roiId, c] of r.clusters) cluster.run(r.id, roiId, c)
+    }
+    const label = db.prepare(
+      'INSERT INTO labels (id, set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    for (const h of labels.history)
+      label.run(h.id, set.id, h.roi, h.annotator, h.value, h.undoOf, h.round, h.at)
+    const model = db.prepare(
+      'INSERT INTO models (name, task, path, config, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    for (const m of manifest.models)
+      if (m.kind === 'unet' && m.record)
+        model.run(
+          m.name,
+          m.record.task,
+          join('models', m.name),
+          JSON.stringify(m.record.config),
+          m.record.metrics ? JSON.stringify(m.record.metrics) : null,
+          m.record.createdAt,
+        )
+  })()
+}

@@ -1,0 +1,23 @@
+export {
+  exportProject,
+  labelsFile,
+  EXPORT_VERSION,
+  type ExportOptions,
+  type ExportResult,
+  type Manifest,
+  type DatasetEntry,
+  type LabelsFile,
+  type RoundsFile,
+} from './export.ts'
+export { importExport, readManifest, type ImportOptions, type ImportResult } from './import.ts'
+export {
+  roiTable,
+  tableCsv,
+  latestRound,
+  LABEL_RULE,
+  TABLE_COLUMNS,
+  type RoiTableRow,
+  type Verdict,
+} from './table.ts'
+export { EXPORT_FORMATS, type ExportFormat } from './sink.ts'
+export { isExport, EXPORT_KIND, MANIFEST } from './folder.ts'
