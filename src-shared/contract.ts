@@ -294,6 +294,27 @@ export const api = {
     params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
     result: z.object({ cancelled: z.boolean(), message: z.string() }),
   },
+  'export.run': {
+    params: z
+      .object({
+        dir: z.string().min(1),
+        out: z.string().min(1),
+        format: z.enum(['hdf5', 'zarr']),
+        set: int.positive().optional(),
+        /** Replace `out` when it is an earlier ActiveEM export (anything else is always refused). */
+        force: z.boolean().optional(),
+      })
+      .strict(),
+    result: z.object({
+      out: z.string(),
+      bytes: int.nonnegative(),
+      seconds: z.number(),
+      rois: int.nonnegative(),
+      labelled: int.nonnegative(),
+      annotators: z.array(z.string()),
+      final: z.object({ correct: int.nonnegative(), incorrect: int.nonnegative() }),
+    }),
+  },
   'ui.state.get': {
     params: z.object({ dir: z.string().min(1) }).strict(),
     /** What each screen saved for this project (view focus, toggles, filters), by screen. */

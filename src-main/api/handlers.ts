@@ -4,6 +4,7 @@ import { defaultAnnotator } from '../engine/labels/index.ts'
 import { Project } from '../engine/store/index.ts'
 import { listArrays, openVolume, readGreySlice } from '../engine/volume/index.ts'
 import { APP_VERSION } from '../engine/version.ts'
+import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import type { ApiContext, Handlers } from './types.ts'
@@ -48,6 +49,7 @@ const handlers: Handlers = {
   ...labelHandlers,
   ...jobHandlers,
   ...uiStateHandlers,
+  ...exportHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

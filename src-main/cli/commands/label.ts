@@ -1,11 +1,10 @@
 import { InputError } from '../../engine/errors.ts'
 import {
   checkAnnotator,
-  currentLabels,
   defaultAnnotator,
   LABEL_VALUES,
   labelHistory,
-  majorityLabels,
+  labelSummary,
   setLabel,
   undoLabel,
   type LabelValue,
@@ -89,38 +88,24 @@ export async function labelsCommand(argv: string[]): Promise<void> {
   const project = Project.open(values.project)
   try {
     const set = setOf(project, values.set)
-    const labels = currentLabels(project, set)
-    const majority = majorityLabels(labels)
-    const rois = [...majority.keys()].sort((a, b) => a - b)
-    const rows = rois.map((roi) => {
-      const byAnnotator: Record<string, LabelValue> = {}
-      for (const [annotator, mine] of labels) {
-        const value = mine.get(roi)
-        if (value) byAnnotator[annotator] = value
-      }
-      const m = majority.get(roi)!
-      return { roi, labels: byAnnotator, majority: m.value, agreement: m.agreement, votes: m.votes }
-    })
+    const { annotators, rois: rows } = labelSummary(project, set)
     const history = values.history ? labelHistory(project, set) : undefined
-    emit(
-      values.json,
-      { set, annotators: [...labels.keys()].sort(), rois: rows, ...(history ? { history } : {}) },
-      () =>
-        [
-          `set ${set}: ${rows.length} labelled ROIs, annotators ${[...labels.keys()].sort().join(', ') || 'none'}`,
-          ...rows.map(
-            (r) =>
-              `  ROI ${r.roi}  ${r.majority}  agreement ${(r.agreement * 100).toFixed(0)}% of ${r.votes}  ${Object.entries(
-                r.labels,
-              )
-                .map(([a, v]) => `${a}=${v}`)
-                .join(' ')}`,
-          ),
-          ...(history ?? []).map(
-            (h) =>
-              `  ${h.at}  ${h.annotator}  ROI ${h.roi}  ${h.value ?? 'none'}${h.undoOf ? ` (undo of #${h.undoOf})` : ''}`,
-          ),
-        ].join('\n'),
+    emit(values.json, { set, annotators, rois: rows, ...(history ? { history } : {}) }, () =>
+      [
+        `set ${set}: ${rows.length} labelled ROIs, annotators ${annotators.join(', ') || 'none'}`,
+        ...rows.map(
+          (r) =>
+            `  ROI ${r.roi}  ${r.majority}  agreement ${(r.agreement * 100).toFixed(0)}% of ${r.votes}  ${Object.entries(
+              r.labels,
+            )
+              .map(([a, v]) => `${a}=${v}`)
+              .join(' ')}`,
+        ),
+        ...(history ?? []).map(
+          (h) =>
+            `  ${h.at}  ${h.annotator}  ROI ${h.roi}  ${h.value ?? 'none'}${h.undoOf ? ` (undo of #${h.undoOf})` : ''}`,
+        ),
+      ].join('\n'),
     )
   } finally {
     project.close()

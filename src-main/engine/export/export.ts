@@ -1,13 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
-import {
-  currentLabels,
-  labelHistory,
-  majorityLabels,
-  type LabelRow,
-  type LabelValue,
-} from '../labels/index.ts'
+import { labelHistory, labelSummary, type LabelRow, type RoiLabels } from '../labels/index.ts'
 import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import { round as roundOf, type Round } from '../suggest/index.ts'
@@ -76,13 +70,7 @@ export interface ExportResult {
 export interface LabelsFile {
   set: number
   annotators: string[]
-  rois: Array<{
-    roi: number
-    labels: Record<string, LabelValue>
-    majority: LabelValue
-    agreement: number
-    votes: number
-  }>
+  rois: RoiLabels[]
   history: LabelRow[]
 }
 
@@ -91,20 +79,7 @@ export interface RoundsFile {
 }
 
 export function labelsFile(project: Project, setId: number): LabelsFile {
-  const labels = currentLabels(project, setId)
-  const majority = majorityLabels(labels)
-  const rois = [...majority.keys()]
-    .sort((a, b) => a - b)
-    .map((roi) => {
-      const byAnnotator: Record<string, LabelValue> = {}
-      for (const [annotator, mine] of labels) {
-        const value = mine.get(roi)
-        if (value) byAnnotator[annotator] = value
-      }
-      const m = majority.get(roi)!
-      return { roi, labels: byAnnotator, majority: m.value, agreement: m.agreement, votes: m.votes }
-    })
-  return { set: setId, annotators: [...labels.keys()].sort(), rois, history: labelHistory(project, setId) }
+  return { ...labelSummary(project, setId), history: labelHistory(project, setId) }
 }
 
 function roundsFile(project: Project, setId: number): RoundsFile {

@@ -4,6 +4,7 @@ export {
   currentLabels,
   majorityLabels,
   labelHistory,
+  labelSummary,
   checkAnnotator,
   checkSet,
   defaultAnnotator,
@@ -11,4 +12,5 @@ export {
   type LabelValue,
   type LabelRow,
   type Majority,
+  type RoiLabels,
 } from './store.ts'

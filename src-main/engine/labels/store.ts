@@ -209,3 +209,34 @@ export function labelHistory(project: Project, setId: number): LabelRow[] {
     toRow,
   )
 }
+
+export interface RoiLabels {
+  roi: number
+  /** Each annotator's current label. */
+  labels: Record<string, LabelValue>
+  majority: LabelValue
+  agreement: number
+  votes: number
+}
+
+/** Every labelled ROI of the set with its labels per annotator and the majority: what `activeem labels` prints. */
+export function labelSummary(
+  project: Project,
+  setId: number,
+): { set: number; annotators: string[]; rois: RoiLabels[] } {
+  checkSet(project, setId)
+  const labels = currentLabels(project, setId)
+  const majority = majorityLabels(labels)
+  const rois = [...majority.keys()]
+    .sort((a, b) => a - b)
+    .map((roi) => {
+      const byAnnotator: Record<string, LabelValue> = {}
+      for (const [annotator, mine] of labels) {
+        const value = mine.get(roi)
+        if (value) byAnnotator[annotator] = value
+      }
+      const m = majority.get(roi)!
+      return { roi, labels: byAnnotator, majority: m.value, agreement: m.agreement, votes: m.votes }
+    })
+  return { set: setId, annotators: [...labels.keys()].sort(), rois }
+}
