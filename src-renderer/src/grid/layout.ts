@@ -180,3 +180,12 @@ export function focusBand(layout: GridLayout, i: number): { top: number; bottom:
   const above = layout.rows[r - 1]
   return { top: above?.kind === 'header' ? above.top : row.top, bottom: row.top + row.height }
 }
+
+/**
+ * The group whose name stays pinned over the top of the viewport: the group of the first row in view,
+ * when that row is a row of tiles (its header has scrolled away); -1 when a header is at the top.
+ */
+export function groupPinnedAt(layout: GridLayout, scrollTop: number): number {
+  const row = layout.rows[firstRowBelow(layout.rows, scrollTop)]
+  return row?.kind === 'tiles' ? row.group : -1
+}

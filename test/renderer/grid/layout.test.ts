@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import {
   columnsFor,
   focusBand,
+  groupPinnedAt,
   groupsOf,
   itemsOfRows,
   layoutGrid,
@@ -94,4 +95,14 @@ test('reveal: scroll only as far as needed; the first row of a cluster brings it
   const layout = layoutGrid([0, 0, 0, 0, 1], M)
   assert.deepEqual(focusBand(layout, 1), { top: 5, bottom: 155 })
   assert.deepEqual(focusBand(layout, 3), { top: 165, bottom: 285 })
+})
+
+test('pinned header: the group of the top row once its own header is out of sight', () => {
+  const layout = layoutGrid([0, 0, 0, 0, 0, 1], M) // header 5-35, tiles 35-155, 165-285, header 295-325, tiles 325-445
+  assert.equal(groupPinnedAt(layout, 0), -1)
+  assert.equal(groupPinnedAt(layout, 20), -1)
+  assert.equal(groupPinnedAt(layout, 40), 0)
+  assert.equal(groupPinnedAt(layout, 290), -1)
+  assert.equal(groupPinnedAt(layout, 330), 1)
+  assert.equal(groupPinnedAt(layout, 10_000), -1)
 })
