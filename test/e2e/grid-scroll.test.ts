@@ -162,9 +162,11 @@ test(
     // The round in display order: the first tiles are the round's first queries, the first one focused.
     assert.equal(await tileAttr(page, first, 'data-cluster'), String(big.clusterOf.get(first)))
     assert.equal(await tileAttr(page, first, 'data-focused'), 'true')
+    assert.match((await page.getByTestId('grid-counts').textContent()) ?? '', new RegExp(`0 / ${N} labelled`))
+
     assert.match(
-      (await page.getByTestId('grid-counts').textContent()) ?? '',
-      new RegExp(`0 / ${N} labelled in ${big.clusters} clusters`),
+      (await page.getByTestId('filter-cluster').locator('option').first().textContent()) ?? '',
+      new RegExp(`All clusters \\(${big.clusters}\\)`),
     )
 
     // Real thumbnails: many grey levels, and both outline colours of a synapse.
