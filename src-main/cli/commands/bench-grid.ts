@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { buildBigRound } from '../../../test/helpers/big-round.ts'
+import { InputError } from '../../engine/errors.ts'
+import { startWebHost } from '../../web/server.ts'
+import { RENDERER_DIR } from './serve.ts'
+
+const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--enable-unsafe-swiftshader',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** The few browser APIs the in-page scroll uses (the node tsconfig has no DOM lib). */
+interface ScrollElement {
+  scrollTop: number
+  scrollHeight: number
+  clientHeight: number
+  querySelectorAll(selector: string): { length: number }
+}
+interface PageGlobals {
+  document: { querySelector(selector: string): ScrollElement | null }
+  requestAnimationFrame(callback: (now: number) => void): number
+}
+
+export interface ScrollFrames {
+  /** requestAnimationFrame deltas, ms, over the whole scroll. */
+  deltas: number[]
+  /** Pixels scrolled, and the most tiles the DOM held at one time. */
+  distance: number
+  maxTiles: number
+}
+
+/**
+ * Scrolls the open query grid from top to bottom at a constant speed, one step per animation frame (a
+ * programmatic smooth scroll), and records the time between frames.
+ */
+export async function measureGridScroll(page: Page, pixelsPerSecond = 6000): Promise<ScrollFrames> {
+  // No named functions inside: tsx would wrap them in a helper that the page does not have.
+  return page.evaluate(async (speed: number) => {
+    const page = globalThis as unknown as PageGlobals
+    const el = page.document.querySelector('[data-testid="grid-viewport"]')
+    if (!el) throw new Error('no query grid on the page')
+    el.scrollTop = 0
+    for (let i = 0; i < 2; i++) await new Promise((ok) => page.requestAnimationFrame(ok))
+    const distance = el.scrollHeight - el.clientHeight
+    const deltas: number[] = []
+    let maxTiles = 0
+    const start = await new Promise<number>((ok) => page.requestAnimationFrame(ok))
+    let last = start
+    for (;;) {
+      const now = await new Promise<number>((ok) => page.requestAnimationFrame(ok))
+      deltas.push(now - last)
+      last = now
+      el.scrollTop = Math.min(distance, ((now - start) / 1000) * speed)
+      maxTiles = Math.max(maxTiles, el.querySelectorAll('[data-testid="tile"]').length)
+      if (el.scrollTop >= distance - 1) break
+    }
+    return { deltas, distance, maxTiles }
+  }, pixelsPerSecond)
+}
+
+export function frameSummary(deltas: readonly number[]): { median: number; p95: number; max: number } {
+  const sorted = [...deltas].sort((a, b) => a - b)
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
+  const round = (x: number): number => Math.round(x * 100) / 100
+  return { median: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? NaN) }
+}
+
+/**
+ * The query grid of a 5,000-query round in headless Chromium: frame times while scrolling through it.
+ * One JSON line: {"name":"grid-scroll-5000","frame_ms_median","frame_ms_p95","frames",...}.
+ */
+export async function benchGrid(): Promise<Array<{ name: string; [key: string]: unknown }>> {
+  if (!existsSync(RENDERER_DIR))
+    throw new InputError(`bench: renderer not built (${RENDERER_DIR}); run 'npm run build' first`)
+  if (!existsSync(CHROMIUM)) throw new InputError(`bench: no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+  const { chromium } = await import('playwright-core')
+  const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-grid-'))
+  const big = await buildBigRound(join(tmp, 'project'), { n: 5000 })
+  const host = await startWebHost({ port: 0, project: big.dir, rendererDir: RENDERER_DIR })
+  const profile = join(tmp, 'chromium-profile')
+  mkdirSync(profile)
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: CHROMIUM_ARGS,
+  })
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage())
+    await page.goto(host.url)
+    await page.getByTestId('tab-queries').click()
+    await page.locator('[data-testid="tile"] canvas[data-ready="true"]').first().waitFor({ timeout: 30_000 })
+    const frames = await measureGridScroll(page)
+    const s = frameSummary(frames.deltas)
+    return [
+      {
+        name: 'grid-scroll-5000',
+        frame_ms_median: s.median,
+        frame_ms_p95: s.p95,
+        frame_ms_max: s.max,
+        frames: frames.deltas.length,
+        scrolled_px: frames.distance,
+        max_tiles_in_dom: frames.maxTiles,
+        browser: 'chromium headless, software rendering',
+      },
+    ]
+  } finally {
+    await browser.close().catch(() => {})
+    await host.close()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * End to end: the query grid on a round of 5,000 queries (test/helpers/big-round.ts), `activeem serve`
+ * as a child process, the built renderer in headless Chromium. Needs `npx electron-vite build` first and
+ * Chromium at /usr/bin/chromium (or ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps grid.png.
+ * Frame times while scrolling are printed, never asserted (they depend on the machine).
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { labelHandlers } from '../../src-main/api/labels.ts'
+import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
+import { buildBigRound } from '../helpers/big-round.ts'
+import { CLI, REPO } from '../helpers/cli.ts'
+
+const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
+const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+const N = 5000
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-grid-e2e-'))
+let server: ChildProcess | null = null
+let browser: BrowserContext | null = null
+
+after(async () => {
+  await browser?.close().catch(() => {})
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((ok) => server!.once('exit', ok))
+    server.kill('SIGTERM')
+    const timer = setTimeout(() => server?.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
+function startServer(projectDir: string): Promise<{ url: string; port: number; token: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  server = child
+  return new Promise((resolve, reject) => {
+    let stdout = ''
+    let stderr = ''
+    const timer = setTimeout(
+      () => reject(new Error(`activeem serve printed no URL within 30 s; stderr: ${stderr}`)),
+      30_000,
+    )
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const newline = stdout.indexOf('\n')
+      if (newline < 0) return
+      clearTimeout(timer)
+      try {
+        resolve(JSON.parse(stdout.slice(0, newline)))
+      } catch {
+        reject(new Error(`activeem serve --json printed something that is not JSON: ${stdout}`))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`activeem serve exited with ${code} before printing its URL; stderr: ${stderr}`))
+    })
+  })
+}
+
+/** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
+interface PageCanvas {
+  width: number
+  height: number
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray }
+  }
+}
+
+interface TilePixels {
+  greyLevels: number
+  pre: number
+  post: number
+}
+
+/** Grey levels and outline colours (cyan pre-synaptic, magenta post-synaptic) on one tile's canvas. */
+async function tilePixels(page: Page, roi: number): Promise<TilePixels> {
+  return page.locator(`[data-testid="tile"][data-roi="${roi}"] canvas`).evaluate((element) => {
+    const canvas = element as unknown as PageCanvas
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)
+    const greys = new Set<number>()
+    let pre = 0
+    let post = 0
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!]
+      if (r === g && g === b) greys.add(r)
+      else if (r < 60 && g > 200 && b > 200) pre++
+      else if (r > 200 && g < 100 && b > 200) post++
+    }
+    return { greyLevels: greys.size, pre, post }
+  })
+}
+
+async function tileAttr(page: Page, roi: number, name: string): Promise<string | null> {
+  return page.locator(`[data-testid="tile"][data-roi="${roi}"]`).getAttribute(name)
+}
+
+async function waitLabel(page: Page, roi: number, label: string): Promise<void> {
+  await page
+    .locator(`[data-testid="tile"][data-roi="${roi}"][data-label="${label}"]`)
+    .waitFor({ timeout: 10_000 })
+}
+
+test(
+  'query grid: 5,000 thumbnails, virtualised, labelled by keyboard, smooth to scroll',
+  { timeout: 240_000 },
+  async (t) => {
+    assert.ok(
+      existsSync(RENDERER_INDEX),
+      `${RENDERER_INDEX} is missing: build the renderer first (npx electron-vite build)`,
+    )
+    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+
+    const big = await buildBigRound(join(tmp, 'project'), { n: N })
+    const { url } = await startServer(big.dir)
+    const profile = join(tmp, 'chromium-profile')
+    mkdirSync(profile)
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--enable-unsafe-swiftshader',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const page = browser.pages()[0] ?? (await browser.newPage())
+    const problems: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+    })
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+
+    await page.goto(url)
+    await page.getByTestId('tab-queries').click()
+    await page.getByTestId('query-grid').waitFor({ timeout: 15_000 })
+    const [first, second, third] = big.rois as [number, number, number]
+    await page
+      .locator(`[data-testid="tile"][data-roi="${first}"] canvas[data-ready="true"]`)
+      .waitFor({ timeout: 30_000 })
+    await page
+      .locator(`[data-testid="tile"][data-roi="${third}"] canvas[data-ready="true"]`)
+      .waitFor({ timeout: 30_000 })
+
+    // The round in display order: the first tiles are the round's first queries, the first one focused.
+    assert.equal(await tileAttr(page, first, 'data-cluster'), String(big.clusterOf.get(first)))
+    assert.equal(await tileAttr(page, first, 'data-focused'), 'true')
+    assert.match((await page.getByTestId('grid-counts').textContent()) ?? '', new RegExp(`0 / ${N} labelled`))
+
+    assert.match(
+      (await page.getByTestId('filter-cluster').locator('option').first().textContent()) ?? '',
+      new RegExp(`All clusters \\(${big.clusters}\\)`),
+    )
+
+    // Real thumbnails: many grey levels, and both outline colours of a synapse.
+    for (const roi of [first, second, third]) {
+      const px = await tilePixels(page, roi)
+      assert.ok(px.greyLevels >= 32, `ROI ${roi}: ${px.greyLevels} grey levels`)
+      assert.ok(px.pre >= 10, `ROI ${roi}: ${px.pre} pre-synaptic outline pixels`)
+      assert.ok(px.post >= 10, `ROI ${roi}: ${px.post} post-synaptic outline pixels`)
+    }
+
+    // Virtualised: the DOM holds a few screens of tiles, not 5,000.
+    const inDom = await page.locator('[data-testid="tile"]').count()
+    assert.ok(inDom > 10 && inDom < 200, `${inDom} tiles in the DOM`)
+
+    // Keys label the focused ROI: Y, then → N, then → space (unlabelled -> correct), space again (-> incorrect).
+    await page.keyboard.press('y')
+    await waitLabel(page, first, 'correct')
+    await page.keyboard.press('ArrowRight')
+    assert.equal(await tileAttr(page, second, 'data-focused'), 'true')
+    await page.keyboard.press('n')
+    await waitLabel(page, second, 'incorrect')
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press(' ')
+    await waitLabel(page, third, 'correct')
+    await page.keyboard.press(' ')
+    await waitLabel(page, third, 'incorrect')
+    // U undoes the last label: the third ROI is correct again.
+    await page.keyboard.press('u')
+    await waitLabel(page, third, 'correct')
+    assert.match((await page.getByTestId('grid-counts').textContent()) ?? '', new RegExp(`3 / ${N} labelled`))
+
+    // Shift-A on the last (small) cluster, shown alone through the cluster filter.
+    const lastCluster = big.clusterOf.get(big.rois.at(-1)!)!
+    const members = big.rois.filter((roi) => big.clusterOf.get(roi) === lastCluster)
+    await page.getByTestId('filter-cluster').selectOption(String(lastCluster))
+    await page.locator(`[data-testid="tile"][data-roi="${members[0]}"]`).click()
+    await page.keyboard.press('Shift+A')
+    for (const roi of members) await waitLabel(page, roi, 'correct')
+    await page.getByTestId('filter-cluster').selectOption('')
+
+    const png = await page.screenshot()
+    const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
+    if (keep) {
+      mkdirSync(keep, { recursive: true })
+      const shot = join(tmp, 'grid.png')
+      await page.screenshot({ path: shot })
+      copyFileSync(shot, join(keep, 'grid.png'))
+    }
+    assert.ok(png.length > 10_000)
+
+    // The labels are in the project, under the page's annotator.
+    const annotator = await page.getByTestId('annotator').inputValue()
+    const labels = await labelHandlers['labels.get'](
+      { dir: big.dir, set: big.setId, annotator },
+      { transport: 'web', project: big.dir },
+    )
+    const expected: Record<string, string> = { [first]: 'correct', [second]: 'incorrect', [third]: 'correct' }
+    for (const roi of members) expected[roi] = 'correct'
+    assert.deepEqual(labels.mine, expected)
+
+    // Scroll through the whole grid, one step per frame; the end shows the last cluster and the last query.
+    const frames = await measureGridScroll(page)
+    const s = frameSummary(frames.deltas)
+    const report = `grid scroll over ${frames.distance} px, ${frames.deltas.length} frames: median ${s.median} ms, p95 ${s.p95} ms, max ${s.max} ms; at most ${frames.maxTiles} tiles in the DOM`
+    console.log(report)
+    t.diagnostic(report)
+    assert.ok(frames.maxTiles < 200, `${frames.maxTiles} tiles in the DOM while scrolling`)
+    // The last cluster is named at the top: its own header, or the pinned one once that scrolled away.
+    await page
+      .locator(
+        `[data-testid="cluster-header"][data-cluster="${lastCluster}"], [data-testid="cluster-header-pinned"][data-cluster="${lastCluster}"]`,
+      )
+      .first()
+      .waitFor({ timeout: 10_000 })
+    await page.locator(`[data-testid="tile"][data-roi="${big.rois.at(-1)}"]`).waitFor({ timeout: 10_000 })
+    await page
+      .locator(`[data-testid="tile"][data-roi="${big.rois.at(-1)}"] canvas[data-ready="true"]`)
+      .waitFor({ timeout: 30_000 })
+
+    const banner = page.getByTestId('error-banner')
+    assert.equal(
+      await banner.count(),
+      0,
+      `error banner shown: ${(await banner.allTextContents()).join(' | ')}`,
+    )
+    assert.deepEqual(problems, [], 'no console errors or page errors')
+  },
+)
