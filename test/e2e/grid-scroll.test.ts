@@ -1,5 +1,5 @@
 /**
- * End to end: the query grid on a round of 5,000 queries (test/helpers/big-round.ts), `activeem serve`
+ * End to end: the query grid on a round of 5,000 queries (src-main/cli/commands/big-round.ts), `activeem serve`
  * as a child process, the built renderer in headless Chromium. Needs `npx electron-vite build` first and
  * Chromium at /usr/bin/chromium (or ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps grid.png.
  * Frame times while scrolling are printed, never asserted (they depend on the machine).
@@ -13,7 +13,7 @@ import { after, test } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { labelHandlers } from '../../src-main/api/labels.ts'
 import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
-import { buildBigRound } from '../helpers/big-round.ts'
+import { buildBigRound } from '../../src-main/cli/commands/big-round.ts'
 import { CLI, REPO } from '../helpers/cli.ts'
 
 const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')

@@ -31,12 +31,14 @@ import {
 import { createRng } from '../../engine/synth/random.ts'
 import { writeNpy } from '../../engine/volume/npy.ts'
 import { Project } from '../../engine/store/index.ts'
+import { benchGrid } from './bench-grid.ts'
 import { benchLabels } from './bench-labels.ts'
 import { runSynth } from './synth.ts'
 import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
 import { parse } from '../args.ts'
 
-export const usage = 'activeem bench [--only unet|vae|stats|components|kmeans|labels] [--dir DIR] [--json]'
+export const usage =
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid] [--dir DIR] [--json]'
 
 const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
 const PYTHON = process.env.ACTIVEEM_PYTHON ?? '/usr/bin/python3'
@@ -64,8 +66,13 @@ export async function bench(argv: string[]): Promise<void> {
     { min: 0, max: 0, usage },
   )
   const only = values.only
-  if (only !== undefined && !['unet', 'vae', 'stats', 'components', 'kmeans', 'labels'].includes(only))
-    throw new InputError(`--only: expected unet, vae, stats, components, kmeans or labels, got '${only}'`)
+  if (
+    only !== undefined &&
+    !['unet', 'vae', 'stats', 'components', 'kmeans', 'labels', 'grid'].includes(only)
+  )
+    throw new InputError(
+      `--only: expected unet, vae, stats, components, kmeans, labels or grid, got '${only}'`,
+    )
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
   if (only === undefined || only === 'components') benchComponents(dir)
@@ -74,6 +81,8 @@ export async function bench(argv: string[]): Promise<void> {
   if (only === undefined || only === 'kmeans') await benchKMeans(dir)
   if (only === undefined || only === 'labels')
     for (const line of benchLabels(dir, PYTHON)) process.stdout.write(`${JSON.stringify(line)}\n`)
+  if (only === undefined || only === 'grid')
+    for (const line of await benchGrid()) process.stdout.write(`${JSON.stringify(line)}\n`)
   if (only !== undefined && only !== 'stats') return
   if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
   const voxels = SHAPE.reduce((a, b) => a * b, 1)

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import { AnnotatorName, type QueryItem, type RoundInfo } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
+import { loadViewState, saveViewState } from '../api/view-state.ts'
 import {
   countLabels,
   keeps,
@@ -19,7 +20,6 @@ import { useViewerStore } from './viewer.ts'
 const THUMB_BATCH = 256
 const THUMB_CALLS = 2
 const ANNOTATOR_KEY = 'activeem.annotator'
-const VIEW_KEY = 'activeem.grid.view:'
 
 interface SavedView {
   cluster: number | null
@@ -30,15 +30,6 @@ interface SavedView {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
-}
-
-function readView(dir: string): Partial<SavedView> {
-  try {
-    const raw = localStorage.getItem(VIEW_KEY + dir)
-    return raw ? (JSON.parse(raw) as Partial<SavedView>) : {}
-  } catch {
-    return {}
-  }
 }
 
 /**
@@ -116,11 +107,7 @@ export const useQueriesStore = defineStore('queries', () => {
       focusRoi: focusRoi.value,
       scrollTop: savedScrollTop.value,
     }
-    try {
-      localStorage.setItem(VIEW_KEY + dir.value, JSON.stringify(view))
-    } catch {
-      // A full or disabled storage only loses the remembered view.
-    }
+    saveViewState(dir.value, 'grid', view)
   }
   watch([filterCluster, filterLabel, focusRoi], saveView)
 
@@ -180,7 +167,16 @@ export const useQueriesStore = defineStore('queries', () => {
       task.value = set?.task ?? null
       mine.clear()
       pending.clear()
-      const view = readView(target)
+      const view = (await loadViewState<Partial<SavedView>>(target, 'grid')) ?? {}
+      // The name this project was last labelled under, where this browser does not remember one.
+      const savedAnnotator = await loadViewState<string>(target, 'annotator')
+      if (
+        !annotator.value &&
+        typeof savedAnnotator === 'string' &&
+        AnnotatorName.safeParse(savedAnnotator).success
+      )
+        annotator.value = savedAnnotator
+      if (mineGen !== generation) return
       filterCluster.value = typeof view.cluster === 'number' ? view.cluster : null
       filterLabel.value = view.label && LABEL_FILTERS.includes(view.label) ? view.label : 'all'
       savedScrollTop.value = typeof view.scrollTop === 'number' ? view.scrollTop : 0
@@ -206,6 +202,7 @@ export const useQueriesStore = defineStore('queries', () => {
     }
     annotator.value = trimmed
     localStorage.setItem(ANNOTATOR_KEY, trimmed)
+    if (dir.value) saveViewState(dir.value, 'annotator', trimmed, 0)
     pending.clear()
     try {
       await loadLabels()

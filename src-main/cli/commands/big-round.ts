@@ -6,12 +6,12 @@
  */
 import { mkdirSync, renameSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { readPatches, writePatches, type PatchSet } from '../../src-main/engine/proposals/index.ts'
-import { saveProposalSet, type Roi } from '../../src-main/engine/proposals/rois.ts'
-import { Project } from '../../src-main/engine/store/index.ts'
-import { saveRound } from '../../src-main/engine/suggest/rounds.ts'
-import type { Query } from '../../src-main/engine/suggest/strategies.ts'
-import { createRng, type Rng } from '../../src-main/engine/synth/random.ts'
+import { readPatches, writePatches, type PatchSet } from '../../engine/proposals/index.ts'
+import { saveProposalSet, type Roi } from '../../engine/proposals/rois.ts'
+import { Project } from '../../engine/store/index.ts'
+import { saveRound } from '../../engine/suggest/rounds.ts'
+import type { Query } from '../../engine/suggest/strategies.ts'
+import { createRng, type Rng } from '../../engine/synth/random.ts'
 
 export interface BigRoundOptions {
   /** ROIs in the set, all of them queried; default 5000. */
