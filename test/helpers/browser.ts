@@ -1,0 +1,170 @@
+/**
+ * What every end-to-end test needs: `activeem serve` as a child process, Debian's Chromium through
+ * playwright-core with the flags that work here, console errors collected, PNGs measured in the page.
+ * Needs the built renderer (npm run build) and Chromium at /usr/bin/chromium (or ACTIVEEM_CHROMIUM).
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { CLI, REPO } from './cli.ts'
+
+export const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
+export const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+
+export interface Served {
+  url: string
+  port: number
+  token: string
+  process: ChildProcess
+}
+
+/** Checks the two things every browser test needs, with a message that says how to get them. */
+export function assertBrowserReady(): void {
+  assert.ok(
+    existsSync(RENDERER_INDEX),
+    `${RENDERER_INDEX} is missing: build the renderer first (npx electron-vite build, or npm run build)`,
+  )
+  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+}
+
+/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
+export function startServer(projectDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return new Promise((resolve, reject) => {
+    let stdout = ''
+    let stderr = ''
+    const timer = setTimeout(
+      () => reject(new Error(`activeem serve printed no URL within 30 s; stderr: ${stderr}`)),
+      30_000,
+    )
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const newline = stdout.indexOf('\n')
+      if (newline < 0) return
+      clearTimeout(timer)
+      try {
+        resolve({ ...(JSON.parse(stdout.slice(0, newline)) as Omit<Served, 'process'>), process: child })
+      } catch {
+        reject(new Error(`activeem serve --json printed something that is not JSON: ${stdout}`))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`activeem serve exited with ${code} before printing its URL; stderr: ${stderr}`))
+    })
+  })
+}
+
+export async function stopServer(served: Served | null): Promise<void> {
+  const child = served?.process
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((ok) => child.once('exit', ok))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Headless Chromium with a fresh profile in `profileDir`; `problems` collects console and page errors. */
+export async function launchBrowser(
+  profileDir: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ browser: BrowserContext; page: Page; problems: string[] }> {
+  mkdirSync(profileDir, { recursive: true })
+  const browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  const page = browser.pages()[0] ?? (await browser.newPage())
+  const problems: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+  })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  return { browser, page, problems }
+}
+
+/** Writes a screenshot into `dir`, and into ACTIVEEM_SCREENSHOT_DIR too when it is set (for docs/). */
+export function keepScreenshot(png: Buffer, dir: string, name: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, png)
+  const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
+  if (keep) {
+    mkdirSync(keep, { recursive: true })
+    copyFileSync(file, join(keep, name))
+  }
+  return file
+}
+
+/** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
+interface Context2d {
+  drawImage(image: unknown, x: number, y: number): void
+  getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray }
+}
+interface BrowserGlobals {
+  createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>
+  OffscreenCanvas: new (width: number, height: number) => { getContext(kind: '2d'): Context2d | null }
+}
+
+export interface ImageStats {
+  width: number
+  height: number
+  distinctColours: number
+  /** Share of the pixels that have the most common colour. */
+  dominantShare: number
+  /** Grey levels (mean of r, g, b) that occur. */
+  greyLevels: number
+  greyStd: number
+}
+
+/** Decodes a PNG in the page (createImageBitmap + OffscreenCanvas) and measures how much is in it. */
+export async function pngStats(page: Page, png: Buffer): Promise<ImageStats> {
+  return page.evaluate(async (base64: string) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+    const browser = globalThis as unknown as BrowserGlobals
+    const bitmap = await browser.createImageBitmap(new Blob([bytes], { type: 'image/png' }))
+    const canvas = new browser.OffscreenCanvas(bitmap.width, bitmap.height)
+    const context = canvas.getContext('2d')!
+    context.drawImage(bitmap, 0, 0)
+    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height)
+    const counts = new Map<number, number>()
+    const greys = new Set<number>()
+    let sum = 0
+    let sumSq = 0
+    const n = data.length / 4
+    for (let i = 0; i < data.length; i += 4) {
+      const key = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+      const grey = (data[i]! + data[i + 1]! + data[i + 2]!) / 3
+      greys.add(Math.round(grey))
+      sum += grey
+      sumSq += grey * grey
+    }
+    const mean = sum / n
+    return {
+      width: bitmap.width,
+      height: bitmap.height,
+      distinctColours: counts.size,
+      dominantShare: Math.max(...counts.values()) / n,
+      greyLevels: greys.size,
+      greyStd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+    }
+  }, png.toString('base64'))
+}
