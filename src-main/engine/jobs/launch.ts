@@ -72,6 +72,22 @@ function resultOf(logFile: string): unknown {
   return null
 }
 
+/**
+ * logs/job-<id>.log, made empty and new: an id freed by a launch that resumed an earlier job (its row
+ * merged away) comes again, and its log must not be written twice.
+ */
+function freshLog(logs: string, id: number): string {
+  for (let n = 1; ; n++) {
+    const file = join(logs, n === 1 ? `job-${id}.log` : `job-${id}-${n}.log`)
+    try {
+      closeSync(openSync(file, 'wx'))
+      return file
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+  }
+}
+
 function now(): string {
   return new Date().toISOString()
 }
@@ -85,11 +101,19 @@ function withOpen<T>(dir: string, work: (project: Project) => T): T {
   }
 }
 
-function launchState(dir: string, id: number): 'queued' | 'adopted' {
-  return withOpen(dir, (p) => {
-    const row = p.db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: string } | undefined
-    return row?.state === 'queued' ? 'queued' : 'adopted'
-  })
+/**
+ * Whether the launch row is still the host's own: not yet taken by the child as its job. A taken row
+ * may be gone (merged into a resumed job) and its id given to a later launch (SQLite reuses the
+ * highest id), so the row is known by its id and the pid of the process it was made for.
+ */
+function stillLaunched(p: Project, id: number, pid: number | null): boolean {
+  const row = p.db.prepare('SELECT state, pid FROM jobs WHERE id = ?').get(id) as
+    { state: string; pid: number | null } | undefined
+  return row?.state === 'queued' && row.pid === pid
+}
+
+function launchState(dir: string, id: number, pid: number): 'queued' | 'adopted' {
+  return withOpen(dir, (p) => (stillLaunched(p, id, pid) ? 'queued' : 'adopted'))
 }
 
 /**
@@ -100,13 +124,13 @@ function launchState(dir: string, id: number): 'queued' | 'adopted' {
 function settleLaunch(
   dir: string,
   id: number,
+  pid: number,
   logFile: string,
   code: number | null,
   signal: NodeJS.Signals | null,
 ): void {
   withOpen(dir, (p) => {
-    const row = p.db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: string } | undefined
-    if (row?.state !== 'queued') return
+    if (!stillLaunched(p, id, pid)) return
     const [state, message] =
       code === 0
         ? ['done', 'finished']
@@ -159,15 +183,17 @@ export async function launchJob(
     const id = Number(info.lastInsertRowid)
     const logs = join(p.dir, 'logs')
     mkdirSync(logs, { recursive: true })
-    const logFile = join(logs, `job-${id}.log`)
+    const logFile = freshLog(logs, id)
     p.db.prepare('UPDATE jobs SET log = ? WHERE id = ?').run(logFile, id)
     p.db
       .prepare('INSERT INTO job_events (job_id, at, message) VALUES (?, ?, ?)')
       .run(id, at, `started: activeem ${kind} ${args.join(' ')} (log: ${relative(p.dir, logFile)})`.trimEnd())
     return { projectDir: p.dir, id, logFile }
   })
-  const forget = (): void => {
-    withOpen(projectDir, (p) => p.db.prepare('DELETE FROM jobs WHERE id = ?').run(id))
+  const forget = (pid: number | null): void => {
+    withOpen(projectDir, (p) => {
+      if (stillLaunched(p, id, pid)) p.db.prepare('DELETE FROM jobs WHERE id = ?').run(id)
+    })
     rmSync(logFile, { force: true })
   }
 
@@ -182,7 +208,7 @@ export async function launchJob(
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', [LAUNCH_ENV]: String(id) },
     })
   } catch (e) {
-    forget()
+    forget(null)
     throw e
   } finally {
     closeSync(fd)
@@ -192,7 +218,7 @@ export async function launchJob(
     child.once('error', resolve)
   })
   if (spawned || child.pid === undefined) {
-    forget()
+    forget(null)
     throw new Error(`cannot start activeem ${kind}: ${spawned?.message ?? 'no process'}`)
   }
   const pid = child.pid
@@ -211,16 +237,16 @@ export async function launchJob(
   let early: { code: number | null; signal: NodeJS.Signals | null } | null = null
   while (Date.now() < deadline) {
     early = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 200))])
-    if (early || launchState(projectDir, id) === 'adopted') break
+    if (early || launchState(projectDir, id, pid) === 'adopted') break
   }
-  if (early && early.code === 2 && launchState(projectDir, id) === 'queued') {
+  if (early && early.code === 2 && launchState(projectDir, id, pid) === 'queued') {
     const reason = failureLine(logFile) ?? 'the command refused its arguments'
-    forget()
+    forget(pid)
     throw new InputError(reason.startsWith(`${kind}:`) ? reason : `${kind}: ${reason}`)
   }
   void exited.then(({ code, signal }) => {
     try {
-      settleLaunch(projectDir, id, logFile, code, signal)
+      settleLaunch(projectDir, id, pid, logFile, code, signal)
     } catch (e) {
       process.stderr.write(`activeem: could not record the end of job ${id}: ${(e as Error).message}\n`)
     }
