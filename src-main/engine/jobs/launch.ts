@@ -88,6 +88,14 @@ function freshLog(logs: string, id: number): string {
   }
 }
 
+/** One line about a finished command's result; suggest (the one that records no job itself) in its words. */
+export function summaryOf(result: unknown): string {
+  const r = result as { round?: unknown; strategy?: unknown; queries?: unknown } | null
+  if (r && typeof r.round === 'number' && Array.isArray(r.queries))
+    return `round ${r.round}: ${r.queries.length} queries (${String(r.strategy)})`
+  return 'finished'
+}
+
 function now(): string {
   return new Date().toISOString()
 }
@@ -131,13 +139,13 @@ function settleLaunch(
 ): void {
   withOpen(dir, (p) => {
     if (!stillLaunched(p, id, pid)) return
+    const result = code === 0 ? resultOf(logFile) : null
     const [state, message] =
       code === 0
-        ? ['done', 'finished']
+        ? ['done', summaryOf(result)]
         : signal === 'SIGTERM' || signal === 'SIGINT' || code === 130
           ? ['cancelled', 'cancelled by the user']
           : ['failed', failureLine(logFile) ?? `exited with ${signal ?? `code ${code}`}`]
-    const result = code === 0 ? resultOf(logFile) : null
     const at = now()
     p.db.transaction(() => {
       p.db
