@@ -1,23 +1,16 @@
-import { InputError } from '../engine/errors.ts'
+import { cancelJob, launchJob, listJobs } from '../engine/jobs/index.ts'
 import type { Handlers } from './types.ts'
 import { withProject } from './with-project.ts'
 
+/**
+ * Jobs run as `activeem <kind>` child processes of the host, never in it: the window stays live, a
+ * window reload leaves them running, and each records itself (progress, curves, its pid) in the project.
+ */
 export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel'> = {
-  'jobs.list': async ({ dir }) =>
-    withProject(dir, (project) =>
-      project.jobs().map((job) => ({
-        ...job,
-        params: null,
-        events: [],
-        series: [],
-        etaSeconds: null,
-        alive: false,
-      })),
-    ),
-  'job.start': async ({ kind }) => {
-    throw new InputError(`job.start ${kind}: starting jobs from the window is not available in this build`)
+  'jobs.list': async ({ dir, since }) => withProject(dir, (project) => listJobs(project, since)),
+  'job.start': async ({ dir, kind, args }) => {
+    const { pid } = await launchJob(dir, kind, args)
+    return { pid }
   },
-  'job.cancel': async ({ id }) => {
-    throw new InputError(`job.cancel ${id}: cancelling jobs from the window is not available in this build`)
-  },
+  'job.cancel': async ({ dir, id }) => withProject(dir, (project) => cancelJob(project, id)),
 }

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { Project } from '../store/index.ts'
+import { thisHost } from './process.ts'
+import { SeriesBuffer } from './series.ts'
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -34,11 +36,33 @@ function now(): string {
 }
 
 /**
+ * The environment variable through which a host that launched `activeem <kind>` hands the child the
+ * job row it made for it (so the window lists the job, and its log, from the first second).
+ */
+export const LAUNCH_ENV = 'ACTIVEEM_JOB_ID'
+
+/** Takes this process's launch row, once: a process that runs several jobs (demo) adopts it for the first. */
+function takeLaunch(db: Database.Database, kind: string): number | null {
+  const raw = process.env[LAUNCH_ENV]
+  if (raw === undefined) return null
+  delete process.env[LAUNCH_ENV]
+  const id = Number(raw)
+  if (!Number.isInteger(id) || id <= 0) return null
+  const row = db
+    .prepare("SELECT id FROM jobs WHERE id = ? AND kind = ? AND state = 'queued'")
+    .get(id, kind) as { id: number } | undefined
+  return row?.id ?? null
+}
+
+/**
  * A long piece of work recorded in the project: its state, progress and events survive the process,
  * so a crashed or killed run is found again by its key (same kind + same inputs) and resumed.
  */
 export class Job {
   private lastWrite = 0
+  private readonly series = new SeriesBuffer()
+  /** The first progress this process saw, for an ETA where the work gives none. */
+  private rateOrigin: { t: number; fraction: number } | null = null
 
   private constructor(
     private readonly db: Database.Database,
@@ -58,23 +82,46 @@ export class Job {
   /** The unfinished job of this kind and key if there is one (it is resumed), else a new one. */
   static startOrResume(project: Project, kind: string, key: string, params: unknown): Job {
     const db = project.db
-    const existing = db
-      .prepare(
-        "SELECT id FROM jobs WHERE kind = ? AND key = ? AND state IN ('queued', 'running', 'failed', 'cancelled') ORDER BY id DESC LIMIT 1",
-      )
-      .get(kind, key) as { id: number } | undefined
-    if (existing) {
-      db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?").run(now(), existing.id)
-      const job = new Job(db, existing.id, true)
-      job.event('resumed')
+    return db.transaction(() => {
+      const launch = takeLaunch(db, kind)
+      const existing = db
+        .prepare(
+          "SELECT id FROM jobs WHERE kind = ? AND key = ? AND state IN ('queued', 'running', 'failed', 'cancelled') ORDER BY id DESC LIMIT 1",
+        )
+        .get(kind, key) as { id: number } | undefined
+      if (existing) {
+        db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?").run(now(), existing.id)
+        if (launch !== null) mergeLaunch(db, launch, existing.id)
+        const job = new Job(db, existing.id, true)
+        job.claim()
+        job.event('resumed')
+        return job
+      }
+      if (launch !== null) {
+        db.prepare(
+          "UPDATE jobs SET key = ?, state = 'running', params = ?, message = NULL, updated_at = ? WHERE id = ?",
+        ).run(key, JSON.stringify(params), now(), launch)
+        const job = new Job(db, launch, false)
+        job.claim()
+        return job
+      }
+      const info = db
+        .prepare(
+          "INSERT INTO jobs (kind, key, state, params, progress, created_at, updated_at) VALUES (?, ?, 'running', ?, 0, ?, ?)",
+        )
+        .run(kind, key, JSON.stringify(params), now(), now())
+      const job = new Job(db, Number(info.lastInsertRowid), false)
+      job.claim()
       return job
-    }
-    const info = db
-      .prepare(
-        "INSERT INTO jobs (kind, key, state, params, progress, created_at, updated_at) VALUES (?, ?, 'running', ?, 0, ?, ?)",
-      )
-      .run(kind, key, JSON.stringify(params), now(), now())
-    return new Job(db, Number(info.lastInsertRowid), false)
+    })()
+  }
+
+  /** Records this process as the one running the job: the window tells alive from crashed by it, and cancels it. */
+  private claim(): void {
+    this.db
+      .prepare('UPDATE jobs SET pid = ?, host = ?, eta_seconds = NULL, updated_at = ? WHERE id = ?')
+      .run(process.pid, thisHost(), now(), this.id)
+    this.series.resumeAfter(this.db, this.id)
   }
 
   event(message: string): void {
@@ -83,14 +130,37 @@ export class Job {
       .run(this.id, now(), message)
   }
 
-  /** Progress is written at most once a second: a busy loop must not become a disk-bound one. */
-  progress(fraction: number, message: string, force = false): void {
+  /**
+   * Progress is written at most once a second: a busy loop must not become a disk-bound one. `detail`
+   * is the rest of the work's progress event: its ETA and its loss or metric values (kept for the live
+   * curves, averaged over the calls between two writes).
+   */
+  progress(fraction: number, message: string, force = false, detail?: Record<string, unknown>): void {
     const t = Date.now()
+    if (detail) this.series.add(detail)
+    if (this.rateOrigin === null) this.rateOrigin = { t, fraction }
     if (!force && t - this.lastWrite < 1000) return
     this.lastWrite = t
-    this.db
-      .prepare('UPDATE jobs SET progress = ?, message = ?, updated_at = ? WHERE id = ?')
-      .run(Math.min(1, Math.max(0, fraction)), message, now(), this.id)
+    const f = Math.min(1, Math.max(0, fraction))
+    const eta = typeof detail?.etaSeconds === 'number' ? detail.etaSeconds : this.estimateEta(t, f)
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE jobs SET progress = ?, message = ?, eta_seconds = ?, updated_at = ? WHERE id = ?')
+        .run(f, message, eta !== null && Number.isFinite(eta) ? Math.max(0, eta) : null, now(), this.id)
+      this.series.flush(this.db, this.id)
+    })()
+  }
+
+  /** A whole progress event of the work (train, the VAEs, predict): progress, ETA and curves in one call. */
+  report(e: ProgressEvent, force = false): void {
+    this.progress(e.fraction, e.message, force, e)
+  }
+
+  /** Seconds left at the rate this process has made progress so far; null until there is a rate. */
+  private estimateEta(t: number, fraction: number): number | null {
+    const origin = this.rateOrigin
+    if (!origin || fraction <= origin.fraction || t - origin.t < 2000) return null
+    return (((t - origin.t) / 1000) * (1 - fraction)) / (fraction - origin.fraction)
   }
 
   chunkDone(chunk: string): void {
@@ -105,13 +175,24 @@ export class Job {
   }
 
   finish(state: Exclude<JobState, 'queued' | 'running'>, message: string, result?: unknown): void {
+    this.series.flush(this.db, this.id)
     this.db
       .prepare(
-        "UPDATE jobs SET state = ?, message = ?, result = ?, progress = CASE WHEN ? = 'done' THEN 1 ELSE progress END, updated_at = ? WHERE id = ?",
+        "UPDATE jobs SET state = ?, message = ?, result = ?, progress = CASE WHEN ? = 'done' THEN 1 ELSE progress END, eta_seconds = NULL, updated_at = ? WHERE id = ?",
       )
       .run(state, message, result === undefined ? null : JSON.stringify(result), state, now(), this.id)
     this.event(`${state}: ${message}`)
   }
+}
+
+/**
+ * A launch row handed to a process that resumes an earlier job of the same key: the earlier row is
+ * the job (its chunks, checkpoints and events); the launch's events and log move to it.
+ */
+function mergeLaunch(db: Database.Database, launch: number, into: number): void {
+  db.prepare('UPDATE job_events SET job_id = ? WHERE job_id = ?').run(into, launch)
+  db.prepare('UPDATE jobs SET log = (SELECT log FROM jobs WHERE id = ?) WHERE id = ?').run(launch, into)
+  db.prepare('DELETE FROM jobs WHERE id = ?').run(launch)
 }
 
 /** Runs `work` as the job: done with its result, cancelled on CancelledError, failed otherwise (rethrown). */

@@ -153,6 +153,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX labels_by_annotator ON labels(set_id, annotator, id);
     `,
   },
+  {
+    version: 6,
+    name: 'jobs: the process that runs each one, its log, ETA and loss/metric points for live curves',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN pid INTEGER;
+      ALTER TABLE jobs ADD COLUMN host TEXT;
+      ALTER TABLE jobs ADD COLUMN log TEXT;
+      ALTER TABLE jobs ADD COLUMN eta_seconds REAL;
+      CREATE TABLE job_points (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        step REAL NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (job_id, name, step)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict'
+import Database from 'better-sqlite3'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { ApiResponse, JobDetail } from '../../src-shared/contract.ts'
+import { dispatch } from '../../src-main/api/handlers.ts'
+import { waitFor } from '../helpers/child.ts'
+import { cliJson } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/peers.ts'
+
+const tmp = tempDir('api-jobs')
+const dir = join(tmp.dir, 'project')
+const h5 = join(tmp.dir, 'data', 'synthetic.h5')
+const ctx = { transport: 'web' as const, project: null }
+const launched: number[] = []
+
+before(() => {
+  // A real project with a proposal set, so `suggest` has something to ask about.
+  cliJson(['demo', '--out', tmp.dir, '--shape', '32,128,128', '--iterations', '2', '--epochs', '1'])
+})
+after(() => {
+  for (const pid of launched) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already ended
+    }
+  }
+  tmp.cleanup()
+})
+
+let requests = 0
+async function call(method: string, params: unknown): Promise<ApiResponse> {
+  return dispatch({ id: ++requests, method, params }, ctx)
+}
+
+async function ok<T>(method: string, params: unknown): Promise<T> {
+  const r = await call(method, params)
+  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`)
+  return r.result as T
+}
+
+async function jobs(): Promise<JobDetail[]> {
+  return ok<JobDetail[]>('jobs.list', { dir })
+}
+
+async function start(kind: string, args: string[]): Promise<number> {
+  const { pid } = await ok<{ pid: number }>('job.start', { dir, kind, args })
+  launched.push(pid)
+  return pid
+}
+
+/** The id of the job a launched process runs, from the pid the project records for it. */
+function jobIdOf(pid: number): number {
+  const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
+  try {
+    const row = db.prepare('SELECT id FROM jobs WHERE pid = ? ORDER BY id DESC LIMIT 1').get(pid) as
+      { id: number } | undefined
+    assert.ok(row, `no job row for pid ${pid}`)
+    return row.id
+  } finally {
+    db.close()
+  }
+}
+
+/** Polls jobs.list as the panel does until the job satisfies `check`. */
+async function until(id: number, what: string, check: (job: JobDetail) => boolean): Promise<JobDetail> {
+  let job: JobDetail | undefined
+  const end = Date.now() + 120_000
+  for (;;) {
+    job = (await jobs()).find((j) => j.id === id)
+    if (job && check(job)) return job
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(job)}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+function trainArgs(name: string): string[] {
+  return [
+    '--task',
+    'mito',
+    '--name',
+    name,
+    '--width',
+    '4',
+    '--depth',
+    '2',
+    '--window',
+    '4,32,32',
+    '--raw',
+    `${h5}#raw`,
+    '--labels',
+    `${h5}#labels/mito`,
+    '--iterations',
+    '100000',
+  ]
+}
+
+test('a train job started from the window runs in its own process with progress, ETA and a loss curve; cancel stops it', async () => {
+  const pid = await start('train', trainArgs('tiny-a'))
+  assert.notEqual(pid, process.pid)
+  const id = jobIdOf(pid)
+  let job = await until(id, 'three loss points', (j) => j.series.length >= 3)
+  assert.equal(job.kind, 'train')
+  assert.equal(job.state, 'running')
+  assert.equal(job.alive, true)
+  assert.ok(job.progress > 0 && job.progress < 0.01, `progress ${job.progress}`)
+  assert.match(job.message ?? '', /^iteration \d+, loss \d/)
+  assert.ok(job.etaSeconds !== null && job.etaSeconds > 0, `eta ${job.etaSeconds}`)
+  const steps = job.series.map((p) => p.step)
+  assert.deepEqual(
+    steps,
+    [...steps].sort((a, b) => a - b),
+  )
+  assert.ok(job.series.every((p) => p.name === 'loss' && Number.isFinite(p.value) && p.value > 0))
+  assert.deepEqual((job.params as { iterations: number }).iterations, 100000)
+  assert.match(
+    job.events[0]?.message ?? '',
+    /^started: activeem train --task mito .* \(log: logs\/job-\d+\.log\)$/,
+  )
+  assert.match(
+    readFileSync(join(dir, 'logs', `job-${job.id}.log`), 'utf8'),
+    /^train [\d.]+%, iteration \d+, loss/m,
+  )
+
+  const cancel = await ok<{ cancelled: boolean; message: string }>('job.cancel', { dir, id: job.id })
+  assert.deepEqual(cancel, {
+    cancelled: true,
+    message: `job ${job.id}: asked process ${pid} to stop; it saves its current step and ends`,
+  })
+  job = await until(id, 'the job to end', (j) => j.state !== 'running')
+  assert.equal(job.state, 'cancelled')
+  assert.equal(job.alive, false)
+  assert.equal(job.etaSeconds, null)
+  assert.match(job.message ?? '', /run the same command to resume/)
+  assert.deepEqual(await ok('job.cancel', { dir, id }), {
+    cancelled: false,
+    message: `job ${id} is already cancelled`,
+  })
+})
+
+test('a job whose process died is shown interrupted, not running; the same job starts again and resumes', async () => {
+  const pid = await start('train', trainArgs('tiny-b'))
+  const id = jobIdOf(pid)
+  await until(id, 'some progress', (j) => j.progress > 0)
+  process.kill(pid, 'SIGKILL')
+  await waitFor('the process to go', () => {
+    try {
+      process.kill(pid, 0)
+      return false
+    } catch {
+      return true
+    }
+  })
+  const job = (await jobs()).find((j) => j.id === id)!
+  assert.equal(job.state, 'running', 'the row still says running')
+  assert.equal(job.alive, false, 'but nothing runs it')
+  assert.equal(job.etaSeconds, null)
+
+  const again = await start('train', trainArgs('tiny-b'))
+  assert.equal(jobIdOf(again), id, 'the same inputs resume the same job')
+  const resumed = (await jobs()).find((j) => j.id === id)!
+  assert.equal(resumed.alive, true)
+  assert.ok(resumed.events.some((e) => e.message === 'resumed'))
+  assert.deepEqual(
+    (await jobs()).filter((j) => j.alive).map((j) => j.id),
+    [id],
+  )
+  assert.equal((await ok<{ cancelled: boolean }>('job.cancel', { dir, id })).cancelled, true)
+})
+
+test('the VAEs (embed) as a job with their curve, then suggest, which records no job itself: the host lists and ends it', async () => {
+  const embed = await until(jobIdOf(await start('embed', ['--epochs', '1'])), 'embed to end', (j) => !j.alive)
+  assert.equal(embed.state, 'done', JSON.stringify(embed))
+  assert.equal(embed.progress, 1)
+  assert.ok(embed.series.filter((p) => p.name === 'loss').length >= 2, JSON.stringify(embed.series))
+
+  const args = ['--strategy', 'random', '--budget', '4']
+  const job = await until(
+    jobIdOf(await start('suggest', args)),
+    'suggest to end',
+    (j) => j.state !== 'queued',
+  )
+  assert.equal(job.state, 'done', JSON.stringify(job))
+  assert.equal(job.kind, 'suggest')
+  assert.equal(job.progress, 1)
+  assert.equal(job.alive, false)
+  assert.deepEqual(job.params, { args })
+  assert.equal(job.message, 'round 1: 4 queries (random)')
+})
+
+test('bad kinds and arguments are refused with a clear message and start nothing', async () => {
+  const before = (await jobs()).map((j) => j.id)
+  const logs = readdirSync(join(dir, 'logs')).sort()
+  const refused = async (params: unknown, code: string, message: RegExp): Promise<void> => {
+    const r = await call('job.start', params)
+    assert.equal(r.ok, false, JSON.stringify(r))
+    if (r.ok) return
+    assert.equal(r.error.code, code)
+    assert.match(r.error.message, message)
+  }
+  await refused({ dir, kind: 'simulate', args: [] }, 'bad-request', /at 'kind'.*"train"\|"predict"/)
+  await refused({ dir, kind: 'train', args: ['--json'] }, 'bad-input', /'--json' is set by the window/)
+  await refused(
+    { dir, kind: 'train', args: ['--project=/tmp'] },
+    'bad-input',
+    /'--project' is set by the window/,
+  )
+  await refused(
+    { dir: join(tmp.dir, 'nowhere'), kind: 'suggest', args: ['--strategy', 'random'] },
+    'bad-input',
+    /nowhere: no such project folder/,
+  )
+  // Refused by the command itself: its own one-line error, and no trace of the attempt.
+  await refused({ dir, kind: 'train', args: ['--task', 'mito'] }, 'bad-input', /^train: --raw is required/)
+  await refused({ dir, kind: 'suggest', args: ['--strategy', 'psychic'] }, 'bad-input', /--strategy.*psychic/)
+  assert.deepEqual(
+    (await jobs()).map((j) => j.id),
+    before,
+  )
+  assert.deepEqual(readdirSync(join(dir, 'logs')).sort(), logs)
+})

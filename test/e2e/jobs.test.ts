@@ -1,0 +1,178 @@
+/**
+ * End to end: the Jobs screen of the built renderer served by `activeem serve`, in headless Chromium.
+ * A train job is started from the Run form, shown live (progress, ETA, loss curve), cancelled from its
+ * card. Needs `npx electron-vite build` first. ACTIVEEM_SCREENSHOT_DIR=DIR keeps jobs.png there.
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { chromium, type BrowserContext } from 'playwright-core'
+import type { ProjectSummary } from '../../src-shared/contract.ts'
+import { CLI, REPO, cliJson } from '../helpers/cli.ts'
+
+const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
+const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-e2e-jobs-'))
+let server: ChildProcess | null = null
+let browser: BrowserContext | null = null
+const started: number[] = []
+
+after(async () => {
+  await browser?.close().catch(() => {})
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // ended already
+    }
+  }
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((ok) => server!.once('exit', ok))
+    server.kill('SIGTERM')
+    await exited
+  }
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+/** The bit of the page's DOM the in-page checks read (the node tsconfig has no DOM lib). */
+interface PageGlobals {
+  document: {
+    querySelector(
+      selector: string,
+    ): { textContent: string | null; getAttribute(name: string): string | null } | null
+  }
+}
+
+function startServer(projectDir: string): Promise<{ url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  server = child
+  return new Promise((resolve, reject) => {
+    let stdout = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const newline = stdout.indexOf('\n')
+      if (newline >= 0) resolve(JSON.parse(stdout.slice(0, newline)) as { url: string })
+    })
+    child.once('exit', (code) => reject(new Error(`activeem serve exited with ${code}`)))
+  })
+}
+
+test(
+  'Jobs screen: run a train job from the form, watch it live, cancel it from its card',
+  { timeout: 240_000 },
+  async () => {
+    assert.ok(existsSync(RENDERER_INDEX), `${RENDERER_INDEX} is missing: run npx electron-vite build first`)
+    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+    const demo = cliJson<{ project: ProjectSummary; data: { hdf5: string } }>([
+      'demo',
+      '--out',
+      join(tmp, 'demo'),
+      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
+    ])
+    const { url } = await startServer(demo.project.dir)
+
+    const profile = join(tmp, 'chromium-profile')
+    mkdirSync(profile)
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--enable-unsafe-swiftshader',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const page = browser.pages()[0] ?? (await browser.newPage())
+    const problems: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    await page.goto(url)
+    await page.getByTestId('tab-jobs').click()
+    const panel = page.getByTestId('jobs')
+    await panel.waitFor()
+
+    // The demo's own jobs (predict, proposals) are listed as finished.
+    await page.locator('[data-testid="job"][data-state="done"]').nth(1).waitFor({ timeout: 10_000 })
+
+    // Arguments the command refuses: its message in the form, no job.
+    await page.getByTestId('job-kind').selectOption('train')
+    await page.getByTestId('job-args').fill('--task mito')
+    await page.getByTestId('job-start').click()
+    const reply = page.getByTestId('job-start-result')
+    await reply.waitFor({ timeout: 30_000 })
+    assert.match((await reply.textContent()) ?? '', /--raw is required/)
+
+    const h5 = demo.data.hdf5
+    await page
+      .getByTestId('job-args')
+      .fill(
+        `--task mito --name ui --width 4 --depth 2 --window 4,32,32 --raw ${h5}#raw --labels ${h5}#labels/mito --iterations 100000`,
+      )
+    await page.getByTestId('job-start').click()
+    await page.waitForFunction(
+      () =>
+        /started train as process \d+/.test(
+          (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="job-start-result"]')
+            ?.textContent ?? '',
+        ),
+      undefined,
+      { timeout: 30_000 },
+    )
+    started.push(Number(/process (\d+)/.exec((await reply.textContent()) ?? '')?.[1]))
+
+    const running = page.locator('[data-testid="job"][data-state="running"]')
+    await running.waitFor({ timeout: 30_000 })
+    // A curve of at least three points, and an ETA.
+    await running.locator('[data-testid="loss-curve"] polyline').waitFor({ timeout: 60_000 })
+    await page.waitForFunction(
+      () => {
+        const line = (globalThis as unknown as PageGlobals).document.querySelector(
+          '[data-testid="job"][data-state="running"] polyline',
+        )
+        return (line?.getAttribute('points') ?? '').trim().split(' ').length >= 3
+      },
+      undefined,
+      { timeout: 60_000 },
+    )
+    assert.match((await running.getByTestId('job-eta').textContent()) ?? '', /^ETA \d/)
+    assert.match((await running.getByTestId('job-message').textContent()) ?? '', /^iteration \d+, loss/)
+    await running.locator('details.log summary').click()
+    assert.match((await running.getByTestId('job-log').textContent()) ?? '', /started: activeem train/)
+
+    // Running jobs come first.
+    assert.equal(await page.locator('[data-testid="job"]').first().getAttribute('data-state'), 'running')
+    if (process.env.ACTIVEEM_SCREENSHOT_DIR) {
+      mkdirSync(process.env.ACTIVEEM_SCREENSHOT_DIR, { recursive: true })
+      await page.screenshot({ path: join(process.env.ACTIVEEM_SCREENSHOT_DIR, 'jobs.png'), fullPage: true })
+    }
+
+    const id = await running.getAttribute('data-job-id')
+    await running.getByTestId('job-cancel').click()
+    await running.getByTestId('job-cancel-confirm').click()
+    const card = page.locator(`[data-testid="job"][data-job-id="${id}"]`)
+    await page
+      .locator(`[data-testid="job"][data-job-id="${id}"][data-state="cancelled"]`)
+      .waitFor({ timeout: 60_000 })
+    assert.match(
+      (await card.getByTestId('job-message').textContent()) ?? '',
+      /run the same command to resume/,
+    )
+    assert.equal(await card.getByTestId('job-cancel').count(), 0, 'no Cancel on a finished job')
+    assert.deepEqual(problems, [])
+  },
+)
