@@ -5,69 +5,33 @@
  * Frame times while scrolling are printed, never asserted (they depend on the machine).
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { labelHandlers } from '../../src-main/api/labels.ts'
 import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
 import { buildBigRound } from '../../src-main/cli/commands/big-round.ts'
-import { CLI, REPO } from '../helpers/cli.ts'
-
-const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
-const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+import {
+  assertBrowserReady,
+  keepScreenshot,
+  launchBrowser,
+  startServer,
+  stopServer,
+  type Served,
+} from '../helpers/browser.ts'
 const N = 5000
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-grid-e2e-'))
-let server: ChildProcess | null = null
+let served: Served | null = null
 let browser: BrowserContext | null = null
 
 after(async () => {
   await browser?.close().catch(() => {})
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((ok) => server!.once('exit', ok))
-    server.kill('SIGTERM')
-    const timer = setTimeout(() => server?.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
+  await stopServer(served)
   rmSync(tmp, { recursive: true, force: true })
 })
-
-/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
-function startServer(projectDir: string): Promise<{ url: string; port: number; token: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server = child
-  return new Promise((resolve, reject) => {
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(
-      () => reject(new Error(`activeem serve printed no URL within 30 s; stderr: ${stderr}`)),
-      30_000,
-    )
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const newline = stdout.indexOf('\n')
-      if (newline < 0) return
-      clearTimeout(timer)
-      try {
-        resolve(JSON.parse(stdout.slice(0, newline)))
-      } catch {
-        reject(new Error(`activeem serve --json printed something that is not JSON: ${stdout}`))
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`activeem serve exited with ${code} before printing its URL; stderr: ${stderr}`))
-    })
-  })
-}
 
 /** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
 interface PageCanvas {
@@ -116,38 +80,14 @@ test(
   'query grid: 5,000 thumbnails, virtualised, labelled by keyboard, smooth to scroll',
   { timeout: 240_000 },
   async (t) => {
-    assert.ok(
-      existsSync(RENDERER_INDEX),
-      `${RENDERER_INDEX} is missing: build the renderer first (npx electron-vite build)`,
-    )
-    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+    assertBrowserReady()
 
     const big = await buildBigRound(join(tmp, 'project'), { n: N })
-    const { url } = await startServer(big.dir)
-    const profile = join(tmp, 'chromium-profile')
-    mkdirSync(profile)
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    const problems: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
-    })
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-
+    served = await startServer(big.dir)
+    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
+    browser = launched.browser
+    const { page, problems } = launched
+    const url = served.url
     await page.goto(url)
     await page.getByTestId('tab-queries').click()
     await page.getByTestId('query-grid').waitFor({ timeout: 15_000 })
@@ -208,13 +148,7 @@ test(
     await page.getByTestId('filter-cluster').selectOption('')
 
     const png = await page.screenshot()
-    const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
-    if (keep) {
-      mkdirSync(keep, { recursive: true })
-      const shot = join(tmp, 'grid.png')
-      await page.screenshot({ path: shot })
-      copyFileSync(shot, join(keep, 'grid.png'))
-    }
+    keepScreenshot(png, tmp, 'grid.png')
     assert.ok(png.length > 10_000)
 
     // The labels are in the project, under the page's annotator.

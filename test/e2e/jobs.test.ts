@@ -4,20 +4,24 @@
  * card. Needs `npx electron-vite build` first. ACTIVEEM_SCREENSHOT_DIR=DIR keeps jobs.png there.
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
-import { CLI, REPO, cliJson } from '../helpers/cli.ts'
-
-const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
-const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+import {
+  assertBrowserReady,
+  keepScreenshot,
+  launchBrowser,
+  startServer,
+  stopServer,
+  type Served,
+} from '../helpers/browser.ts'
+import { cliJson } from '../helpers/cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-e2e-jobs-'))
-let server: ChildProcess | null = null
+let served: Served | null = null
 let browser: BrowserContext | null = null
 const started: number[] = []
 
@@ -30,11 +34,7 @@ after(async () => {
       // ended already
     }
   }
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((ok) => server!.once('exit', ok))
-    server.kill('SIGTERM')
-    await exited
-  }
+  await stopServer(served)
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -47,60 +47,22 @@ interface PageGlobals {
   }
 }
 
-function startServer(projectDir: string): Promise<{ url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server = child
-  return new Promise((resolve, reject) => {
-    let stdout = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const newline = stdout.indexOf('\n')
-      if (newline >= 0) resolve(JSON.parse(stdout.slice(0, newline)) as { url: string })
-    })
-    child.once('exit', (code) => reject(new Error(`activeem serve exited with ${code}`)))
-  })
-}
-
 test(
   'Jobs screen: run a train job from the form, watch it live, cancel it from its card',
   { timeout: 240_000 },
   async () => {
-    assert.ok(existsSync(RENDERER_INDEX), `${RENDERER_INDEX} is missing: run npx electron-vite build first`)
-    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+    assertBrowserReady()
     const demo = cliJson<{ project: ProjectSummary; data: { hdf5: string } }>([
       'demo',
       '--out',
       join(tmp, 'demo'),
       ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
     ])
-    const { url } = await startServer(demo.project.dir)
-
-    const profile = join(tmp, 'chromium-profile')
-    mkdirSync(profile)
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    const problems: string[] = []
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`)
-    })
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    served = await startServer(demo.project.dir)
+    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
+    browser = launched.browser
+    const { page, problems } = launched
+    const url = served.url
     await page.goto(url)
     await page.getByTestId('tab-jobs').click()
     const panel = page.getByTestId('jobs')
@@ -156,10 +118,7 @@ test(
 
     // Running jobs come first.
     assert.equal(await page.locator('[data-testid="job"]').first().getAttribute('data-state'), 'running')
-    if (process.env.ACTIVEEM_SCREENSHOT_DIR) {
-      mkdirSync(process.env.ACTIVEEM_SCREENSHOT_DIR, { recursive: true })
-      await page.screenshot({ path: join(process.env.ACTIVEEM_SCREENSHOT_DIR, 'jobs.png'), fullPage: true })
-    }
+    keepScreenshot(await page.screenshot({ fullPage: true }), tmp, 'jobs.png')
 
     const id = await running.getAttribute('data-job-id')
     await running.getByTestId('job-cancel').click()

@@ -3,7 +3,8 @@
  * by `activeem serve`, the built renderer in headless Chromium. Drop a volume and add it; the viewer
  * draws every view (pixels checked); the query grid is labelled by keyboard, 20 ROIs with one undo;
  * after a reload the 19 labels are on the page and in SQLite. Also: help overlay, jobs, export.
- * ACTIVEEM_SCREENSHOT_DIR=DIR keeps a screenshot of each screen (how docs/ is made).
+ * ACTIVEEM_SCREENSHOT_DIR=DIR keeps a screenshot of each screen (how docs/ is made; jobs.png comes from
+ * jobs.test.ts, which shows a job running).
  */
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -142,6 +143,28 @@ test(
       { timeout: 20_000 },
     )
     assert.match((await row.textContent()) ?? '', /32 × 256 × 256/)
+    // Its thumbnail holds image content: many grey levels, real contrast.
+    const thumb = await row.locator('canvas[data-testid="slice-thumb"]').evaluate((element) => {
+      const canvas = element as unknown as {
+        width: number
+        height: number
+        getContext(kind: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray }
+        }
+      }
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)
+      const levels = new Set<number>()
+      let sum = 0
+      let sumSq = 0
+      for (let i = 0; i < data.length; i += 4) {
+        levels.add(data[i]!)
+        sum += data[i]!
+        sumSq += data[i]! * data[i]!
+      }
+      const n = data.length / 4
+      return { levels: levels.size, variance: sumSq / n - (sum / n) ** 2 }
+    })
+    assert.ok(thumb.levels >= 16 && thumb.variance > 100, `thumbnail: ${JSON.stringify(thumb)}`)
     const projectShot = await page.screenshot({ fullPage: true })
     shots('project.png', projectShot)
     const projectStats = await pngStats(page, projectShot)

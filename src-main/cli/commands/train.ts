@@ -117,7 +117,7 @@ export async function train(argv: string[]): Promise<void> {
           seed,
           signal,
           onProgress: (e) => {
-            job.progress(e.fraction, e.message)
+            job.report(e)
             announce()
             print(e)
           },

@@ -158,7 +158,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
 
       const report = (part: number) => (e: ProgressEvent) => {
         const fraction = (part + e.fraction) / 2
-        job.progress(fraction, e.message)
+        job.report({ ...e, fraction, etaSeconds: null })
         o.onProgress?.({ ...e, fraction })
       }
       const m = await trainVae({

@@ -24,6 +24,7 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
     assert.deepEqual(tables, [
       'job_chunks',
       'job_events',
+      'job_points',
       'jobs',
       'labels',
       'models',
