@@ -118,3 +118,25 @@ export function cameraFor(plane: Plane, frame: Frame, focus: Vec3, distance = 10
   const position = focalPoint.map((c, i) => c - direction[i]! * distance) as [number, number, number]
   return { focalPoint, position, viewUp, parallelScale: frame.height / (2 * frame.scale), direction }
 }
+
+/** The centre after dragging the picture by (dx, dy) screen pixels: the content follows the pointer. */
+export function panCentre(plane: Plane, frame: Frame, dx: number, dy: number): Vec3 {
+  const { h, v } = PLANES[plane]
+  const centre: Vec3 = [...frame.centre]
+  centre[h] -= dx / (frame.aspect[h] * frame.scale)
+  centre[v] -= dy / (frame.aspect[v] * frame.scale)
+  return centre
+}
+
+/** Zoom by `factor` keeping the voxel under the pointer (`anchor`) where it is on screen. */
+export function zoomAbout(
+  plane: Plane,
+  frame: Frame,
+  anchor: Vec3,
+  factor: number,
+): { centre: Vec3; scale: number } {
+  const { h, v } = PLANES[plane]
+  const centre: Vec3 = [...frame.centre]
+  for (const a of [h, v]) centre[a] = anchor[a] - (anchor[a] - frame.centre[a]) / factor
+  return { centre, scale: frame.scale * factor }
+}

@@ -4,6 +4,8 @@ import type { Vec3 } from '../../../src-renderer/src/viewer/geometry.ts'
 import {
   cameraFor,
   fitScale,
+  panCentre,
+  zoomAbout,
   PLANES,
   screenToVoxel,
   voxelToScreen,
@@ -68,6 +70,26 @@ test('cameraFor looks along the slice axis with the screen axes of the plane', (
     assert.deepEqual(
       r.map((v) => v + 0),
       right,
+    )
+  }
+})
+
+test('panning moves the content with the pointer; zooming keeps the anchor under it', () => {
+  const p: Vec3 = [16, 70, 80]
+  const before = voxelToScreen('xz', frame, p)
+  const panned = { ...frame, centre: panCentre('xz', frame, 30, -12) }
+  const after = voxelToScreen('xz', panned, p)
+  assert.deepEqual([after[0] - before[0], after[1] - before[1]], [30, -12])
+  for (const plane of Object.keys(PLANES) as Plane[]) {
+    const anchor: Vec3 = [20, 50, 90]
+    const at = voxelToScreen(plane, frame, anchor)
+    const zoomed = zoomAbout(plane, frame, anchor, 1.7)
+    const again = voxelToScreen(plane, { ...frame, ...zoomed }, anchor)
+    assert.ok(Math.abs(again[0] - at[0]) < 1e-9 && Math.abs(again[1] - at[1]) < 1e-9, plane)
+    assert.equal(
+      zoomed.centre[PLANES[plane].n],
+      frame.centre[PLANES[plane].n],
+      'the slice axis is left alone',
     )
   }
 })
