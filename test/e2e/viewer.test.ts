@@ -1,0 +1,362 @@
+/**
+ * End to end: the volume viewer on a demo project, `activeem serve` as a child process, the built
+ * renderer in headless Chromium (WebGL2 through SwiftShader). Every view is checked by its PIXELS
+ * (element screenshots: the WebGL canvases do not preserve their drawing buffer), the probability
+ * toggle and window/level by how the pixels change, and picking and centring through the ROI marks.
+ * Needs `npx electron-vite build` first (out/renderer) and Chromium at /usr/bin/chromium (or
+ * ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps the screenshot.
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { ProjectSummary } from '../../src-shared/contract.ts'
+import { CLI, REPO, cliJson } from '../helpers/cli.ts'
+
+const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
+const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+const VIEWS = ['xy', 'xz', 'yz', '3d'] as const
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-viewer-e2e-'))
+let server: ChildProcess | null = null
+let browser: BrowserContext | null = null
+
+after(async () => {
+  await browser?.close().catch(() => {})
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((ok) => server!.once('exit', ok))
+    server.kill('SIGTERM')
+    const timer = setTimeout(() => server?.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
+function startServer(projectDir: string): Promise<{ url: string; port: number; token: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  server = child
+  return new Promise((resolve, reject) => {
+    let stdout = ''
+    let stderr = ''
+    const timer = setTimeout(
+      () => reject(new Error(`activeem serve printed no URL within 30 s; stderr: ${stderr}`)),
+      30_000,
+    )
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const newline = stdout.indexOf('\n')
+      if (newline < 0) return
+      clearTimeout(timer)
+      try {
+        resolve(JSON.parse(stdout.slice(0, newline)))
+      } catch {
+        reject(new Error(`activeem serve --json printed something that is not JSON: ${stdout}`))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`activeem serve exited with ${code} before printing its URL; stderr: ${stderr}`))
+    })
+  })
+}
+
+/** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
+interface Context2d {
+  drawImage(image: unknown, x: number, y: number): void
+  getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray }
+}
+interface PageElement {
+  dataset: Record<string, string | undefined>
+  getBoundingClientRect(): { x: number; y: number; width: number; height: number }
+}
+interface BrowserGlobals {
+  document: {
+    querySelector(selector: string): PageElement | null
+    querySelectorAll(selector: string): Iterable<PageElement>
+  }
+  createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>
+  OffscreenCanvas: new (width: number, height: number) => { getContext(kind: '2d'): Context2d | null }
+}
+
+interface ImageStats {
+  width: number
+  height: number
+  /** Distinct grey levels ((r + g + b) / 3, rounded). */
+  greyLevels: number
+  greyStd: number
+  dominantShare: number
+  /** Pixels of the probability overlay's colours: red well above green, green well above blue. */
+  orange: number
+}
+
+/** Decodes PNGs in the page (createImageBitmap + OffscreenCanvas): stats of the first, and how many
+ * pixels differ (any channel by more than 24) between the first and the second when given. */
+async function pngStats(page: Page, png: Buffer, other?: Buffer): Promise<ImageStats & { changed: number }> {
+  return page.evaluate(
+    async ([first, second]) => {
+      const browser = globalThis as unknown as BrowserGlobals
+      // No named functions in here: the test's transpiler would wrap them in a helper the page lacks.
+      const [a, b] = await Promise.all(
+        [first, second]
+          .filter((base64) => base64 !== '')
+          .map(async (base64) => {
+            const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+            const bitmap = await browser.createImageBitmap(new Blob([bytes], { type: 'image/png' }))
+            const canvas = new browser.OffscreenCanvas(bitmap.width, bitmap.height)
+            const context = canvas.getContext('2d')!
+            context.drawImage(bitmap, 0, 0)
+            return {
+              data: context.getImageData(0, 0, bitmap.width, bitmap.height).data,
+              w: bitmap.width,
+              h: bitmap.height,
+            }
+          }),
+      )
+      if (!a) throw new Error('no image')
+      const counts = new Map<number, number>()
+      const greys = new Set<number>()
+      let sum = 0
+      let sumSq = 0
+      let orange = 0
+      const n = a.data.length / 4
+      for (let i = 0; i < a.data.length; i += 4) {
+        const r = a.data[i]!
+        const g = a.data[i + 1]!
+        const b = a.data[i + 2]!
+        const key = (r << 16) | (g << 8) | b
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+        const grey = (r + g + b) / 3
+        greys.add(Math.round(grey))
+        sum += grey
+        sumSq += grey * grey
+        if (r > 150 && r - g > 40 && g - b > 40) orange++
+      }
+      let changed = 0
+      if (b) {
+        if (b.w !== a.w || b.h !== a.h) changed = n
+        else
+          for (let i = 0; i < a.data.length; i += 4)
+            if ([0, 1, 2].some((c) => Math.abs(a.data[i + c]! - b.data[i + c]!) > 24)) changed++
+      }
+      const mean = sum / n
+      return {
+        width: a.w,
+        height: a.h,
+        greyLevels: greys.size,
+        greyStd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+        dominantShare: Math.max(...counts.values()) / n,
+        orange,
+        changed,
+      }
+    },
+    [png.toString('base64'), other?.toString('base64') ?? ''] as const,
+  )
+}
+
+/** A screenshot of one view taken after it drew at least one frame more than `since`. */
+async function viewShot(view: Locator, since: number): Promise<{ png: Buffer; frame: number }> {
+  await view.page().waitForFunction(
+    ([selector, before]) => {
+      const el = (globalThis as unknown as BrowserGlobals).document.querySelector(selector)
+      return Number(el?.dataset.frame ?? 0) > before
+    },
+    [`[data-testid="${await view.getAttribute('data-testid')}"]`, since] as const,
+    { timeout: 20_000 },
+  )
+  const frame = Number(await view.getAttribute('data-frame'))
+  return { png: await view.screenshot(), frame }
+}
+
+async function frameOf(view: Locator): Promise<number> {
+  return Number((await view.getAttribute('data-frame')) ?? 0)
+}
+
+test(
+  'viewer: four vtk.js views of real data, probability toggle, window/level, pick and centre on an ROI',
+  { timeout: 240_000 },
+  async () => {
+    assert.ok(
+      existsSync(RENDERER_INDEX),
+      `${RENDERER_INDEX} is missing: build the renderer first (npx electron-vite build, or npm run build)`,
+    )
+    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+
+    const demo = cliJson<{ project: ProjectSummary }>([
+      'demo',
+      '--out',
+      join(tmp, 'demo'),
+      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
+    ])
+    const { url } = await startServer(demo.project.dir)
+
+    const profile = join(tmp, 'chromium-profile')
+    mkdirSync(profile)
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--enable-unsafe-swiftshader',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const page = browser.pages()[0] ?? (await browser.newPage())
+    const problems: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+    })
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+
+    await page.goto(url)
+    await page.getByTestId('tab-viewer').click()
+    const viewer = page.getByTestId('viewer')
+    await viewer.waitFor({ timeout: 15_000 })
+
+    // Every view settles: ready, or an error whose message the test shows.
+    await page.waitForFunction(
+      (ids) =>
+        ids.every((id) => {
+          const state = (globalThis as unknown as BrowserGlobals).document.querySelector(
+            `[data-testid="view-${id}"]`,
+          )?.dataset.state
+          return state === 'ready' || state === 'error'
+        }),
+      VIEWS,
+      { timeout: 60_000 },
+    )
+    for (const id of VIEWS) {
+      const view = page.getByTestId(`view-${id}`)
+      assert.equal(
+        await view.getAttribute('data-state'),
+        'ready',
+        `view ${id}: ${await view.textContent()} | problems: ${problems.join(' | ')}`,
+      )
+    }
+
+    // Pixels of every view: image content, not a blank or flat canvas.
+    for (const id of VIEWS) {
+      const view = page.getByTestId(`view-${id}`)
+      const box = await view.boundingBox()
+      assert.ok(
+        box && box.width >= 200 && box.height >= 150,
+        `view ${id} is laid out: ${JSON.stringify(box)}`,
+      )
+      const { png } = await viewShot(view, 0)
+      const stats = await pngStats(page, png)
+      assert.ok(stats.greyLevels >= 64, `view ${id}: only ${stats.greyLevels} grey levels`)
+      assert.ok(stats.greyStd > 12, `view ${id}: grey std ${stats.greyStd.toFixed(2)}`)
+      assert.ok(
+        stats.dominantShare < 0.85,
+        `view ${id}: one colour covers ${(stats.dominantShare * 100).toFixed(1)}%`,
+      )
+      if (id !== '3d')
+        assert.ok(stats.orange > 30, `view ${id}: the probability overlay shows (${stats.orange} px)`)
+    }
+
+    // The probability toggle: the overlay's colours go away in xy, and come back.
+    const xy = page.getByTestId('view-xy')
+    const withMap = await viewShot(xy, 0)
+    await page.getByTestId('toggle-probability').click()
+    const withoutMap = await viewShot(xy, withMap.frame)
+    const on = await pngStats(page, withMap.png, withoutMap.png)
+    const off = await pngStats(page, withoutMap.png)
+    assert.ok(on.changed > 200, `the toggle changed only ${on.changed} pixels`)
+    assert.ok(off.orange * 10 < on.orange, `overlay colours: ${on.orange} px on, ${off.orange} px off`)
+    assert.ok(off.greyLevels >= 64, 'the image stays without the overlay')
+    await page.getByTestId('toggle-probability').click()
+    const back = await viewShot(xy, withoutMap.frame)
+    assert.ok((await pngStats(page, back.png)).orange > on.orange / 2, 'the overlay comes back')
+
+    // Window/level: a low level brightens the image.
+    await page.getByTestId('viewer-level').fill('60')
+    const brighter = await viewShot(xy, back.frame)
+    const after = await pngStats(page, brighter.png, back.png)
+    assert.ok(after.changed > 1000, `window/level changed only ${after.changed} pixels`)
+    await page.getByTestId('viewer-level').fill('128')
+
+    // A click on an ROI's centroid mark in xy selects that ROI.
+    const marks = xy.locator('circle[data-roi-centroid]')
+    assert.ok((await marks.count()) > 0, 'ROI marks in the xy view')
+    const viewBox = (await xy.boundingBox())!
+    let target: { id: string; x: number; y: number } | null = null
+    for (const mark of await marks.all()) {
+      const b = await mark.boundingBox()
+      if (!b) continue
+      const x = b.x + b.width / 2
+      const y = b.y + b.height / 2
+      // Away from the view's edges and its corner labels.
+      if (x < viewBox.x + 60 || x > viewBox.x + viewBox.width - 60) continue
+      if (y < viewBox.y + 40 || y > viewBox.y + viewBox.height - 60) continue
+      target = { id: (await mark.getAttribute('data-roi-centroid'))!, x, y }
+      break
+    }
+    assert.ok(target, 'an ROI mark away from the view edges')
+    await page.mouse.click(target.x, target.y)
+    await page.waitForFunction(
+      (id) =>
+        (globalThis as unknown as BrowserGlobals).document.querySelector('[data-testid="viewer"]')?.dataset
+          .selectedRoi === id,
+      target.id,
+      { timeout: 5000 },
+    )
+    assert.match(
+      (await page.getByTestId('viewer-selection').textContent()) ?? '',
+      new RegExp(`ROI ${target.id}\\b`),
+    )
+
+    // Selecting through the store (the "next ROI" button calls the same select() as the query grid)
+    // centres every slice view on that ROI's centroid.
+    const frameBefore = await frameOf(xy)
+    await viewer.locator('button[title="Next ROI"]').click()
+    const next = await viewer.getAttribute('data-selected-roi')
+    assert.ok(next && next !== target.id, `the next ROI is selected (${next})`)
+    await viewShot(xy, frameBefore)
+    for (const id of ['xy', 'xz', 'yz'] as const) {
+      const view = page.getByTestId(`view-${id}`)
+      const b = (await view.boundingBox())!
+      const mark = view.locator(`circle[data-roi-centroid="${next}"]`)
+      await mark.waitFor({ timeout: 5000 })
+      const m = (await mark.boundingBox())!
+      const dx = m.x + m.width / 2 - (b.x + b.width / 2)
+      const dy = m.y + m.height / 2 - (b.y + b.height / 2)
+      // The centroid is continuous, the focus a voxel: within a voxel (a few pixels at this zoom).
+      assert.ok(
+        Math.hypot(dx, dy) < 8,
+        `view ${id}: ROI ${next} is ${dx.toFixed(1)}, ${dy.toFixed(1)} px off centre`,
+      )
+    }
+
+    const banner = page.getByTestId('error-banner')
+    assert.equal(
+      await banner.count(),
+      0,
+      `error banner shown: ${(await banner.allTextContents()).join(' | ')}`,
+    )
+
+    const png = await page.screenshot({ fullPage: true })
+    const shot = join(tmp, 'viewer.png')
+    writeFileSync(shot, png)
+    const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
+    if (keep) {
+      mkdirSync(keep, { recursive: true })
+      copyFileSync(shot, join(keep, 'viewer.png'))
+    }
+
+    assert.deepEqual(problems, [], 'no console errors or page errors')
+  },
+)
