@@ -4,70 +4,35 @@
  * (element screenshots: the WebGL canvases do not preserve their drawing buffer), the probability
  * toggle and window/level by how the pixels change, and picking and centring through the ROI marks.
  * Needs `npx electron-vite build` first (out/renderer) and Chromium at /usr/bin/chromium (or
- * ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps the screenshot.
+ * ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps viewer-selected.png.
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
-import { CLI, REPO, cliJson } from '../helpers/cli.ts'
-
-const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
-const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
+import {
+  assertBrowserReady,
+  keepScreenshot,
+  launchBrowser,
+  startServer,
+  stopServer,
+  type Served,
+} from '../helpers/browser.ts'
+import { cliJson } from '../helpers/cli.ts'
 const VIEWS = ['xy', 'xz', 'yz', '3d'] as const
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-viewer-e2e-'))
-let server: ChildProcess | null = null
+let served: Served | null = null
 let browser: BrowserContext | null = null
 
 after(async () => {
   await browser?.close().catch(() => {})
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((ok) => server!.once('exit', ok))
-    server.kill('SIGTERM')
-    const timer = setTimeout(() => server?.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
+  await stopServer(served)
   rmSync(tmp, { recursive: true, force: true })
 })
-
-/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
-function startServer(projectDir: string): Promise<{ url: string; port: number; token: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server = child
-  return new Promise((resolve, reject) => {
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(
-      () => reject(new Error(`activeem serve printed no URL within 30 s; stderr: ${stderr}`)),
-      30_000,
-    )
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const newline = stdout.indexOf('\n')
-      if (newline < 0) return
-      clearTimeout(timer)
-      try {
-        resolve(JSON.parse(stdout.slice(0, newline)))
-      } catch {
-        reject(new Error(`activeem serve --json printed something that is not JSON: ${stdout}`))
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`activeem serve exited with ${code} before printing its URL; stderr: ${stderr}`))
-    })
-  })
-}
 
 /** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
 interface Context2d {
@@ -184,11 +149,7 @@ test(
   'viewer: four vtk.js views of real data, probability toggle, window/level, pick and centre on an ROI',
   { timeout: 240_000 },
   async () => {
-    assert.ok(
-      existsSync(RENDERER_INDEX),
-      `${RENDERER_INDEX} is missing: build the renderer first (npx electron-vite build, or npm run build)`,
-    )
-    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+    assertBrowserReady()
 
     const demo = cliJson<{ project: ProjectSummary }>([
       'demo',
@@ -196,32 +157,11 @@ test(
       join(tmp, 'demo'),
       ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
     ])
-    const { url } = await startServer(demo.project.dir)
-
-    const profile = join(tmp, 'chromium-profile')
-    mkdirSync(profile)
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    const problems: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
-    })
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-
+    served = await startServer(demo.project.dir)
+    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
+    browser = launched.browser
+    const { page, problems } = launched
+    const url = served.url
     await page.goto(url)
     await page.getByTestId('tab-viewer').click()
     const viewer = page.getByTestId('viewer')
@@ -348,14 +288,7 @@ test(
       `error banner shown: ${(await banner.allTextContents()).join(' | ')}`,
     )
 
-    const png = await page.screenshot({ fullPage: true })
-    const shot = join(tmp, 'viewer.png')
-    writeFileSync(shot, png)
-    const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
-    if (keep) {
-      mkdirSync(keep, { recursive: true })
-      copyFileSync(shot, join(keep, 'viewer.png'))
-    }
+    keepScreenshot(await page.screenshot({ fullPage: true }), tmp, 'viewer-selected.png')
 
     assert.deepEqual(problems, [], 'no console errors or page errors')
   },

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import { AnnotatorName, type QueryItem, type RoundInfo } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
-import { loadViewState, saveViewState } from '../api/view-state.ts'
+import { loadUiState, saveUiState } from '../api/ui-state.ts'
 import {
   countLabels,
   keeps,
@@ -107,7 +107,7 @@ export const useQueriesStore = defineStore('queries', () => {
       focusRoi: focusRoi.value,
       scrollTop: savedScrollTop.value,
     }
-    saveViewState(dir.value, 'grid', view)
+    saveUiState(dir.value, 'grid', view)
   }
   watch([filterCluster, filterLabel, focusRoi], saveView)
 
@@ -167,9 +167,9 @@ export const useQueriesStore = defineStore('queries', () => {
       task.value = set?.task ?? null
       mine.clear()
       pending.clear()
-      const view = (await loadViewState<Partial<SavedView>>(target, 'grid')) ?? {}
+      const view = (await loadUiState<Partial<SavedView>>(target, 'grid')) ?? {}
       // The name this project was last labelled under, where this browser does not remember one.
-      const savedAnnotator = await loadViewState<string>(target, 'annotator')
+      const savedAnnotator = await loadUiState<string>(target, 'annotator')
       if (
         !annotator.value &&
         typeof savedAnnotator === 'string' &&
@@ -202,7 +202,7 @@ export const useQueriesStore = defineStore('queries', () => {
     }
     annotator.value = trimmed
     localStorage.setItem(ANNOTATOR_KEY, trimmed)
-    if (dir.value) saveViewState(dir.value, 'annotator', trimmed, 0)
+    if (dir.value) saveUiState(dir.value, 'annotator', trimmed, 0)
     pending.clear()
     try {
       await loadLabels()

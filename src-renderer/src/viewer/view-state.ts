@@ -1,6 +1,6 @@
 /**
- * What the viewer remembers per project (in localStorage, keyed by the project folder): where it
- * looked, what it showed and how. A stored value that no longer parses is dropped, never trusted.
+ * What the viewer remembers per project (kept in the project through ui.state): where it looked,
+ * what it showed and how. A stored value that no longer parses is dropped, never trusted.
  */
 import { z } from 'zod'
 import { FULL_WINDOW } from './window-level.ts'
@@ -33,35 +33,8 @@ export const DEFAULT_VIEW_STATE: ViewState = {
   zoom: null,
 }
 
-export interface KeyValueStore {
-  getItem(key: string): string | null
-  setItem(key: string, value: string): void
-}
-
-export function viewStateKey(projectDir: string): string {
-  return `activeem.viewer.v1:${projectDir}`
-}
-
-export function loadViewState(store: KeyValueStore, projectDir: string): ViewState {
-  let raw: string | null
-  try {
-    raw = store.getItem(viewStateKey(projectDir))
-  } catch {
-    return { ...DEFAULT_VIEW_STATE }
-  }
-  if (!raw) return { ...DEFAULT_VIEW_STATE }
-  try {
-    const parsed = ViewState.safeParse(JSON.parse(raw))
-    return parsed.success ? parsed.data : { ...DEFAULT_VIEW_STATE }
-  } catch {
-    return { ...DEFAULT_VIEW_STATE }
-  }
-}
-
-export function saveViewState(store: KeyValueStore, projectDir: string, state: ViewState): void {
-  try {
-    store.setItem(viewStateKey(projectDir), JSON.stringify(state))
-  } catch {
-    // Storage full or disabled: the viewer still works, it just forgets.
-  }
+/** A saved state as read back; anything that no longer parses gives the defaults. */
+export function parseViewState(raw: unknown): ViewState {
+  const parsed = ViewState.safeParse(raw)
+  return parsed.success ? parsed.data : { ...DEFAULT_VIEW_STATE }
 }

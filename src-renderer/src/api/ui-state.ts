@@ -7,7 +7,7 @@ import { useTransport } from './transport.ts'
 const cache = new Map<string, Promise<Record<string, unknown>>>()
 const timers = new Map<string, ReturnType<typeof setTimeout>>()
 
-export function loadViewState<T>(dir: string, key: string): Promise<T | null> {
+export function loadUiState<T>(dir: string, key: string): Promise<T | null> {
   let state = cache.get(dir)
   if (!state) {
     state = useTransport()
@@ -19,7 +19,7 @@ export function loadViewState<T>(dir: string, key: string): Promise<T | null> {
 }
 
 /** Saves after the view has been still for `delayMs`: scrolling or dragging does not write every frame. */
-export function saveViewState(dir: string, key: string, value: unknown, delayMs = 500): void {
+export function saveUiState(dir: string, key: string, value: unknown, delayMs = 500): void {
   const id = `${dir}\n${key}`
   clearTimeout(timers.get(id))
   timers.set(
