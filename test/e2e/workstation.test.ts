@@ -37,13 +37,8 @@ after(async () => {
 })
 
 /** The part of the DOM the in-page checks touch (the node tsconfig has no DOM lib). */
-interface El {
-  dataset: Record<string, string | undefined>
-  textContent: string | null
-}
 interface Doc {
-  querySelector(selector: string): El | null
-  querySelectorAll(selector: string): Iterable<El>
+  querySelector(selector: string): { dataset: Record<string, string | undefined> } | null
 }
 
 /** The current labels of `annotator` as committed in the project database, read by a second connection. */
@@ -213,16 +208,20 @@ test(
     await page.reload()
     await page.getByTestId('tab-queries').click()
     await counts.filter({ hasText: `19 / ${total} labelled` }).waitFor({ timeout: 20_000 })
-    const shown = await page.evaluate(() =>
-      [
-        ...(globalThis as unknown as { document: Doc }).document.querySelectorAll(
-          '[data-testid="tile"][data-roi]',
-        ),
-      ].map((t) => [Number(t.dataset.roi), t.dataset.label ?? '']),
-    )
-    assert.ok(shown.length >= 12, `${shown.length} tiles on the page`)
-    for (const [roi, label] of shown)
-      assert.equal(label, expected.get(roi as number) ?? '', `ROI ${roi} after reload`)
+    // Walk the whole round from the first tile: every tile shows the label stored before the reload.
+    await page.keyboard.press('Home')
+    const seen = new Map<number, string>()
+    for (let i = 0; i < total; i++) {
+      const focused = page.locator('[data-testid="tile"][data-focused="true"]')
+      await focused.waitFor()
+      seen.set(
+        Number(await focused.getAttribute('data-roi')),
+        (await focused.getAttribute('data-label')) ?? '',
+      )
+      await page.keyboard.press('ArrowRight')
+    }
+    assert.equal(seen.size, total, 'every query of the round was visited')
+    for (const [roi, label] of seen) assert.equal(label, expected.get(roi) ?? '', `ROI ${roi} after reload`)
     const stored = committedLabels(dir, annotator)
     assert.deepEqual(stored.current, Object.fromEntries(expected))
     assert.equal(stored.rows, 21, '20 labels and one undo row')
