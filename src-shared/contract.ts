@@ -206,6 +206,11 @@ export const api = {
     params: z.object({ path: z.string().min(1) }).strict(),
     result: z.object({ format: VolumeFormat, datasets: z.array(ArrayInfo) }),
   },
+  'project.create': {
+    /** A new project in a new or empty folder. */
+    params: z.object({ dir: z.string().min(1), name: z.string().min(1).max(200).optional() }).strict(),
+    result: ProjectSummary,
+  },
   'project.addVolume': {
     params: z
       .object({

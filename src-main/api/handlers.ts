@@ -36,6 +36,15 @@ const handlers: Handlers = {
     return { format, datasets: arrays }
   },
 
+  'project.create': async ({ dir, name }) => {
+    const project = Project.init(dir, name)
+    try {
+      return project.summary()
+    } finally {
+      project.close()
+    }
+  },
+
   'project.addVolume': async ({ dir, spec, role, name, voxelSizeNm }) => {
     const volume = await openVolume(spec)
     try {

@@ -123,3 +123,16 @@ test('ui.state keeps what each screen remembers in the project folder', async ()
     /bad-input: .*no such project folder/,
   )
 })
+
+test('project.create makes a new project; an existing project or a non-empty folder is refused', async () => {
+  const dir = join(tmp, 'created')
+  const made = await call('project.create', { dir, name: 'from the window' })
+  assert.equal(made.name, 'from the window')
+  assert.deepEqual(made.volumes, [])
+  assert.equal((await call('project.show', { dir })).name, 'from the window')
+  assert.match(await failure('project.create', { dir }), /bad-input: .*already an ActiveEM project/)
+  assert.match(
+    await failure('project.create', { dir: join(tmp, 'data') }),
+    /bad-input: .*folder is not empty/,
+  )
+})

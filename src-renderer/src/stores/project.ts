@@ -56,8 +56,33 @@ export const useProjectStore = defineStore('project', () => {
       if (mine !== generation) return
       summary.value = result
       errors.value = []
+      creatable.value = false
     } catch (e) {
-      if (mine === generation) reportError(`cannot open project: ${messageOf(e)}`)
+      if (mine === generation) {
+        const message = messageOf(e)
+        creatable.value = /no such project folder|not an ActiveEM project/.test(message)
+        reportError(`cannot open project: ${message}`)
+      }
+    } finally {
+      if (mine === generation) loading.value = false
+    }
+  }
+
+  /** The folder last asked for could not be opened because it holds no project: it may be made one. */
+  const creatable = ref(false)
+
+  async function create(dir: string): Promise<void> {
+    const wanted = dir.trim()
+    const mine = ++generation
+    loading.value = true
+    try {
+      const result = await useTransport().call('project.create', { dir: wanted })
+      if (mine !== generation) return
+      summary.value = result
+      errors.value = []
+      creatable.value = false
+    } catch (e) {
+      if (mine === generation) reportError(`cannot create a project in ${wanted}: ${messageOf(e)}`)
     } finally {
       if (mine === generation) loading.value = false
     }
@@ -103,6 +128,8 @@ export const useProjectStore = defineStore('project', () => {
     dismissError,
     show,
     open,
+    create,
+    creatable,
     refresh,
     start,
   }
