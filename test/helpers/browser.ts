@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../src-main/cli/commands/bench-grid.ts'
 import { CLI, REPO } from './cli.ts'
 
+export { CHROMIUM }
 export const RENDERER_INDEX = join(REPO, 'out', 'renderer', 'index.html')
-export const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
 
 export interface Served {
   url: string
@@ -81,16 +82,7 @@ export async function launchBrowser(
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   })
   const page = browser.pages()[0] ?? (await browser.newPage())
   const problems: string[] = []
