@@ -5,33 +5,16 @@
  * Frame times while scrolling are printed, never asserted (they depend on the machine).
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
-import type { BrowserContext, Page } from 'playwright-core'
+import { test } from 'node:test'
+import type { Page } from 'playwright-core'
 import { labelHandlers } from '../../src-main/api/labels.ts'
 import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
 import { buildBigRound } from '../../src-main/cli/commands/big-round.ts'
-import {
-  assertBrowserReady,
-  keepScreenshot,
-  launchBrowser,
-  startServer,
-  stopServer,
-  type Served,
-} from '../helpers/browser.ts'
+import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
 const N = 5000
 
-const tmp = mkdtempSync(join(tmpdir(), 'activeem-grid-e2e-'))
-let served: Served | null = null
-let browser: BrowserContext | null = null
-
-after(async () => {
-  await browser?.close().catch(() => {})
-  await stopServer(served)
-  rmSync(tmp, { recursive: true, force: true })
-})
+const { tmp, open } = browserTestContext('activeem-grid-e2e-')
 
 /** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
 interface PageCanvas {
@@ -83,12 +66,7 @@ test(
     assertBrowserReady()
 
     const big = await buildBigRound(join(tmp, 'project'), { n: N })
-    served = await startServer(big.dir)
-    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
-    browser = launched.browser
-    const { page, problems } = launched
-    const url = served.url
-    await page.goto(url)
+    const { page, problems } = await open(big.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-queries').click()
     await page.getByTestId('query-grid').waitFor({ timeout: 15_000 })
     const [first, second, third] = big.rois as [number, number, number]

@@ -4,29 +4,16 @@
  * card. Needs `npx electron-vite build` first. ACTIVEEM_SCREENSHOT_DIR=DIR keeps jobs.png there.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
-import type { BrowserContext } from 'playwright-core'
+import { test } from 'node:test'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
-import {
-  assertBrowserReady,
-  keepScreenshot,
-  launchBrowser,
-  startServer,
-  stopServer,
-  type Served,
-} from '../helpers/browser.ts'
+import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
 import { cliJson } from '../helpers/cli.ts'
 
-const tmp = mkdtempSync(join(tmpdir(), 'activeem-e2e-jobs-'))
-let served: Served | null = null
-let browser: BrowserContext | null = null
+const { tmp, open, onClose } = browserTestContext('activeem-e2e-jobs-')
 const started: number[] = []
 
-after(async () => {
-  await browser?.close().catch(() => {})
+onClose(() => {
   for (const pid of started) {
     try {
       process.kill(pid, 'SIGKILL')
@@ -34,8 +21,6 @@ after(async () => {
       // ended already
     }
   }
-  await stopServer(served)
-  rmSync(tmp, { recursive: true, force: true })
 })
 
 /** The bit of the page's DOM the in-page checks read (the node tsconfig has no DOM lib). */
@@ -58,12 +43,7 @@ test(
       join(tmp, 'demo'),
       ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
     ])
-    served = await startServer(demo.project.dir)
-    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
-    browser = launched.browser
-    const { page, problems } = launched
-    const url = served.url
-    await page.goto(url)
+    const { page, problems } = await open(demo.project.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-jobs').click()
     const panel = page.getByTestId('jobs')
     await panel.waitFor()

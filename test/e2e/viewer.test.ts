@@ -7,38 +7,17 @@
  * ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps viewer-selected.png.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
-import type { BrowserContext, Locator, Page } from 'playwright-core'
+import { test } from 'node:test'
+import type { Locator } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
-import {
-  assertBrowserReady,
-  keepScreenshot,
-  launchBrowser,
-  startServer,
-  stopServer,
-  type Served,
-} from '../helpers/browser.ts'
+import { assertBrowserReady, browserTestContext, keepScreenshot, pngStats } from '../helpers/browser.ts'
 import { cliJson } from '../helpers/cli.ts'
 const VIEWS = ['xy', 'xz', 'yz', '3d'] as const
 
-const tmp = mkdtempSync(join(tmpdir(), 'activeem-viewer-e2e-'))
-let served: Served | null = null
-let browser: BrowserContext | null = null
+const { tmp, open } = browserTestContext('activeem-viewer-e2e-')
 
-after(async () => {
-  await browser?.close().catch(() => {})
-  await stopServer(served)
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-/** The few browser APIs the in-page checks use (the node tsconfig has no DOM lib). */
-interface Context2d {
-  drawImage(image: unknown, x: number, y: number): void
-  getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray }
-}
+/** The part of the DOM the in-page checks touch (the node tsconfig has no DOM lib). */
 interface PageElement {
   dataset: Record<string, string | undefined>
   getBoundingClientRect(): { x: number; y: number; width: number; height: number }
@@ -48,83 +27,6 @@ interface BrowserGlobals {
     querySelector(selector: string): PageElement | null
     querySelectorAll(selector: string): Iterable<PageElement>
   }
-  createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>
-  OffscreenCanvas: new (width: number, height: number) => { getContext(kind: '2d'): Context2d | null }
-}
-
-interface ImageStats {
-  width: number
-  height: number
-  /** Distinct grey levels ((r + g + b) / 3, rounded). */
-  greyLevels: number
-  greyStd: number
-  dominantShare: number
-  /** Pixels of the probability overlay's colours: red well above green, green well above blue. */
-  orange: number
-}
-
-/** Decodes PNGs in the page (createImageBitmap + OffscreenCanvas): stats of the first, and how many
- * pixels differ (any channel by more than 24) between the first and the second when given. */
-async function pngStats(page: Page, png: Buffer, other?: Buffer): Promise<ImageStats & { changed: number }> {
-  return page.evaluate(
-    async ([first, second]) => {
-      const browser = globalThis as unknown as BrowserGlobals
-      // No named functions in here: the test's transpiler would wrap them in a helper the page lacks.
-      const [a, b] = await Promise.all(
-        [first, second]
-          .filter((base64) => base64 !== '')
-          .map(async (base64) => {
-            const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-            const bitmap = await browser.createImageBitmap(new Blob([bytes], { type: 'image/png' }))
-            const canvas = new browser.OffscreenCanvas(bitmap.width, bitmap.height)
-            const context = canvas.getContext('2d')!
-            context.drawImage(bitmap, 0, 0)
-            return {
-              data: context.getImageData(0, 0, bitmap.width, bitmap.height).data,
-              w: bitmap.width,
-              h: bitmap.height,
-            }
-          }),
-      )
-      if (!a) throw new Error('no image')
-      const counts = new Map<number, number>()
-      const greys = new Set<number>()
-      let sum = 0
-      let sumSq = 0
-      let orange = 0
-      const n = a.data.length / 4
-      for (let i = 0; i < a.data.length; i += 4) {
-        const r = a.data[i]!
-        const g = a.data[i + 1]!
-        const b = a.data[i + 2]!
-        const key = (r << 16) | (g << 8) | b
-        counts.set(key, (counts.get(key) ?? 0) + 1)
-        const grey = (r + g + b) / 3
-        greys.add(Math.round(grey))
-        sum += grey
-        sumSq += grey * grey
-        if (r > 150 && r - g > 40 && g - b > 40) orange++
-      }
-      let changed = 0
-      if (b) {
-        if (b.w !== a.w || b.h !== a.h) changed = n
-        else
-          for (let i = 0; i < a.data.length; i += 4)
-            if ([0, 1, 2].some((c) => Math.abs(a.data[i + c]! - b.data[i + c]!) > 24)) changed++
-      }
-      const mean = sum / n
-      return {
-        width: a.w,
-        height: a.h,
-        greyLevels: greys.size,
-        greyStd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
-        dominantShare: Math.max(...counts.values()) / n,
-        orange,
-        changed,
-      }
-    },
-    [png.toString('base64'), other?.toString('base64') ?? ''] as const,
-  )
 }
 
 /** A screenshot of one view taken after it drew at least one frame more than `since`. */
@@ -157,12 +59,7 @@ test(
       join(tmp, 'demo'),
       ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
     ])
-    served = await startServer(demo.project.dir)
-    const launched = await launchBrowser(join(tmp, 'chromium-profile'), { width: 1280, height: 900 })
-    browser = launched.browser
-    const { page, problems } = launched
-    const url = served.url
-    await page.goto(url)
+    const { page, problems } = await open(demo.project.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-viewer').click()
     const viewer = page.getByTestId('viewer')
     await viewer.waitFor({ timeout: 15_000 })

@@ -7,34 +7,17 @@
  * jobs.test.ts, which shows a job running).
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
-import {
-  assertBrowserReady,
-  keepScreenshot,
-  launchBrowser,
-  pngStats,
-  startServer,
-  stopServer,
-  type Served,
-} from '../helpers/browser.ts'
+import { assertBrowserReady, browserTestContext, keepScreenshot, pngStats } from '../helpers/browser.ts'
 import { cliJson } from '../helpers/cli.ts'
 
-const tmp = mkdtempSync(join(tmpdir(), 'activeem-e2e-'))
-let served: Served | null = null
-let browser: BrowserContext | null = null
-
-after(async () => {
-  await browser?.close().catch(() => {})
-  await stopServer(served)
-  rmSync(tmp, { recursive: true, force: true })
-})
+const { tmp, open } = browserTestContext('activeem-e2e-')
 
 /** The part of the DOM the in-page checks touch (the node tsconfig has no DOM lib). */
 interface Doc {
@@ -92,13 +75,9 @@ test(
     const total = round.queries.length
     assert.ok(total >= 21 && total <= 32, `${total} queries in the second round`)
 
-    served = await startServer(dir)
-    const launched = await launchBrowser(join(tmp, 'chromium-profile'))
-    browser = launched.browser
-    const { page, problems } = launched
+    const { page, problems } = await open(dir)
     const shots = (name: string, png: Buffer): string => keepScreenshot(png, tmp, name)
 
-    await page.goto(served.url)
     await page.getByRole('heading', { name: 'ActiveEM', exact: true }).waitFor({ timeout: 15_000 })
     for (const volume of demo.project.volumes)
       await page.locator(`tr.volume-row[data-volume="${volume.name}"]`).waitFor({ timeout: 20_000 })

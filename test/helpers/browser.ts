@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_ARGS } from '../../src-main/cli/commands/bench-grid.ts'
 import { CLI, REPO } from './cli.ts'
@@ -93,6 +95,45 @@ export async function launchBrowser(
   return { browser, page, problems }
 }
 
+export interface BrowserTest {
+  /** A fresh temporary folder of the test file, removed after its tests. */
+  tmp: string
+  /** Serves `projectDir`, opens its page in a fresh Chromium (profile under tmp); both end after the tests. */
+  open(
+    projectDir: string,
+    viewport?: { width: number; height: number },
+  ): Promise<{ served: Served; page: Page; problems: string[] }>
+  /** Adds a clean-up to the after hook: it runs once the browser is closed, before the server stops. */
+  onClose(cleanup: () => void): void
+}
+
+/** The set-up every browser test file shares; call it once at the top of the file. */
+export function browserTestContext(prefix: string): BrowserTest {
+  const tmp = mkdtempSync(join(tmpdir(), prefix))
+  let served: Served | null = null
+  let browser: BrowserContext | null = null
+  const cleanups: Array<() => void> = []
+  after(async () => {
+    await browser?.close().catch(() => {})
+    for (const cleanup of cleanups) cleanup()
+    await stopServer(served)
+    rmSync(tmp, { recursive: true, force: true })
+  })
+  return {
+    tmp,
+    async open(projectDir, viewport) {
+      served = await startServer(projectDir)
+      const launched = await launchBrowser(join(tmp, 'chromium-profile'), viewport)
+      browser = launched.browser
+      await launched.page.goto(served.url)
+      return { served, page: launched.page, problems: launched.problems }
+    },
+    onClose(cleanup) {
+      cleanups.push(cleanup)
+    },
+  }
+}
+
 /** Writes a screenshot into `dir`, and into ACTIVEEM_SCREENSHOT_DIR too when it is set (for docs/). */
 export function keepScreenshot(png: Buffer, dir: string, name: string): string {
   const file = join(dir, name)
@@ -121,42 +162,76 @@ export interface ImageStats {
   distinctColours: number
   /** Share of the pixels that have the most common colour. */
   dominantShare: number
-  /** Grey levels (mean of r, g, b) that occur. */
+  /** Grey levels (mean of r, g, b, rounded) that occur. */
   greyLevels: number
   greyStd: number
+  /** Pixels of the probability overlay's colours: red well above green, green well above blue. */
+  orange: number
+  /** Pixels that differ (any channel by more than 24) from the second PNG; 0 without one. */
+  changed: number
 }
 
-/** Decodes a PNG in the page (createImageBitmap + OffscreenCanvas) and measures how much is in it. */
-export async function pngStats(page: Page, png: Buffer): Promise<ImageStats> {
-  return page.evaluate(async (base64: string) => {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-    const browser = globalThis as unknown as BrowserGlobals
-    const bitmap = await browser.createImageBitmap(new Blob([bytes], { type: 'image/png' }))
-    const canvas = new browser.OffscreenCanvas(bitmap.width, bitmap.height)
-    const context = canvas.getContext('2d')!
-    context.drawImage(bitmap, 0, 0)
-    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height)
-    const counts = new Map<number, number>()
-    const greys = new Set<number>()
-    let sum = 0
-    let sumSq = 0
-    const n = data.length / 4
-    for (let i = 0; i < data.length; i += 4) {
-      const key = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!
-      counts.set(key, (counts.get(key) ?? 0) + 1)
-      const grey = (data[i]! + data[i + 1]! + data[i + 2]!) / 3
-      greys.add(Math.round(grey))
-      sum += grey
-      sumSq += grey * grey
-    }
-    const mean = sum / n
-    return {
-      width: bitmap.width,
-      height: bitmap.height,
-      distinctColours: counts.size,
-      dominantShare: Math.max(...counts.values()) / n,
-      greyLevels: greys.size,
-      greyStd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
-    }
-  }, png.toString('base64'))
+/** Decodes PNGs in the page (createImageBitmap + OffscreenCanvas) and measures how much is in the first,
+ * and how much of it differs from `other` when given. */
+export async function pngStats(page: Page, png: Buffer, other?: Buffer): Promise<ImageStats> {
+  return page.evaluate(
+    async ([first, second]) => {
+      const browser = globalThis as unknown as BrowserGlobals
+      // No named functions in here: the test's transpiler would wrap them in a helper the page lacks.
+      const [a, b] = await Promise.all(
+        [first, second]
+          .filter((base64) => base64 !== '')
+          .map(async (base64) => {
+            const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+            const bitmap = await browser.createImageBitmap(new Blob([bytes], { type: 'image/png' }))
+            const canvas = new browser.OffscreenCanvas(bitmap.width, bitmap.height)
+            const context = canvas.getContext('2d')!
+            context.drawImage(bitmap, 0, 0)
+            return {
+              data: context.getImageData(0, 0, bitmap.width, bitmap.height).data,
+              w: bitmap.width,
+              h: bitmap.height,
+            }
+          }),
+      )
+      if (!a) throw new Error('no image')
+      const counts = new Map<number, number>()
+      const greys = new Set<number>()
+      let sum = 0
+      let sumSq = 0
+      let orange = 0
+      const n = a.data.length / 4
+      for (let i = 0; i < a.data.length; i += 4) {
+        const r = a.data[i]!
+        const g = a.data[i + 1]!
+        const b = a.data[i + 2]!
+        const key = (r << 16) | (g << 8) | b
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+        const grey = (r + g + b) / 3
+        greys.add(Math.round(grey))
+        sum += grey
+        sumSq += grey * grey
+        if (r > 150 && r - g > 40 && g - b > 40) orange++
+      }
+      let changed = 0
+      if (b) {
+        if (b.w !== a.w || b.h !== a.h) changed = n
+        else
+          for (let i = 0; i < a.data.length; i += 4)
+            if ([0, 1, 2].some((c) => Math.abs(a.data[i + c]! - b.data[i + c]!) > 24)) changed++
+      }
+      const mean = sum / n
+      return {
+        width: a.w,
+        height: a.h,
+        distinctColours: counts.size,
+        dominantShare: Math.max(...counts.values()) / n,
+        greyLevels: greys.size,
+        greyStd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+        orange,
+        changed,
+      }
+    },
+    [png.toString('base64'), other?.toString('base64') ?? ''] as const,
+  )
 }
