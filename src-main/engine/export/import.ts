@@ -10,7 +10,15 @@ import {
 } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
-import { proposalsCsv, writePatches, type Polarity, type Roi, type RoiAlignment } from '../proposals/index.ts'
+import {
+  insertRois,
+  proposalsCsv,
+  roiPlace,
+  writePatches,
+  type Polarity,
+  type Roi,
+  type RoiAlignment,
+} from '../proposals/index.ts'
 import { Project } from '../store/index.ts'
 import { blocks, openVolume, ZarrV3Writer } from '../volume/index.ts'
 import { readCrops } from './crops.ts'
@@ -111,17 +119,7 @@ export async function importExport(o: ImportOptions): Promise<ImportResult> {
       })
     }
     const roiRecords: Array<Omit<Roi, 'setId'>> = rois.map((r) => ({
-      id: r.id,
-      z0: r.z0,
-      y0: r.y0,
-      x0: r.x0,
-      z1: r.z1,
-      y1: r.y1,
-      x1: r.x1,
-      voxels: r.voxels,
-      cz: r.cz,
-      cy: r.cy,
-      cx: r.cx,
+      ...roiPlace(r),
       mean: r.probability,
       max: r.max_probability,
       polarity: r.polarity,
@@ -186,29 +184,7 @@ function insertRows(
     db.prepare(
       'INSERT INTO proposal_sets (id, task, map, raw, params, dir, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(set.id, set.task, set.map, set.raw, JSON.stringify(set.params), setDir, set.count, set.createdAt)
-    const roi = db.prepare(
-      `INSERT INTO rois (set_id, id, z0, y0, x0, z1, y1, x1, voxels, cz, cy, cx, mean_p, max_p, polarity, alignment)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    for (const r of rois)
-      roi.run(
-        set.id,
-        r.id,
-        r.z0,
-        r.y0,
-        r.x0,
-        r.z1,
-        r.y1,
-        r.x1,
-        r.voxels,
-        r.cz,
-        r.cy,
-        r.cx,
-        r.mean,
-        r.max,
-        r.polarity ? JSON.stringify(r.polarity) : null,
-        r.alignment ? JSON.stringify(r.alignment) : null,
-      )
+    insertRois(project, set.id, rois)
     const round = db.prepare(
       'INSERT INTO rounds (id, set_id, number, strategy, params, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )

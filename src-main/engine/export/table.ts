@@ -1,22 +1,11 @@
 import { currentLabels, majorityLabels, type LabelValue } from '../labels/index.ts'
-import { roisOf, type Roi } from '../proposals/index.ts'
+import { roiPlace, roisOf, type Roi, type RoiPlace } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 
 export type Verdict = 'correct' | 'incorrect'
 
 /** One ROI as the export's table holds it (CSV columns and JSON keys alike). */
-export interface RoiTableRow {
-  id: number
-  z0: number
-  y0: number
-  x0: number
-  z1: number
-  y1: number
-  x1: number
-  cz: number
-  cy: number
-  cx: number
-  voxels: number
+export interface RoiTableRow extends RoiPlace {
   probability: number
   max_probability: number
   /** The ROI's cluster in the set's latest round; null without a round. */
@@ -106,17 +95,7 @@ export function roiTable(project: Project, setId: number): RoiTable {
     const m = majority.get(r.id)
     const propagated: Verdict = (tally.get(clusterKey(r.id)) ?? 0) >= 0 ? 'correct' : 'incorrect'
     return {
-      id: r.id,
-      z0: r.z0,
-      y0: r.y0,
-      x0: r.x0,
-      z1: r.z1,
-      y1: r.y1,
-      x1: r.x1,
-      cz: r.cz,
-      cy: r.cy,
-      cx: r.cx,
-      voxels: r.voxels,
+      ...roiPlace(r),
       probability: r.mean,
       max_probability: r.max,
       cluster: clusters.get(r.id) ?? null,

@@ -2,4 +2,14 @@ export { runProposals, proposalsCsv, type ProposalOptions, type ProposalResult }
 export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
 export { readPatches, writePatches, type PatchSet } from './patches.ts'
 export { PolarityAccumulator, type Polarity } from './polarity.ts'
-export { proposalSet, proposalSets, roisOf, type ProposalSet, type Roi, type RoiAlignment } from './rois.ts'
+export {
+  insertRois,
+  proposalSet,
+  proposalSets,
+  roiPlace,
+  roisOf,
+  type ProposalSet,
+  type Roi,
+  type RoiAlignment,
+  type RoiPlace,
+} from './rois.ts'

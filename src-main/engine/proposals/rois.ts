@@ -69,29 +69,23 @@ export function proposalSet(project: Project, id?: number): ProposalSet | null {
   return row ? toSet(row) : null
 }
 
-interface RoiRow {
+/** An ROI's id, box, centroid and size. */
+export type RoiPlace = Pick<
+  ComponentRecord,
+  'id' | 'z0' | 'y0' | 'x0' | 'z1' | 'y1' | 'x1' | 'cz' | 'cy' | 'cx' | 'voxels'
+>
+
+interface RoiRow extends RoiPlace {
   set_id: number
-  id: number
-  z0: number
-  y0: number
-  x0: number
-  z1: number
-  y1: number
-  x1: number
-  voxels: number
-  cz: number
-  cy: number
-  cx: number
   mean_p: number
   max_p: number
   polarity: string | null
   alignment: string | null
 }
 
-export function roisOf(project: Project, setId: number): Roi[] {
-  const rows = project.db.prepare('SELECT * FROM rois WHERE set_id = ? ORDER BY id').all(setId) as RoiRow[]
-  return rows.map((r) => ({
-    setId: r.set_id,
+/** Just the place of an ROI, from any row of it: the stored one, the export's table, an imported one. */
+export function roiPlace(r: RoiPlace): RoiPlace {
+  return {
     id: r.id,
     z0: r.z0,
     y0: r.y0,
@@ -99,10 +93,18 @@ export function roisOf(project: Project, setId: number): Roi[] {
     z1: r.z1,
     y1: r.y1,
     x1: r.x1,
-    voxels: r.voxels,
     cz: r.cz,
     cy: r.cy,
     cx: r.cx,
+    voxels: r.voxels,
+  }
+}
+
+export function roisOf(project: Project, setId: number): Roi[] {
+  const rows = project.db.prepare('SELECT * FROM rois WHERE set_id = ? ORDER BY id').all(setId) as RoiRow[]
+  return rows.map((r) => ({
+    setId: r.set_id,
+    ...roiPlace(r),
     mean: r.mean_p,
     max: r.max_p,
     polarity: r.polarity ? (JSON.parse(r.polarity) as Polarity) : null,
@@ -121,10 +123,6 @@ export function saveProposalSet(
   place: (id: number) => string,
 ): ProposalSet {
   const db = project.db
-  const insertRoi = db.prepare(
-    `INSERT INTO rois (set_id, id, z0, y0, x0, z1, y1, x1, voxels, cz, cy, cx, mean_p, max_p, polarity, alignment)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   const id = db.transaction(() => {
     const info = db
       .prepare(
@@ -132,28 +130,36 @@ export function saveProposalSet(
       )
       .run(set.task, set.map, set.raw, JSON.stringify(set.params), '', set.count, new Date().toISOString())
     const id = Number(info.lastInsertRowid)
-    for (const r of rois) {
-      insertRoi.run(
-        id,
-        r.id,
-        r.z0,
-        r.y0,
-        r.x0,
-        r.z1,
-        r.y1,
-        r.x1,
-        r.voxels,
-        r.cz,
-        r.cy,
-        r.cx,
-        r.mean,
-        r.max,
-        r.polarity ? JSON.stringify(r.polarity) : null,
-        r.alignment ? JSON.stringify(r.alignment) : null,
-      )
-    }
+    insertRois(project, id, rois)
     db.prepare('UPDATE proposal_sets SET dir = ? WHERE id = ?').run(place(id), id)
     return id
   })()
   return proposalSet(project, id)!
+}
+
+/** The ROI rows of set `setId`; call it inside the transaction that records the set. */
+export function insertRois(project: Project, setId: number, rois: ReadonlyArray<Omit<Roi, 'setId'>>): void {
+  const insert = project.db.prepare(
+    `INSERT INTO rois (set_id, id, z0, y0, x0, z1, y1, x1, voxels, cz, cy, cx, mean_p, max_p, polarity, alignment)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  for (const r of rois)
+    insert.run(
+      setId,
+      r.id,
+      r.z0,
+      r.y0,
+      r.x0,
+      r.z1,
+      r.y1,
+      r.x1,
+      r.voxels,
+      r.cz,
+      r.cy,
+      r.cx,
+      r.mean,
+      r.max,
+      r.polarity ? JSON.stringify(r.polarity) : null,
+      r.alignment ? JSON.stringify(r.alignment) : null,
+    )
 }
