@@ -1,26 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
-import { allocate, bytesPerElement, type DType, type TypedArray } from '../volume/index.ts'
+import { allocate, bytesPerElement, NUMPY_DTYPES, type TypedArray } from '../volume/index.ts'
 import type { ArrayOut, ArraySpec, DataSink } from './sink.ts'
 
 /**
  * Zarr v2, written by hand: zarrita writes only v3, and the field's Python tools (zarr-python 2) read
  * only v2. Chunks are zlib-compressed (numcodecs' 'zlib' id), keys use the default '.' separator.
  */
-const V2_DTYPES: Record<DType, string> = {
-  uint8: '|u1',
-  int8: '|i1',
-  uint16: '<u2',
-  int16: '<i2',
-  uint32: '<u4',
-  int32: '<i4',
-  uint64: '<u8',
-  int64: '<i8',
-  float32: '<f4',
-  float64: '<f8',
-}
-
 const LEVEL = 5
 
 export class ZarrV2Sink implements DataSink {
@@ -43,7 +30,7 @@ export class ZarrV2Sink implements DataSink {
       zarr_format: 2,
       shape: spec.shape,
       chunks: spec.chunks,
-      dtype: V2_DTYPES[spec.dtype],
+      dtype: NUMPY_DTYPES[spec.dtype],
       compressor: { id: 'zlib', level: LEVEL },
       fill_value: 0,
       order: 'C',

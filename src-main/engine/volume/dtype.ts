@@ -14,6 +14,20 @@ export const DTYPES = [
 ] as const
 export type DType = (typeof DTYPES)[number]
 
+/** NumPy's type strings (little-endian), as .npy headers and Zarr v2 metadata name a dtype. */
+export const NUMPY_DTYPES: Record<DType, string> = {
+  uint8: '|u1',
+  int8: '|i1',
+  uint16: '<u2',
+  int16: '<i2',
+  uint32: '<u4',
+  int32: '<i4',
+  uint64: '<u8',
+  int64: '<i8',
+  float32: '<f4',
+  float64: '<f8',
+}
+
 export type TypedArray =
   | Uint8Array
   | Int8Array

@@ -1,22 +1,9 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import type { DType, TypedArray } from './dtype.ts'
-
-const DESCR: Record<DType, string> = {
-  uint8: '|u1',
-  int8: '|i1',
-  uint16: '<u2',
-  int16: '<i2',
-  uint32: '<u4',
-  int32: '<i4',
-  uint64: '<u8',
-  int64: '<i8',
-  float32: '<f4',
-  float64: '<f8',
-}
+import { NUMPY_DTYPES, type DType, type TypedArray } from './dtype.ts'
 
 /** NumPy .npy v1.0, written to a temporary name and renamed so a reader never sees half a file. */
 export function writeNpy(file: string, dtype: DType, shape: readonly number[], data: TypedArray): void {
-  let header = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`
+  let header = `{'descr': '${NUMPY_DTYPES[dtype]}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`
   const unpadded = 10 + header.length + 1
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
   const prefix = Buffer.alloc(10)
