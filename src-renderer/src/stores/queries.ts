@@ -284,7 +284,8 @@ export const useQueriesStore = defineStore('queries', () => {
         annotator: who,
         round: r.id,
       })
-      if (round.value !== r) return
+      // A reply for another round or another annotator (the name changed meanwhile) is not this grid's label.
+      if (round.value !== r || effectiveAnnotator() !== who) return
       mine.set(done.roi, done.value)
     } catch (e) {
       project.reportError(`label of ROI ${roi} not saved: ${messageOf(e)}`)
@@ -305,14 +306,11 @@ export const useQueriesStore = defineStore('queries', () => {
 
   async function undo(): Promise<void> {
     const r = round.value
+    const who = effectiveAnnotator()
     if (!r || !dir.value) return
     try {
-      const done = await useTransport().call('label.undo', {
-        dir: dir.value,
-        set: r.setId,
-        annotator: effectiveAnnotator(),
-      })
-      if (round.value !== r) return
+      const done = await useTransport().call('label.undo', { dir: dir.value, set: r.setId, annotator: who })
+      if (round.value !== r || effectiveAnnotator() !== who) return
       if (!done) {
         lastMessage.value = 'Nothing to undo'
         return

@@ -1,0 +1,117 @@
+/**
+ * The query store against the real API handlers (an in-process window.activeem bridge): a label.set or
+ * label.undo reply that arrives after the annotator changed belongs to the previous annotator and must
+ * not show as the new one's label.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { createPinia, setActivePinia } from 'pinia'
+import { dispatch } from '../../../src-main/api/handlers.ts'
+import { saveRound } from '../../../src-main/engine/suggest/rounds.ts'
+import { unwrapResponse, type ActiveEmBridge } from '../../../src-shared/contract.ts'
+import { projectWithRoiSet } from '../../helpers/roi-set.ts'
+
+const tmp = mkdtempSync(join(tmpdir(), 'activeem-queries-store-'))
+after(() => rmSync(tmp, { recursive: true, force: true }))
+
+/** The real handlers; the reply to a method put on hold waits (the row is committed) until released. */
+function heldBridge(): { bridge: ActiveEmBridge; hold(method: string): () => void } {
+  const gates = new Map<string, Promise<void>>()
+  let id = 1
+  const bridge: ActiveEmBridge = {
+    async call(method, params) {
+      const reply = await dispatch({ id: id++, method, params }, { transport: 'ipc', project: null })
+      await gates.get(method)
+      return unwrapResponse(method, reply)
+    },
+  }
+  const hold = (method: string): (() => void) => {
+    let open!: () => void
+    gates.set(method, new Promise<void>((resolve) => (open = resolve)))
+    return () => {
+      gates.delete(method)
+      open()
+    }
+  }
+  return { bridge, hold }
+}
+
+/** Imported by a path the node type check does not follow: the store is typed against the DOM lib. */
+const QUERIES_STORE: string = '../../../src-renderer/src/stores/queries.ts'
+
+/** The part of the store this test drives. */
+interface QueriesStore {
+  mine: Map<number, string>
+  pending: Map<number, string>
+  setAnnotator(name: string): Promise<boolean>
+  load(dir: string): Promise<void>
+  label(roi: number, value: 'correct' | 'incorrect' | 'unsure'): Promise<void>
+  undo(): Promise<void>
+}
+
+function installGlobals(bridge: ActiveEmBridge): void {
+  const items = new Map<string, string>()
+  Object.assign(globalThis, {
+    window: { activeem: bridge, location: { protocol: 'file:', host: '', search: '' } },
+    localStorage: {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+    },
+  })
+}
+
+test('queries store: a label or undo answered after the annotator changed is not shown as the new one', async () => {
+  const dir = join(tmp, 'project')
+  const { project, set } = projectWithRoiSet(dir, 3)
+  saveRound(
+    project,
+    set,
+    [1, 2, 3],
+    {
+      strategy: 'random',
+      queries: [0, 1, 2].map((index) => ({ index, cluster: 0, distance: 0 })),
+      assignment: Int32Array.from([0, 0, 0]),
+      clusters: 1,
+      notes: [],
+    },
+    {},
+  )
+  project.close()
+
+  const { bridge, hold } = heldBridge()
+  installGlobals(bridge)
+  setActivePinia(createPinia())
+  const { useQueriesStore } = (await import(QUERIES_STORE)) as { useQueriesStore(): QueriesStore }
+  const store = useQueriesStore()
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(await store.setAnnotator('alice'), true)
+  await store.load(dir)
+  await store.label(1, 'incorrect')
+  assert.deepEqual([...store.mine], [[1, 'incorrect']])
+
+  // label.set committed for alice, answered once bob is the annotator.
+  let release = hold('label.set')
+  const labelled = store.label(2, 'correct')
+  await settle()
+  await store.setAnnotator('bob')
+  assert.equal(store.mine.size, 0, 'bob has no labels')
+  release()
+  await labelled
+  assert.deepEqual([...store.mine], [], "alice's late label does not show as bob's")
+
+  // label.undo of alice's 3: incorrect -> correct, answered once bob is the annotator again.
+  await store.setAnnotator('alice')
+  await store.label(3, 'correct')
+  await store.label(3, 'incorrect')
+  release = hold('label.undo')
+  const undone = store.undo()
+  await settle()
+  await store.setAnnotator('bob')
+  release()
+  await undone
+  assert.deepEqual([...store.mine], [], "alice's late undo does not show as bob's")
+  assert.equal(store.pending.size, 0)
+})
