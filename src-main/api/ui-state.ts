@@ -37,9 +37,11 @@ export const uiStateHandlers: Pick<Handlers, 'ui.state.get' | 'ui.state.set'> = 
     const file = stateFile(dir)
     const state = read(file)
     state[key] = value ?? null
-    // Temp file and rename: a crash mid-write leaves the previous state, not half a file.
-    writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1))
-    renameSync(`${file}.tmp`, file)
+    // Temp file (one per process: the desktop app and a web host may share a project) and rename: a
+    // crash mid-write leaves the previous state, not half a file.
+    const temp = `${file}.${process.pid}.tmp`
+    writeFileSync(temp, JSON.stringify(state, null, 1))
+    renameSync(temp, file)
     return { saved: true as const }
   },
 }

@@ -58,6 +58,9 @@ export const useQueriesStore = defineStore('queries', () => {
   const mine = reactive(new Map<number, LabelChoice>())
   /** ROI -> the value sent and not yet committed. */
   const pending = reactive(new Map<number, LabelChoice>())
+  /** Counts label.set calls; per ROI the number of the last one sent, whose reply ends its pending state. */
+  let sends = 0
+  const lastSend = new Map<number, number>()
   const lastMessage = ref<string | null>(null)
 
   const annotator = ref<string>(localStorage.getItem(ANNOTATOR_KEY) ?? '')
@@ -275,6 +278,8 @@ export const useQueriesStore = defineStore('queries', () => {
     const who = effectiveAnnotator()
     if (!r || !dir.value) return
     pending.set(roi, value)
+    const send = ++sends
+    lastSend.set(roi, send)
     try {
       const done = await useTransport().call('label.set', {
         dir: dir.value,
@@ -290,8 +295,11 @@ export const useQueriesStore = defineStore('queries', () => {
     } catch (e) {
       project.reportError(`label of ROI ${roi} not saved: ${messageOf(e)}`)
     } finally {
-      // A later label of the same ROI may have been sent meanwhile: it owns the pending state.
-      if (pending.get(roi) === value) pending.delete(roi)
+      // A later label of the same ROI may have been sent meanwhile (Y N Y quickly): it owns the pending state.
+      if (lastSend.get(roi) === send) {
+        pending.delete(roi)
+        lastSend.delete(roi)
+      }
     }
   }
 

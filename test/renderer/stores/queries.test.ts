@@ -17,14 +17,24 @@ import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-queries-store-'))
 after(() => rmSync(tmp, { recursive: true, force: true }))
 
-/** The real handlers; the reply to a method put on hold waits (the row is committed) until released. */
-function heldBridge(): { bridge: ActiveEmBridge; hold(method: string): () => void } {
+/**
+ * The real handlers; the reply to a method put on hold waits (the row is committed) until released.
+ * With `queue` on, every reply waits for its own `next()`, in the order the calls came.
+ */
+function heldBridge(): {
+  bridge: ActiveEmBridge
+  hold(method: string): () => void
+  queue: { on: boolean; next(): void }
+} {
   const gates = new Map<string, Promise<void>>()
+  const waiting: Array<() => void> = []
+  const queue = { on: false, next: () => waiting.shift()?.() }
   let id = 1
   const bridge: ActiveEmBridge = {
     async call(method, params) {
       const reply = await dispatch({ id: id++, method, params }, { transport: 'ipc', project: null })
       await gates.get(method)
+      if (queue.on) await new Promise<void>((resolve) => waiting.push(resolve))
       return unwrapResponse(method, reply)
     },
   }
@@ -36,7 +46,7 @@ function heldBridge(): { bridge: ActiveEmBridge; hold(method: string): () => voi
       open()
     }
   }
-  return { bridge, hold }
+  return { bridge, hold, queue }
 }
 
 /** Imported by a path the node type check does not follow: the store is typed against the DOM lib. */
@@ -81,7 +91,7 @@ test('queries store: a label or undo answered after the annotator changed is not
   )
   project.close()
 
-  const { bridge, hold } = heldBridge()
+  const { bridge, hold, queue } = heldBridge()
   installGlobals(bridge)
   setActivePinia(createPinia())
   const { useQueriesStore } = (await import(QUERIES_STORE)) as { useQueriesStore(): QueriesStore }
@@ -114,4 +124,19 @@ test('queries store: a label or undo answered after the annotator changed is not
   await undone
   assert.deepEqual([...store.mine], [], "alice's late undo does not show as bob's")
   assert.equal(store.pending.size, 0)
+
+  // Y N Y on one ROI, replies one by one: the ROI stays pending until the last label sent is answered.
+  queue.on = true
+  const sent = [store.label(1, 'correct'), store.label(1, 'incorrect'), store.label(1, 'correct')]
+  await settle()
+  queue.next()
+  await settle()
+  assert.equal(store.pending.get(1), 'correct', 'two labels of ROI 1 still unanswered: still pending')
+  queue.next()
+  await settle()
+  assert.equal(store.pending.get(1), 'correct')
+  queue.next()
+  await Promise.all(sent)
+  assert.equal(store.pending.has(1), false)
+  assert.equal(store.mine.get(1), 'correct')
 })
