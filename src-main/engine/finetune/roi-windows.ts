@@ -54,7 +54,14 @@ export class RoiWindows {
     private readonly task: Task,
     readonly window: Shape3,
     private readonly normalisation: Normalisation,
-  ) {}
+  ) {
+    this.byVerdict = {
+      correct: rois.filter((r) => verdicts.get(r.id) === 'correct'),
+      incorrect: rois.filter((r) => verdicts.get(r.id) === 'incorrect'),
+    }
+  }
+
+  private readonly byVerdict: Record<Verdict, Roi[]>
 
   static async open(o: {
     raw: string
@@ -97,9 +104,17 @@ export class RoiWindows {
     return this.rois
   }
 
-  /** The window a random judged ROI lies in, at a random position and with random flips and turns. */
+  /**
+   * The window a random judged ROI lies in, at a random position and with random flips and turns. The
+   * verdict is drawn first, half and half when both exist: the rarer verdict (mostly 'incorrect', the
+   * false positives the model must unlearn) holds most of what the model does not know yet.
+   */
   async sample(rng: Rng): Promise<RoiWindow> {
-    const roi = this.rois[rng.int(0, this.rois.length)]!
+    const pool =
+      this.byVerdict.correct.length && this.byVerdict.incorrect.length
+        ? this.byVerdict[rng.next() < 0.5 ? 'correct' : 'incorrect']
+        : this.rois
+    const roi = pool[rng.int(0, pool.length)]!
     const origin = this.originFor(roi, (a, b) => rng.int(a, b + 1))
     const plain = await this.read(roi.id, origin)
     const [d, h, w] = this.window

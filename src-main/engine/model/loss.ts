@@ -49,7 +49,10 @@ export function weightedSegmentationLoss(
     const inter = tf.sum(tf.mul(p, t), axes)
     const denom = tf.add(tf.sum(p, axes), tf.sum(t, axes))
     const dice = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(denom, 1))
-    const perNC = tf.add(bceNC, tf.sub(1, dice))
+    // Dice of a sample without known foreground is 1 / (1 + sum p): its gradient vanishes once a few
+    // voxels are lit, so such samples (ROIs judged incorrect, empty crops) learn from BCE alone.
+    const hasForeground = tf.cast(tf.greater(tf.sum(t, axes), 0), 'float32')
+    const perNC = tf.add(bceNC, tf.mul(tf.sub(1, dice), hasForeground))
     const valid = tf.mul(tf.cast(tf.greater(tf.sum(voxelWeight, axes), 0), 'float32'), channelMask)
     const perSample = tf.div(tf.sum(tf.mul(perNC, valid), 1), tf.maximum(tf.sum(valid, 1), 1))
     const sampleValid = tf.cast(tf.greater(tf.sum(valid, 1), 0), 'float32')
