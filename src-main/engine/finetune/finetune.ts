@@ -215,8 +215,9 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
   let state: Checkpoint
   const optimizer = tf.train.adam(lr)
   if (existsSync(join(checkpointDir, 'model.json'))) {
-    const loaded = loadModel(checkpointDir)
+    // Variables are registered by name: the parent's must go before the checkpoint's are made.
     disposeWeights(parent.weights)
+    const loaded = loadModel(checkpointDir)
     weights = loaded.weights
     state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as Checkpoint
     const spec = JSON.parse(
