@@ -40,6 +40,12 @@ const COMMANDS: Record<string, Command> = {
       'activeem train --project DIR --task synapse|mito --raw PATH#DS --labels PATH#DS (--iterations N | --minutes M)',
     load: async () => (await import('./commands/train.ts')).train,
   },
+  finetune: {
+    summary: 'fine-tune a model on the labelled ROIs mixed with its first labelled volume, as a new version',
+    usage:
+      'activeem finetune --project DIR [--model NAME] [--set N] [--iterations 100] [--ratio 0.25] [--propagated] [--json]',
+    load: async () => (await import('./commands/finetune.ts')).finetune,
+  },
   predict: {
     summary: 'sliding-window prediction into a Zarr probability map (resumable)',
     usage: 'activeem predict --project DIR --raw PATH#DS [--model NAME]',

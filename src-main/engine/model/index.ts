@@ -25,6 +25,6 @@ export {
   type ModelMeta,
   type Normalisation,
 } from './io.ts'
-export { segmentationLoss } from './loss.ts'
+export { segmentationLoss, weightedSegmentationLoss } from './loss.ts'
 export { recordModel, findModel, resolveModel, listModels, modelDir, type ModelRecord } from './registry.ts'
 export { readLayersModel, ourName, type ImportedModel } from './import.ts'

@@ -58,12 +58,12 @@ export function sampleBatch(data: TrainingData, o: SamplerOptions, iteration: nu
   return { input, target, size: o.batchSize, rejected }
 }
 
-interface Augmentation {
+export interface Augmentation {
   flip: readonly [boolean, boolean, boolean]
   transpose: boolean
 }
 
-function drawAugmentation(rng: Rng, square: boolean): Augmentation {
+export function drawAugmentation(rng: Rng, square: boolean): Augmentation {
   return {
     flip: [rng.next() < 0.5, rng.next() < 0.5, rng.next() < 0.5],
     transpose: square && rng.next() < 0.5,
@@ -84,9 +84,12 @@ function hasForeground(data: TrainingData, o: Shape3, win: Shape3, mask: number[
   return false
 }
 
-/** Flip + transpose composed: (z, y, x) in the crop reads source (z', y', x'); transpose swaps y and x (a 90-degree turn with one flip). */
-function copyCrop(
-  data: TrainingData,
+/**
+ * Flip + transpose composed: (z, y, x) in the crop reads source (z', y', x'); transpose swaps y and x (a
+ * 90-degree turn with one flip). Fine-tuning reuses it for its ROI windows (with weights as extra targets).
+ */
+export function copyCrop(
+  data: Pick<TrainingData, 'shape' | 'raw' | 'targets'>,
   o: Shape3,
   win: Shape3,
   aug: Augmentation,

@@ -1,0 +1,6 @@
+export { finetuneModel, type FinetuneOptions, type FinetuneResult, type RoiProbability } from './finetune.ts'
+export { judgedRois, type JudgedRois } from './judged.ts'
+export { nextVersionName, planFinetune, type FinetunePlan, type FinetuneRequest } from './plan.ts'
+export { labelsNote, recordFinetuned } from './record.ts'
+export { RoiWindows, type RoiWindow } from './roi-windows.ts'
+export { roiTargets, type RoiTargets, type Verdict } from './targets.ts'
