@@ -8,7 +8,7 @@ import { LAUNCH_ENV } from './jobs.ts'
 import { thisHost } from './process.ts'
 
 /** The CLI commands the window may start as jobs (the contract's JobKind). */
-export const LAUNCHABLE = ['train', 'predict', 'proposals', 'embed', 'suggest'] as const
+export const LAUNCHABLE = ['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune'] as const
 export type LaunchKind = (typeof LAUNCHABLE)[number]
 
 /** Options the host sets itself, or that would make the command something other than a job. */
