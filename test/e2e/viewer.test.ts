@@ -178,6 +178,17 @@ test(
       )
     }
 
+    // A click (no drag) on an ROI box in the 3D view selects that ROI: try points over the view until one hits.
+    const before = await viewer.getAttribute('data-selected-roi')
+    const box3d = (await page.getByTestId('view-3d').boundingBox())!
+    let picked: string | null = before
+    for (let i = 1; i < 12 && picked === before; i++)
+      for (let j = 1; j < 8 && picked === before; j++) {
+        await page.mouse.click(box3d.x + (box3d.width * i) / 12, box3d.y + (box3d.height * j) / 8)
+        picked = await viewer.getAttribute('data-selected-roi')
+      }
+    assert.ok(picked && picked !== before, 'a click on an ROI in the 3D view selects it')
+
     const banner = page.getByTestId('error-banner')
     assert.equal(
       await banner.count(),
