@@ -152,7 +152,7 @@ test('without an oracle, annotate waits for the labels people give, then is done
   assert.equal(r.result.missing, queries.length)
   const human = runCli(['round', '--project', manual])
   assert.equal(human.code, 0, human.stderr)
-  assert.match(human.stdout, new RegExp(`annotate waits for ${queries.length} of ${queries.length} labels`))
+  assert.match(human.stdout, new RegExp(`annotate: waits for ${queries.length} of ${queries.length} labels`))
   for (const [k, roi] of queries.entries())
     cliJson([
       'label',

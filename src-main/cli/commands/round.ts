@@ -9,6 +9,7 @@ import {
   runUntil,
   STEPS,
   stepAlive,
+  type StepName,
   type StepReport,
 } from '../../engine/campaign/index.ts'
 import { InputError } from '../../engine/errors.ts'
@@ -34,10 +35,26 @@ async function checkVolume(flag: string, spec: string): Promise<void> {
   v.close()
 }
 
+/** One line per step: what it made, in words (--json has the whole result). */
 function describe(r: StepReport): string {
-  if (r.step === 'annotate' && r.state !== 'done')
-    return `round ${r.round}: annotate waits for ${String(r.result.missing)} of ${String(r.result.queries)} labels (label the round's queries, then run 'activeem round' again)`
-  return `round ${r.round}: ${r.step} ${r.state} ${JSON.stringify(r.result)}`
+  const x = r.result
+  const v = (k: string): string => String(x[k])
+  const what: Record<StepName, () => string> = {
+    predict: () => `predicted ${v('map')} with '${v('model')}'`,
+    proposals: () => `proposal set ${v('set')}: ${v('count')} ROIs`,
+    embed: () => `features of ${v('rois')} ROIs of set ${v('set')}`,
+    suggest: () => `round ${v('number')} of set ${v('set')}: ${(x.queries as unknown[]).length} queries`,
+    annotate: () =>
+      r.state === 'done'
+        ? `all ${v('queries')} queries labelled (${v('byOracle')} by the oracle)`
+        : `waits for ${v('missing')} of ${v('queries')} labels (label the round's queries, then run 'activeem round' again)`,
+    'tune-eu': () =>
+      x.tuned
+        ? `image VAE tuned on ${v('correct')} correct and ${v('incorrect')} incorrect ROIs; features recomputed`
+        : `image VAE left as it was: ${v('note')}`,
+    finetune: () => `new model version '${v('model')}' from '${v('parent')}'`,
+  }
+  return `round ${r.round} ${r.step}: ${what[r.step]()}`
 }
 
 /**
