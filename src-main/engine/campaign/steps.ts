@@ -33,7 +33,7 @@ function doneJobResult(
   project: Project,
   kind: string,
   key: string,
-  value: string,
+  value: string | number,
 ): Record<string, unknown> | null {
   const row = project.db
     .prepare(
@@ -92,6 +92,9 @@ async function proposals(ctx: StepContext): Promise<StepOutcome> {
 async function embed(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
   const epochs = ctx.campaign.params.epochs
+  // Killed after the features were written but before the step was recorded: they are this step's.
+  const finished = doneJobResult(ctx.project, 'embed', 'set', set)
+  if (finished) return { done: true, result: { set, features: finished.features, rois: finished.rois } }
   const r = await embedSet({
     project: ctx.project,
     set,
