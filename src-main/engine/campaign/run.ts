@@ -55,8 +55,14 @@ export async function runStep(
   o: { step?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
 ): Promise<StepReport> {
   const campaign = requireCampaign(project)
-  const row = pickStep(project, o.step)
-  claimStep(project, row)
+  // Picked and claimed in one write transaction: two processes started together cannot both run it.
+  const row = project.db
+    .transaction(() => {
+      const picked = pickStep(project, o.step)
+      claimStep(project, picked)
+      return picked
+    })
+    .immediate()
   const claimed = stepRow(project, row.round, row.step)!
   let outcome: StepOutcome
   try {
