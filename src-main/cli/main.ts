@@ -85,6 +85,13 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem suggest --project DIR --strategy NAME [--N 64 --M 4 --Q 1] [--budget K] [--json]',
     load: async () => (await import('./commands/suggest.ts')).suggestCommand,
   },
+  round: {
+    summary:
+      'rounds of active learning as resumable steps: predict, proposals, embed, suggest, annotate, tune, fine-tune',
+    usage:
+      'activeem round --project DIR [--init --task synapse|mito --raw PATH#DS [--oracle GT#DS] ...] [--step NAME | --until NAME | --status] [--json]',
+    load: async () => (await import('./commands/round.ts')).roundCommand,
+  },
   label: {
     summary: 'label one ROI correct, incorrect or unsure (or undo your last label), as the query grid does',
     usage:

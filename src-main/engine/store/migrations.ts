@@ -170,6 +170,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'campaign: the rounds of active learning as steps with their state and results',
+    sql: `
+      CREATE TABLE campaign (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        task TEXT NOT NULL CHECK (task IN ('synapse', 'mito')),
+        raw TEXT NOT NULL,
+        model TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        params TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE campaign_steps (
+        round INTEGER NOT NULL CHECK (round >= 1),
+        step TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+        result TEXT,
+        error TEXT,
+        pid INTEGER,
+        host TEXT,
+        started_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (round, position)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -22,6 +22,8 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
       }>
     ).map((r) => r.name)
     assert.deepEqual(tables, [
+      'campaign',
+      'campaign_steps',
       'job_chunks',
       'job_events',
       'job_points',

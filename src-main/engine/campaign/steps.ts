@@ -1,0 +1,311 @@
+import { existsSync, renameSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import {
+  disposeVae,
+  fineTuneTriplet,
+  loadVae,
+  roiImageSource,
+  vaeFeatures,
+  writeFeatures,
+} from '../embed/index.ts'
+import { embedSet } from '../embed/index.ts'
+import { finetuneModel, labelsNote, planFinetune, recordFinetuned } from '../finetune/index.ts'
+import { Job, runJob } from '../jobs/index.ts'
+import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
+import { resolveModel } from '../model/index.ts'
+import { predictVolume } from '../predict/index.ts'
+import { readPatches, roisOf, runProposals } from '../proposals/index.ts'
+import type { Project } from '../store/index.ts'
+import {
+  loadSetData,
+  oracleLabels,
+  round as roundById,
+  suggestRound,
+  type Strategy,
+} from '../suggest/index.ts'
+import type { StepContext, StepOutcome, StepRunners } from './run.ts'
+
+const num = (r: Record<string, unknown>, key: string): number => r[key] as number
+const str = (r: Record<string, unknown>, key: string): string => r[key] as string
+
+/** The result of the newest done job of `kind` whose params hold `key: value` (work a killed step finished). */
+function doneJobResult(
+  project: Project,
+  kind: string,
+  key: string,
+  value: string | number,
+): Record<string, unknown> | null {
+  const row = project.db
+    .prepare(
+      `SELECT result FROM jobs WHERE kind = ? AND state = 'done' AND json_extract(params, '$.${key}') = ? ORDER BY id DESC LIMIT 1`,
+    )
+    .get(kind, value) as { result: string | null } | undefined
+  return row?.result ? (JSON.parse(row.result) as Record<string, unknown>) : null
+}
+
+/** Round 1 predicts with the campaign's model, round r+1 with the version round r fine-tuned. */
+function roundModel(ctx: StepContext): string {
+  return ctx.round === 1 ? ctx.campaign.model : str(ctx.resultOf(ctx.round - 1, 'finetune'), 'model')
+}
+
+async function predict(ctx: StepContext): Promise<StepOutcome> {
+  const model = resolveModel(ctx.project, roundModel(ctx), ctx.campaign.task)
+  const out = resolve(ctx.project.dir, 'predictions', `campaign-r${ctx.round}.zarr`)
+  // Killed after the map was finished but before the step was recorded: the map is this step's.
+  const finished = existsSync(out) ? doneJobResult(ctx.project, 'predict', 'out', out) : null
+  const r: { tiles?: unknown } =
+    finished ??
+    (await predictVolume({
+      project: ctx.project,
+      raw: ctx.campaign.raw,
+      modelDir: join(ctx.project.dir, model.path),
+      out,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    }))
+  return { done: true, result: { map: out, model: model.name, tiles: r.tiles } }
+}
+
+/** A set (or round) recorded since the step first started was made by it before a kill. */
+function madeSince<T extends { createdAt: string }>(items: T[], since: string): T | undefined {
+  return items.filter((x) => x.createdAt >= since).at(-1)
+}
+
+async function proposals(ctx: StepContext): Promise<StepOutcome> {
+  const map = str(ctx.resultOf(ctx.round, 'predict'), 'map')
+  const rows = ctx.project.db
+    .prepare('SELECT id, count, created_at AS createdAt FROM proposal_sets WHERE map = ? ORDER BY id')
+    .all(map) as Array<{ id: number; count: number; createdAt: string }>
+  const made = madeSince(rows, ctx.startedAt)
+  if (made) return { done: true, result: { set: made.id, count: made.count, map } }
+  const r = await runProposals({
+    project: ctx.project,
+    task: ctx.campaign.task,
+    map,
+    raw: ctx.campaign.raw,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  })
+  return { done: true, result: { set: r.set.id, count: r.count, map } }
+}
+
+async function embed(ctx: StepContext): Promise<StepOutcome> {
+  const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
+  const epochs = ctx.campaign.params.epochs
+  // Killed after the features were written but before the step was recorded: they are this step's.
+  const finished = doneJobResult(ctx.project, 'embed', 'set', set)
+  if (finished) return { done: true, result: { set, features: finished.features, rois: finished.rois } }
+  const r = await embedSet({
+    project: ctx.project,
+    set,
+    ...(epochs !== undefined ? { epochs } : {}),
+    seed: ctx.campaign.params.seed,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  })
+  return { done: true, result: { set, features: r.features, rois: r.rois } }
+}
+
+async function suggest(ctx: StepContext): Promise<StepOutcome> {
+  const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
+  const rows = ctx.project.db
+    .prepare('SELECT id, number, created_at AS createdAt FROM rounds WHERE set_id = ? ORDER BY id')
+    .all(set) as Array<{ id: number; number: number; createdAt: string }>
+  const made = madeSince(rows, ctx.startedAt)
+  const { N, M, Q, seed } = ctx.campaign.params
+  const r =
+    made ??
+    (await suggestRound(
+      ctx.project,
+      ctx.campaign.strategy as Strategy,
+      { N, M, Q, seed: seed + ctx.round },
+      set,
+    ))
+  const queries = roundById(ctx.project, r.id)!.queries.map((q) => q.roi)
+  return { done: true, result: { set, roundId: r.id, number: r.number, queries } }
+}
+
+/** Queries of the round that have no majority yet: none at all, or a tie someone must break. */
+function missingLabels(project: Project, set: number, queries: number[]): number[] {
+  const majority = majorityLabels(currentLabels(project, set))
+  return queries.filter((roi) => {
+    const m = majority.get(roi)
+    return !m || (m.votes > 0 && m.agreement === 0.5)
+  })
+}
+
+async function annotate(ctx: StepContext): Promise<StepOutcome> {
+  const s = ctx.resultOf(ctx.round, 'suggest')
+  const set = num(s, 'set')
+  const roundId = num(s, 'roundId')
+  const queries = s.queries as number[]
+  let missing = missingLabels(ctx.project, set, queries)
+  let byOracle = 0
+  const oracle = ctx.campaign.params.oracle
+  if (oracle && missing.length > 0) {
+    const wanted = new Set(missing)
+    const rois = roisOf(ctx.project, set).filter((r) => wanted.has(r.id))
+    const setDir = (
+      ctx.project.db.prepare('SELECT dir FROM proposal_sets WHERE id = ?').get(set) as { dir: string }
+    ).dir
+    const truth = await oracleLabels(rois, `${join(ctx.project.dir, setDir, 'labels.zarr')}#labels`, oracle)
+    rois.forEach((r, k) =>
+      setLabel(ctx.project, set, r.id, truth[k] ? 'correct' : 'incorrect', 'oracle', roundId),
+    )
+    byOracle = rois.length
+    missing = missingLabels(ctx.project, set, queries)
+  }
+  return {
+    done: missing.length === 0,
+    result: {
+      set,
+      roundId,
+      queries: queries.length,
+      missing: missing.length,
+      missingRois: missing,
+      byOracle,
+    },
+  }
+}
+
+/**
+ * Active clustering (paper Sec. 4.2): the set's image VAE (Eu) is fine-tuned with triplets on the majority
+ * labels so far and the ROIs' image features are recomputed, as `activeem simulate --active` does.
+ */
+async function tuneEu(ctx: StepContext): Promise<StepOutcome> {
+  const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
+  const data = await loadSetData(ctx.project, set)
+  const majority = majorityLabels(currentLabels(ctx.project, set))
+  const answers = new Map<number, boolean>()
+  data.rois.forEach((r, i) => {
+    const m = majority.get(r.id)
+    if (m && m.value !== 'unsure') answers.set(i, m.value === 'correct')
+  })
+  const correct = [...answers.values()].filter(Boolean).length
+  const incorrect = answers.size - correct
+  if (correct === 0 || incorrect === 0 || (correct < 2 && incorrect < 2))
+    return {
+      done: true,
+      result: { set, tuned: false, correct, incorrect, note: 'too few labels of both kinds for triplets' },
+    }
+  const dir = join(ctx.project.dir, data.set.dir)
+  const { config, weights } = loadVae(join(dir, 'vae-image'))
+  try {
+    const source = roiImageSource(await readPatches(join(dir, 'patches.h5')))
+    const t = await fineTuneTriplet(config, weights, source, {
+      labels: answers,
+      seed: ctx.campaign.params.seed,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    })
+    const image = await vaeFeatures(config, weights, source)
+    const file = join(dir, 'features.h5')
+    // Written beside and renamed: a kill while writing leaves the embed step's features whole.
+    const tmp = `${file}.partial-${process.pid}`
+    rmSync(tmp, { force: true })
+    await writeFeatures(
+      tmp,
+      {
+        roi: Uint32Array.from(data.rois, (r) => r.id),
+        mask: Float32Array.from(data.mask.data),
+        maskDim: data.mask.d,
+        image,
+        imageDim: config.latent,
+      },
+      { set, tunedInRound: ctx.round, correct, incorrect },
+    )
+    renameSync(tmp, file)
+    return {
+      done: true,
+      result: {
+        set,
+        tuned: true,
+        correct,
+        incorrect,
+        features: file,
+        lastLoss: t.lastLoss,
+        triplets: t.triplets,
+      },
+    }
+  } finally {
+    disposeVae(weights)
+  }
+}
+
+/** The base model fine-tuned on this round's labels mixed with its first labelled volume: a new version. */
+async function finetune(ctx: StepContext): Promise<StepOutcome> {
+  const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
+  const parent = str(ctx.resultOf(ctx.round, 'predict'), 'model')
+  const p = ctx.campaign.params
+  const plan = planFinetune(ctx.project, {
+    model: parent,
+    set,
+    propagated: false,
+    ratio: p.ratio,
+    iterations: p.iterations,
+    batchSize: 2,
+    learningRate: 2e-4,
+    seed: p.seed,
+  })
+  const row = ctx.project.db
+    .prepare(
+      "SELECT params FROM jobs WHERE kind = 'finetune' AND key = ? AND state = 'done' ORDER BY id DESC LIMIT 1",
+    )
+    .get(plan.key) as { params: string } | undefined
+  if (row) {
+    // Killed after the version was recorded: that version is this step's.
+    const name = (JSON.parse(row.params) as { name: string }).name
+    return { done: true, result: { model: name, parent, set } }
+  }
+  const job = Job.startOrResume(ctx.project, 'finetune', plan.key, plan.params)
+  const r = await runJob(
+    job,
+    () =>
+      finetuneModel({
+        parentDir: join(ctx.project.dir, plan.parent.path),
+        parentName: plan.parent.name,
+        modelDir: plan.dir,
+        raw: plan.set.raw!,
+        instances: `${join(ctx.project.dir, plan.set.dir, 'labels.zarr')}#labels`,
+        setId: plan.set.id,
+        rois: plan.rois,
+        verdicts: plan.judged.verdicts,
+        labelsNote: labelsNote(plan),
+        ratio: p.ratio,
+        iterations: p.iterations,
+        batchSize: 2,
+        learningRate: 2e-4,
+        seed: p.seed,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (e) => {
+          job.report(e)
+          ctx.onProgress?.(e)
+        },
+        onLog: (line) => job.event(line),
+      }),
+    (x) => `${plan.name}: ${x.iterations} iterations, loss ${x.finalLoss.toFixed(4)}`,
+  )
+  const record = recordFinetuned(ctx.project, plan, r)
+  return {
+    done: true,
+    result: {
+      model: record.name,
+      parent,
+      set,
+      iterations: r.iterations,
+      finalLoss: r.finalLoss,
+      jobId: job.id,
+    },
+  }
+}
+
+/** The real steps of a round, each calling the engine stage that does its work. */
+export const CAMPAIGN_STEPS: StepRunners = {
+  predict,
+  proposals,
+  embed,
+  suggest,
+  annotate,
+  'tune-eu': tuneEu,
+  finetune,
+}
