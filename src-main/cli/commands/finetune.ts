@@ -1,7 +1,6 @@
-import { join } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
-import { finetuneModel, labelsNote, planFinetune, recordFinetuned } from '../../engine/finetune/index.ts'
-import { CancelledError, Job, runJob } from '../../engine/jobs/index.ts'
+import { planFinetune, runFinetune } from '../../engine/finetune/index.ts'
+import { CancelledError } from '../../engine/jobs/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger, parsePositiveNumbers } from '../args.ts'
@@ -57,54 +56,30 @@ export async function finetune(argv: string[]): Promise<void> {
   try {
     const plan = planFinetune(project, request)
     const engine = await initTensorEngine({ backend })
-    const job = Job.startOrResume(project, 'finetune', plan.key, plan.params)
-    job.event(`tensor backend: ${engine.backend} (${engine.reason})`)
     let announced = Boolean(values.json)
     const announce = (): void => {
       if (!announced) process.stderr.write(`tensor backend: ${engine.backend} (${engine.reason})\n`)
       announced = true
     }
-    const signal = cancelOnSignals()
     const print = progressPrinter('finetune')
-    const result = await runJob(
-      job,
-      () =>
-        finetuneModel({
-          parentDir: join(project.dir, plan.parent.path),
-          parentName: plan.parent.name,
-          modelDir: plan.dir,
-          raw: plan.set.raw!,
-          instances: `${join(project.dir, plan.set.dir, 'labels.zarr')}#labels`,
-          setId: plan.set.id,
-          rois: plan.rois,
-          verdicts: plan.judged.verdicts,
-          labelsNote: labelsNote(plan),
-          ratio: request.ratio,
-          iterations: request.iterations,
-          batchSize: request.batchSize,
-          learningRate: request.learningRate,
-          seed: request.seed,
-          signal,
-          onProgress: (e) => {
-            job.report(e)
-            announce()
-            print(e)
-          },
-          onLog: (line) => {
-            job.event(line)
-            announce()
-            if (!values.json) process.stderr.write(`${line}\n`)
-          },
-        }),
-      (r) => `${plan.name}: ${r.iterations} iterations, loss ${r.finalLoss.toFixed(4)}`,
-    ).catch((e: unknown) => {
+    const { record, result, job } = await runFinetune(project, plan, request, {
+      signal: cancelOnSignals(),
+      onJob: (j) => j.event(`tensor backend: ${engine.backend} (${engine.reason})`),
+      onProgress: (e) => {
+        announce()
+        print(e)
+      },
+      onLog: (line) => {
+        announce()
+        if (!values.json) process.stderr.write(`${line}\n`)
+      },
+    }).catch((e: unknown) => {
       if (e instanceof CancelledError) {
         process.stderr.write(`cancelled; the checkpoint is saved: run the same command to resume\n`)
         process.exit(130)
       }
       throw e
     })
-    const record = recordFinetuned(project, plan, result)
     const p = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(3))
     emit(
       values.json,

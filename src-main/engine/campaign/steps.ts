@@ -9,8 +9,7 @@ import {
   writeFeatures,
 } from '../embed/index.ts'
 import { embedSet } from '../embed/index.ts'
-import { finetuneModel, labelsNote, planFinetune, recordFinetuned } from '../finetune/index.ts'
-import { Job, runJob } from '../jobs/index.ts'
+import { planFinetune, runFinetune } from '../finetune/index.ts'
 import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
@@ -237,7 +236,7 @@ async function finetune(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
   const parent = str(ctx.resultOf(ctx.round, 'predict'), 'model')
   const p = ctx.campaign.params
-  const plan = planFinetune(ctx.project, {
+  const request = {
     model: parent,
     set,
     propagated: false,
@@ -246,7 +245,8 @@ async function finetune(ctx: StepContext): Promise<StepOutcome> {
     batchSize: 2,
     learningRate: 2e-4,
     seed: p.seed,
-  })
+  }
+  const plan = planFinetune(ctx.project, request)
   const row = ctx.project.db
     .prepare(
       "SELECT params FROM jobs WHERE kind = 'finetune' AND key = ? AND state = 'done' ORDER BY id DESC LIMIT 1",
@@ -257,35 +257,14 @@ async function finetune(ctx: StepContext): Promise<StepOutcome> {
     const name = (JSON.parse(row.params) as { name: string }).name
     return { done: true, result: { model: name, parent, set } }
   }
-  const job = Job.startOrResume(ctx.project, 'finetune', plan.key, plan.params)
-  const r = await runJob(
+  const {
+    record,
+    result: r,
     job,
-    () =>
-      finetuneModel({
-        parentDir: join(ctx.project.dir, plan.parent.path),
-        parentName: plan.parent.name,
-        modelDir: plan.dir,
-        raw: plan.set.raw!,
-        instances: `${join(ctx.project.dir, plan.set.dir, 'labels.zarr')}#labels`,
-        setId: plan.set.id,
-        rois: plan.rois,
-        verdicts: plan.judged.verdicts,
-        labelsNote: labelsNote(plan),
-        ratio: p.ratio,
-        iterations: p.iterations,
-        batchSize: 2,
-        learningRate: 2e-4,
-        seed: p.seed,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onProgress: (e) => {
-          job.report(e)
-          ctx.onProgress?.(e)
-        },
-        onLog: (line) => job.event(line),
-      }),
-    (x) => `${plan.name}: ${x.iterations} iterations, loss ${x.finalLoss.toFixed(4)}`,
-  )
-  const record = recordFinetuned(ctx.project, plan, r)
+  } = await runFinetune(ctx.project, plan, request, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  })
   return {
     done: true,
     result: {

@@ -4,3 +4,4 @@ export { nextVersionName, planFinetune, type FinetunePlan, type FinetuneRequest 
 export { labelsNote, recordFinetuned } from './record.ts'
 export { RoiWindows, type RoiWindow } from './roi-windows.ts'
 export { roiTargets, type RoiTargets, type Verdict } from './targets.ts'
+export { runFinetune, type FinetuneRun } from './run.ts'
