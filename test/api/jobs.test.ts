@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import type { ApiResponse, JobDetail } from '../../src-shared/contract.ts'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { waitFor } from '../helpers/child.ts'
-import { cliJson } from '../helpers/cli.ts'
+import { cliJson, tinyTrainOptions } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
 const tmp = tempDir('api-jobs')
@@ -77,24 +77,7 @@ async function until(id: number, what: string, check: (job: JobDetail) => boolea
 }
 
 function trainArgs(name: string): string[] {
-  return [
-    '--task',
-    'mito',
-    '--name',
-    name,
-    '--width',
-    '4',
-    '--depth',
-    '2',
-    '--window',
-    '4,32,32',
-    '--raw',
-    `${h5}#raw`,
-    '--labels',
-    `${h5}#labels/mito`,
-    '--iterations',
-    '100000',
-  ]
+  return tinyTrainOptions(`${h5}#raw`, `${h5}#labels/mito`, 100000, name)
 }
 
 test('a train job started from the window runs in its own process with progress, ETA and a loss curve; cancel stops it', async () => {

@@ -31,18 +31,15 @@ export function cliJson<T = Record<string, unknown>>(args: string[], options: { 
 }
 
 /**
- * `activeem train` of a tiny mito model ('tiny': width 4, depth 2, 4x32x32 windows) for tests about
- * jobs (resume, cancel), not accuracy.
+ * The options of `activeem train` for a tiny mito model (width 4, depth 2, 4x32x32 windows), without the
+ * command and its project: for tests about jobs (resume, cancel), not accuracy.
  */
-export function tinyTrainArgs(project: string, raw: string, labels: string, iterations: number): string[] {
+export function tinyTrainOptions(raw: string, labels: string, iterations: number, name = 'tiny'): string[] {
   return [
-    'train',
-    '--project',
-    project,
     '--task',
     'mito',
     '--name',
-    'tiny',
+    name,
     '--width',
     '4',
     '--depth',
@@ -56,4 +53,9 @@ export function tinyTrainArgs(project: string, raw: string, labels: string, iter
     '--iterations',
     String(iterations),
   ]
+}
+
+/** `activeem train` of the tiny model ('tiny') in `project`. */
+export function tinyTrainArgs(project: string, raw: string, labels: string, iterations: number): string[] {
+  return ['train', '--project', project, ...tinyTrainOptions(raw, labels, iterations)]
 }
