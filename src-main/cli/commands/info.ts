@@ -31,12 +31,15 @@ export async function info(argv: string[]): Promise<void> {
     const listing = await listArrays(volume.path)
     const record = listing.arrays.find((a) => a.name === volume.dataset)!
     const stats = values.stats ? await computeStats(volume, progressReporter('stats')) : undefined
-    emit(values.json, { format: volume.format, ...record, ...(stats ? { stats } : {}) }, () =>
-      [
-        `${volume.spec} (${volume.format})`,
-        `  shape ${shapeText(volume.shape)}  dtype ${volume.dtype}  chunks ${record.chunks ? shapeText(record.chunks) : 'contiguous'}`,
-        ...(stats ? [`  min ${stats.min}  max ${stats.max}  mean ${stats.mean}`] : []),
-      ].join('\n'),
+    emit(
+      values.json,
+      { format: volume.format, ...record, shape: volume.shape, ...(stats ? { stats } : {}) },
+      () =>
+        [
+          `${volume.spec} (${volume.format})`,
+          `  shape ${shapeText(volume.shape)}  dtype ${volume.dtype}  chunks ${record.chunks ? shapeText(record.chunks) : 'contiguous'}`,
+          ...(stats ? [`  min ${stats.min}  max ${stats.max}  mean ${stats.mean}`] : []),
+        ].join('\n'),
     )
   } finally {
     volume.close()

@@ -1,4 +1,5 @@
 export { openVolume, listArrays } from './open.ts'
+export { SubVolume, splitRegionSuffix } from './subvolume.ts'
 export { parseSpec, formatSpec, type VolumeSpec } from './spec.ts'
 export { computeStats, type VolumeStats } from './stats.ts'
 export { blockShape, blocks } from './blocks.ts'

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { InputError } from '../errors.ts'
 import { detectFormat } from './detect.ts'
 import { listHdf5, openHdf5 } from './hdf5.ts'
@@ -5,6 +6,7 @@ import { parseSpec } from './spec.ts'
 import { openStack } from './stack.ts'
 import type { ArrayInfo, Volume, VolumeFormat } from './types.ts'
 import { listZarr, openZarr } from './zarr.ts'
+import { resolveBox, splitRegionSuffix, SubVolume } from './subvolume.ts'
 
 export async function listArrays(path: string): Promise<{ format: VolumeFormat; arrays: ArrayInfo[] }> {
   const format = detectFormat(path)
@@ -15,8 +17,23 @@ export async function listArrays(path: string): Promise<{ format: VolumeFormat; 
   return { format, arrays: [stack.info()] }
 }
 
-/** Opens PATH#DATASET (or PATH holding one array) as a lazily read 3D volume. */
+/**
+ * Opens PATH#DATASET (or PATH holding one array) as a lazily read 3D volume; a trailing
+ * [z0:z1,y0:y1,x0:x1] opens that box of it (a held-out part, a pool) without copying anything.
+ */
 export async function openVolume(spec: string): Promise<Volume> {
+  const { base, box } = existsSync(spec) ? { base: spec, box: null } : splitRegionSuffix(spec)
+  if (!box) return openWhole(spec)
+  const whole = await openWhole(base)
+  try {
+    return new SubVolume(whole, resolveBox(spec, whole.shape, box))
+  } catch (e) {
+    whole.close()
+    throw e
+  }
+}
+
+async function openWhole(spec: string): Promise<Volume> {
   const { path, dataset } = parseSpec(spec)
   const format = detectFormat(path)
   if (format === 'hdf5') return openHdf5(path, dataset)
