@@ -1,13 +1,19 @@
+import { simulateCampaigns, type CampaignSimulation } from '../../engine/campaign/index.ts'
 import { InputError } from '../../engine/errors.ts'
+import { TASKS, type Task } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { simulate, STRATEGIES, type SimulationResult, type Strategy } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger } from '../args.ts'
-import { progressPrinter } from '../jobs.ts'
+import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
 
-export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--json]`
+export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--json]
+       activeem simulate --project DIR --finetune --task synapse|mito --raw POOL#DS --gt POOL_GT#DS --test RAW#DS --test-gt GT#DS (--strategy A[,B] | --compare) [--model NAME] [--rounds 2] [--N --M --Q] [--epochs N] [--iterations 100] [--seed S] [--out DIR] [--json]`
+
+/** Flags of the fine-tuning mode only (the label-propagation mode has none of them). */
+const FINETUNE_ONLY = ['task', 'raw', 'test', 'test-gt', 'model', 'epochs', 'iterations', 'out'] as const
 
 export async function simulateCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -27,9 +33,21 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       rounds: { type: 'string' },
       seed: { type: 'string' },
       seeds: { type: 'string' },
+      finetune: { type: 'boolean' },
+      task: { type: 'string' },
+      raw: { type: 'string' },
+      test: { type: 'string' },
+      'test-gt': { type: 'string' },
+      model: { type: 'string' },
+      epochs: { type: 'string' },
+      iterations: { type: 'string' },
+      out: { type: 'string' },
     },
     { min: 0, max: 0, usage },
   )
+  if (values.finetune) return simulateFinetune(values)
+  const stray = FINETUNE_ONLY.find((k) => values[k] !== undefined)
+  if (stray) throw new InputError(`--${stray}: only with --finetune; usage: ${usage}`)
   if (!values.project || !values.gt)
     throw new InputError(`simulate: --project and --gt are required; usage: ${usage}`)
   if (!values.compare && !values.strategy)
@@ -88,5 +106,100 @@ export function simulationTable(r: SimulationResult): string {
   const base = r.summary[0]!.rounds
   lines.push(['annotated'.padEnd(12), ...base.map((x) => `${pct(x.fraction)}%`.padStart(14))].join(' '))
   lines.push(['p + s(1-p)'.padEnd(12), ...base.map((x) => pct(x.randomBaseline).padStart(14))].join(' '))
+  return lines.join('\n')
+}
+
+/**
+ * The paper's Table 1 protocol: per strategy, `--rounds` full rounds on the pool with the ground truth
+ * answering and the base model fine-tuned each round; the proposal accuracy on the held-out part after each.
+ */
+async function simulateFinetune(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const text = (k: string): string | undefined => values[k] as string | undefined
+  for (const k of ['project', 'task', 'raw', 'gt', 'test', 'test-gt'])
+    if (text(k) === undefined)
+      throw new InputError(`simulate --finetune: --${k} is required; usage: ${usage}`)
+  if (values.active || values.set !== undefined || values.seeds !== undefined || values.budget !== undefined)
+    throw new InputError(
+      'simulate --finetune: --active, --set, --seeds and --budget belong to the label-propagation mode',
+    )
+  if (!values.compare && !values.strategy)
+    throw new InputError(`simulate --finetune: give --strategy A[,B] or --compare; usage: ${usage}`)
+  const strategies: Strategy[] = values.compare
+    ? [...STRATEGIES]
+    : [
+        ...new Set(
+          text('strategy')!
+            .split(',')
+            .map((s) => parseChoice<Strategy>('--strategy', s.trim(), STRATEGIES, 'two-stream')),
+        ),
+      ]
+  const task = parseChoice<Task>('--task', text('task'), TASKS, 'synapse')
+  const { N, M, Q } = parseSuggestParams(values as Record<string, string | undefined>)
+  const rounds = parseInteger('--rounds', text('rounds'), 2, 1, 100)
+  const epochs =
+    text('epochs') === undefined ? undefined : parseInteger('--epochs', text('epochs'), 20, 1, 100000)
+  const iterations = parseInteger('--iterations', text('iterations'), 100, 1)
+  const seed = parseInteger('--seed', text('seed'), 1, 0, 2 ** 31)
+  const project = Project.open(text('project')!)
+  try {
+    await initTensorEngine({ backend: 'auto' })
+    const r = await simulateCampaigns({
+      project,
+      ...(text('model') !== undefined ? { model: text('model')! } : {}),
+      task,
+      raw: text('raw')!,
+      gt: text('gt')!,
+      test: { raw: text('test')!, gt: text('test-gt')! },
+      strategies,
+      rounds,
+      params: { N, M, Q, ...(epochs !== undefined ? { epochs } : {}), iterations, ratio: 0.25, seed },
+      ...(text('out') !== undefined ? { out: text('out')! } : {}),
+      signal: cancelOnSignals(),
+      onProgress: progressPrinter('simulate', 10_000),
+    })
+    emit(values.json as boolean | undefined, r, () => campaignTable(r))
+  } finally {
+    project.close()
+  }
+}
+
+const share = (a: { accuracy: number; correct: number; proposals: number }): string =>
+  `${pct(a.accuracy)}% (${a.correct}/${a.proposals})`
+
+/** Like the paper's Table 1: proposal accuracy on the held-out part after each round, per strategy. */
+export function campaignTable(r: CampaignSimulation): string {
+  const rounds = r.runs[0]?.rounds.length ?? 0
+  const col = 20
+  const lines = [
+    `held-out part ${r.test.raw}: ${r.test.objects} objects; pool ${r.pool}; base model '${r.model}'`,
+    'proposal accuracy on the held-out part (correct / proposals) after each round; recall below',
+    ['strategy'.padEnd(12), ...Array.from({ length: rounds + 1 }, (_, k) => `round ${k}`.padStart(col))].join(
+      ' ',
+    ),
+  ]
+  for (const run of r.runs) {
+    lines.push(
+      [
+        run.strategy.padEnd(12),
+        share(r.base).padStart(col),
+        ...run.rounds.map((x) => share(x.heldOut).padStart(col)),
+      ].join(' '),
+    )
+    lines.push(
+      [
+        '  recall'.padEnd(12),
+        `${pct(r.base.recall)}%`.padStart(col),
+        ...run.rounds.map((x) => `${pct(x.heldOut.recall)}%`.padStart(col)),
+      ].join(' '),
+    )
+    lines.push(
+      [
+        '  queries'.padEnd(12),
+        ''.padStart(col),
+        ...run.rounds.map((x) => `${x.queriesCorrect}/${x.queries} correct`.padStart(col)),
+      ].join(' '),
+    )
+  }
+  lines.push(`campaign projects: ${r.out}`)
   return lines.join('\n')
 }

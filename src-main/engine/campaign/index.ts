@@ -24,3 +24,10 @@ export {
   type StepRunners,
 } from './run.ts'
 export { CAMPAIGN_STEPS } from './steps.ts'
+export { heldOutAccuracy, countObjects, type HeldOutAccuracy } from './held-out.ts'
+export {
+  simulateCampaigns,
+  type CampaignSimulation,
+  type CampaignSimulationOptions,
+  type CampaignRound,
+} from './simulate.ts'
