@@ -17,7 +17,19 @@ const launched: number[] = []
 
 before(() => {
   // A real project with a proposal set, so `suggest` has something to ask about.
-  cliJson(['demo', '--out', tmp.dir, '--shape', '32,128,128', '--iterations', '2', '--epochs', '1'])
+  cliJson([
+    'demo',
+    '--out',
+    tmp.dir,
+    '--shape',
+    '32,128,128',
+    '--iterations',
+    '2',
+    '--epochs',
+    '1',
+    '--rounds',
+    '0',
+  ])
 })
 after(() => {
   for (const pid of launched) {

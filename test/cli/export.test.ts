@@ -72,6 +72,8 @@ before(() => {
     '20',
     '--epochs',
     '1',
+    '--rounds',
+    '0',
   ])
   const label = (roi: number, value: string, annotator: string): void => {
     cliJson(['label', '--project', project, '--roi', String(roi), '--value', value, '--annotator', annotator])

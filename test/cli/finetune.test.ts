@@ -95,7 +95,7 @@ before(async () => {
   await initTensorEngine({ backend: 'wasm' })
   const demo = cliJson<{ proposals: { set: number; count: number } }>([
     'demo',
-    ...['--out', tmp.dir, '--shape', '32,128,128', '--iterations', '20', '--epochs', '1'],
+    ...['--out', tmp.dir, '--shape', '32,128,128', '--iterations', '20', '--epochs', '1', '--rounds', '0'],
   ])
   assert.equal(demo.proposals.set, 1)
   assert.ok(demo.proposals.count >= 4, `the demo proposed ${demo.proposals.count} ROIs`)

@@ -54,7 +54,19 @@ const init = (dir: string, extra: string[]): void => {
 }
 
 before(() => {
-  cliJson(['demo', '--out', tmp.dir, '--shape', '32,128,128', '--iterations', '20', '--epochs', '1'])
+  cliJson([
+    'demo',
+    '--out',
+    tmp.dir,
+    '--shape',
+    '32,128,128',
+    '--iterations',
+    '20',
+    '--epochs',
+    '1',
+    '--rounds',
+    '0',
+  ])
   cpSync(project, manual, { recursive: true })
 })
 

@@ -41,7 +41,7 @@ test(
       'demo',
       '--out',
       join(tmp, 'demo'),
-      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1'],
+      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1', '--rounds', '0'],
     ])
     const { page, problems } = await open(demo.project.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-jobs').click()

@@ -64,7 +64,18 @@ test(
     assertBrowserReady()
     const demo = cliJson<{ project: ProjectSummary }>([
       'demo',
-      ...['--out', join(tmp, 'demo'), '--shape', '32,256,256', '--iterations', '60', '--epochs', '1'],
+      ...[
+        '--out',
+        join(tmp, 'demo'),
+        '--shape',
+        '32,256,256',
+        '--iterations',
+        '60',
+        '--epochs',
+        '1',
+        '--rounds',
+        '0',
+      ],
     ])
     const dir = demo.project.dir
     // A second round of about 30 queries (clusters of ROIs all asked in round 1 give none): the page shows the latest round.
