@@ -184,7 +184,7 @@ export const JobDetail = JobRecord.extend({
 })
 export type JobDetail = z.infer<typeof JobDetail>
 
-export const JobKind = z.enum(['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune'])
+export const JobKind = z.enum(['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune', 'round'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const api = {

@@ -185,6 +185,64 @@ test('the VAEs (embed) as a job with their curve, then suggest, which records no
   assert.equal(job.message, 'round 1: 4 queries (random)')
 })
 
+test('a campaign round from the window: --init, then its steps run until annotate waits for people', async () => {
+  const raw = `${join(tmp.dir, 'held-out', 'synthetic.h5')}#raw`
+  const initArgs = ['--init', '--task', 'synapse', '--raw', raw, '--N', '2', '--M', '2', '--epochs', '1']
+  const init = await until(
+    jobIdOf(await start('round', [...initArgs, '--iterations', '2'])),
+    'round --init to end',
+    (j) => j.state !== 'queued',
+  )
+  assert.equal(init.state, 'done', JSON.stringify(init))
+  assert.equal(init.message, 'campaign started; next: round 1 predict')
+
+  const before = Math.max(...(await jobs()).map((j) => j.id))
+  const pid = await start('round', ['--until', 'finetune'])
+  await waitFor(
+    'the round process to end',
+    () => {
+      try {
+        process.kill(pid, 0)
+        return false
+      } catch {
+        return true
+      }
+    },
+    180_000,
+    250,
+  )
+  const status = cliJson<{ next: string; steps: Array<{ step: string; state: string }> }>([
+    'round',
+    '--project',
+    dir,
+    '--status',
+  ])
+  assert.equal(status.next, 'annotate')
+  assert.deepEqual(
+    status.steps.map((s) => `${s.step}:${s.state}`),
+    [
+      'predict:done',
+      'proposals:done',
+      'embed:done',
+      'suggest:done',
+      'annotate:pending',
+      'tune-eu:pending',
+      'finetune:pending',
+    ],
+  )
+  // The steps' own jobs are listed in the panel, every one ended; the last says what the round waits for.
+  const mine = (await jobs()).filter((j) => j.id > before)
+  assert.ok(mine.length >= 1, JSON.stringify(mine))
+  assert.ok(
+    mine.every((j) => !j.alive && j.state === 'done'),
+    JSON.stringify(mine.map((j) => [j.kind, j.state])),
+  )
+  assert.ok(
+    mine.some((j) => /annotate waits for (\d+) of \1 labels/.test(j.message ?? '')),
+    JSON.stringify(mine.map((j) => j.message)),
+  )
+})
+
 test('bad kinds and arguments are refused with a clear message and start nothing', async () => {
   const before = (await jobs()).map((j) => j.id)
   const logs = readdirSync(join(dir, 'logs')).sort()

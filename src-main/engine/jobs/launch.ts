@@ -8,7 +8,7 @@ import { LAUNCH_ENV } from './jobs.ts'
 import { thisHost } from './process.ts'
 
 /** The CLI commands the window may start as jobs (the contract's JobKind). */
-export const LAUNCHABLE = ['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune'] as const
+export const LAUNCHABLE = ['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune', 'round'] as const
 export type LaunchKind = (typeof LAUNCHABLE)[number]
 
 /** Options the host sets itself, or that would make the command something other than a job. */
@@ -88,11 +88,26 @@ function freshLog(logs: string, id: number): string {
   }
 }
 
-/** One line about a finished command's result; suggest (the one that records no job itself) in its words. */
+/** One line about a finished command's result, for the commands that may record no job themselves. */
 export function summaryOf(result: unknown): string {
-  const r = result as { round?: unknown; strategy?: unknown; queries?: unknown } | null
+  const r = result as {
+    round?: unknown
+    strategy?: unknown
+    queries?: unknown
+    step?: unknown
+    state?: unknown
+    next?: unknown
+    result?: { missing?: unknown; queries?: unknown }
+  } | null
   if (r && typeof r.round === 'number' && Array.isArray(r.queries))
     return `round ${r.round}: ${r.queries.length} queries (${String(r.strategy)})`
+  // activeem round: the step it ran (annotate waiting for people is its usual stop), or --init's next step.
+  if (r && typeof r.round === 'number' && typeof r.step === 'string')
+    return r.state === 'pending' && r.step === 'annotate'
+      ? `campaign round ${r.round}: annotate waits for ${String(r.result?.missing)} of ${String(r.result?.queries)} labels`
+      : `campaign round ${r.round}: ${r.step} ${String(r.state)}`
+  if (r && typeof r.round === 'number' && typeof r.next === 'string')
+    return `campaign started; next: round ${r.round} ${r.next}`
   return 'finished'
 }
 
