@@ -20,6 +20,7 @@ interface Manifest {
   round: { id: number } | null
   data: { path: string; format: string; datasets: Array<{ name: string; shape: number[]; dtype: string }> }
   models: Array<{ kind: string; path: string }>
+  campaign: unknown
   summary: { rois: number; final: { correct: number; incorrect: number }; removedVoxels: number }
   labelRule: Record<string, string>
   createdAt: string
@@ -102,6 +103,7 @@ test('export in both formats: h5py and zarr-python 2 open them with the shapes a
     assert.equal(m.data.path, format === 'hdf5' ? 'export.h5' : 'export.zarr')
     assert.ok(m.round, 'the demo made a round: its clusters are in the table')
     assert.deepEqual(m.models.map((x) => x.kind).sort(), ['unet', 'vae-image', 'vae-mask'])
+    assert.equal(m.campaign, null, 'the demo project runs no campaign')
     for (const x of m.models) assert.ok(readdirSync(join(out, x.path)).length > 0, `${x.path} copied`)
     assert.ok(m.labelRule.final && m.labelRule.propagated && m.labelRule.volume)
     const names = m.data.datasets.map((d) => d.name)

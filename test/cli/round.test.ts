@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { cpSync, existsSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import Database from 'better-sqlite3'
@@ -30,6 +30,12 @@ interface Report {
   state: string
   result: Record<string, unknown>
   steps: Array<{ round: number; step: string; state: string; result: Record<string, unknown> }>
+}
+
+interface CampaignManifest {
+  strategy: string
+  params: { N: number; oracle?: string }
+  steps: Array<{ round: number; step: string; state: string; result: Record<string, unknown> | null }>
 }
 
 interface Status {
@@ -153,6 +159,31 @@ test('a fine-tuning step killed midway is found running with no process, run aga
   assert.equal(next.step, 'predict')
   assert.equal(next.result.model, 'synapse-demo-ft1')
   assert.match(next.result.map as string, /campaign-r2\.zarr$/)
+})
+
+test('an export carries the campaign: its parameters and every step with its state and result', () => {
+  const out = join(tmp.dir, 'export')
+  cliJson(['export', '--project', project, '--out', out])
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+    campaign: CampaignManifest | null
+  }
+  const c = manifest.campaign!
+  assert.ok(c, 'the manifest names the campaign')
+  assert.equal(c.strategy, 'two-stream')
+  assert.equal(c.params.N, 4)
+  assert.equal(c.params.oracle, gt)
+  const steps = c.steps.map((s) => `${s.round} ${s.step} ${s.state}`)
+  assert.deepEqual(steps.slice(0, 8), [
+    '1 predict done',
+    '1 proposals done',
+    '1 embed done',
+    '1 suggest done',
+    '1 annotate done',
+    '1 tune-eu done',
+    '1 finetune done',
+    '2 predict done',
+  ])
+  assert.equal(c.steps.find((s) => s.step === 'finetune')!.result!.model, 'synapse-demo-ft1')
 })
 
 test('without an oracle, annotate waits for the labels people give, then is done', () => {

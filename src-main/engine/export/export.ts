@@ -1,3 +1,4 @@
+import { campaignSteps, getCampaign, type Campaign, type StepRow } from '../campaign/index.ts'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
@@ -48,6 +49,8 @@ export interface Manifest {
   data: { path: string; format: ExportFormat; datasets: DatasetEntry[] }
   files: Array<{ path: string; description: string; rows?: number }>
   models: ExportedModel[]
+  /** The project's campaign of rounds, when it runs one: its parameters and every step's state and result. */
+  campaign: (Campaign & { steps: Array<Pick<StepRow, 'round' | 'step' | 'state' | 'result'>> }) | null
   summary: {
     rois: number
     labelled: number
@@ -57,6 +60,18 @@ export interface Manifest {
     keptVoxels: number
     removedVoxels: number
   }
+}
+
+function campaignRecord(project: Project): Manifest['campaign'] {
+  const campaign = getCampaign(project)
+  if (!campaign) return null
+  const steps = campaignSteps(project).map(({ round, step, state, result }) => ({
+    round,
+    step,
+    state,
+    result,
+  }))
+  return { ...campaign, steps }
 }
 
 export interface ExportResult {
@@ -293,6 +308,7 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
       data: { path: dataPath, format: o.format, datasets },
       files,
       models,
+      campaign: campaignRecord(o.project),
       summary: {
         rois: table.rows.length,
         labelled: labels.rois.length,
