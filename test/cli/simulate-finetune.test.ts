@@ -94,6 +94,7 @@ test('the demo runs two full rounds per strategy; the held-out proposal accuracy
     assert.equal(h.accuracy, h.proposals ? h.correct / h.proposals : 0)
   }
   assert.equal(r.base.model, 'synapse-demo')
+  let carried = 0
   for (const run of r.runs) {
     assert.equal(run.rounds.length, 2)
     // Round 1 fine-tunes the base model, round 2 the version round 1 made.
@@ -109,6 +110,28 @@ test('the demo runs two full rounds per strategy; the held-out proposal accuracy
       assert.deepEqual(models, ['synapse-demo', 'synapse-demo-ft1', 'synapse-demo-ft2'])
       const steps = d.prepare("SELECT round, step FROM campaign_steps WHERE state = 'done'").all()
       assert.equal(steps.length, 14, 'seven steps done in each of two rounds')
+      // Active clustering across rounds: round 2 clusters its new set with the Eu round 1's answers tuned.
+      const result = (round: number, step: string): Record<string, unknown> =>
+        JSON.parse(
+          (
+            d.prepare('SELECT result FROM campaign_steps WHERE round = ? AND step = ?').get(round, step) as {
+              result: string
+            }
+          ).result,
+        ) as Record<string, unknown>
+      const tuned = result(1, 'tune-eu')
+      const embed2 = result(2, 'embed')
+      if (tuned.tuned) {
+        carried++
+        assert.match(String(tuned.vae), /vae-image-tuned$/)
+        assert.equal(embed2.imageVae, tuned.vae)
+        const features = d
+          .prepare("SELECT result FROM jobs WHERE kind = 'embed' ORDER BY id DESC LIMIT 1")
+          .get() as { result: string }
+        const image = (JSON.parse(features.result) as { image: { reusedFrom?: string; epochs: number } })
+          .image
+        assert.deepEqual([image.reusedFrom, image.epochs], [tuned.vae, 0])
+      } else assert.equal(embed2.imageVae, null)
       // Every query of each round was answered by the oracle: N*M*Q = 16 of them, fewer only for a small set.
       const oracle = d
         .prepare(
@@ -134,6 +157,7 @@ test('the demo runs two full rounds per strategy; the held-out proposal accuracy
       d.close()
     }
   }
+  assert.ok(carried > 0, 'some campaign had answers of both kinds to tune Eu with')
   // The table a person reads: per strategy a line with a figure for rounds 0, 1 and 2.
   const table = campaignTable(r)
   assert.match(table, /strategy\s+round 0\s+round 1\s+round 2\n/)

@@ -5,6 +5,7 @@ import {
   fineTuneTriplet,
   loadVae,
   roiImageSource,
+  saveVae,
   vaeFeatures,
   writeFeatures,
 } from '../embed/index.ts'
@@ -88,21 +89,31 @@ async function proposals(ctx: StepContext): Promise<StepOutcome> {
   return { done: true, result: { set: r.set.id, count: r.count, map } }
 }
 
+/** The image VAE the previous round's answers tuned (active clustering carries it into this round). */
+function tunedEu(ctx: StepContext): string | null {
+  if (ctx.round === 1) return null
+  const tuned = ctx.resultOf(ctx.round - 1, 'tune-eu')
+  return tuned.tuned && typeof tuned.vae === 'string' && existsSync(tuned.vae) ? tuned.vae : null
+}
+
 async function embed(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
   const epochs = ctx.campaign.params.epochs
+  const imageVae = tunedEu(ctx)
   // Killed after the features were written but before the step was recorded: they are this step's.
   const finished = doneJobResult(ctx.project, 'embed', 'set', set)
-  if (finished) return { done: true, result: { set, features: finished.features, rois: finished.rois } }
+  if (finished)
+    return { done: true, result: { set, features: finished.features, rois: finished.rois, imageVae } }
   const r = await embedSet({
     project: ctx.project,
     set,
     ...(epochs !== undefined ? { epochs } : {}),
+    ...(imageVae ? { imageVae } : {}),
     seed: ctx.campaign.params.seed,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   })
-  return { done: true, result: { set, features: r.features, rois: r.rois } }
+  return { done: true, result: { set, features: r.features, rois: r.rois, imageVae } }
 }
 
 async function suggest(ctx: StepContext): Promise<StepOutcome> {
@@ -197,6 +208,9 @@ async function tuneEu(ctx: StepContext): Promise<StepOutcome> {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
     })
+    // Kept for the next round's embed: its new set is clustered with the Eu these answers tuned.
+    const vae = join(dir, 'vae-image-tuned')
+    await saveVae(vae, config, weights, { tunedInRound: ctx.round, correct, incorrect })
     const image = await vaeFeatures(config, weights, source)
     const file = join(dir, 'features.h5')
     // Written beside and renamed: a kill while writing leaves the embed step's features whole.
@@ -222,6 +236,7 @@ async function tuneEu(ctx: StepContext): Promise<StepOutcome> {
         correct,
         incorrect,
         features: file,
+        vae,
         lastLoss: t.lastLoss,
         triplets: t.triplets,
       },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { Job, runJob, type ProgressEvent } from '../jobs/index.ts'
@@ -7,8 +8,15 @@ import type { Project } from '../store/index.ts'
 import { createRng } from '../synth/random.ts'
 import { openVolume, type Volume } from '../volume/index.ts'
 import { writeFeatures } from './features.ts'
-import { disposeVae, trainVae, vaeFeatures, type PatchBatchSource, type TrainVaeResult } from './train-vae.ts'
-import { VAE_DEFAULTS, validateVaeConfig, type VaeConfig } from './vae.ts'
+import {
+  disposeVae,
+  loadVae,
+  trainVae,
+  vaeFeatures,
+  type PatchBatchSource,
+  type TrainVaeResult,
+} from './train-vae.ts'
+import { VAE_DEFAULTS, validateVaeConfig, type VaeConfig, type VaeWeights } from './vae.ts'
 
 export interface EmbedOptions {
   project: Project
@@ -22,6 +30,11 @@ export interface EmbedOptions {
   klWeight?: number
   loss?: 'l1' | 'mse'
   seed?: number
+  /**
+   * A trained image VAE (Eu) to use as it is instead of training one: a campaign's next round keeps the
+   * Eu the triplet loss tuned on the answers, so its clusters follow what the annotators told apart.
+   */
+  imageVae?: string
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
 }
@@ -31,7 +44,7 @@ export interface EmbedResult {
   rois: number
   features: string
   mask: TrainVaeResult & { latent: number; patches: number }
-  image: TrainVaeResult & { latent: number; patches: number }
+  image: TrainVaeResult & { latent: number; patches: number; reusedFrom?: string }
   seconds: number
   jobId: number
 }
@@ -123,16 +136,33 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     ...(o.klWeight !== undefined ? { klWeight: o.klWeight } : {}),
     ...(o.loss ? { loss: o.loss } : {}),
   }
+  const reused = o.imageVae === undefined ? null : loadVae(o.imageVae)
+  if (reused) {
+    disposeVae(reused.weights)
+    if (reused.config.size !== size)
+      throw new InputError(
+        `image VAE ${o.imageVae}: made for ${reused.config.size}-pixel patches, the set has ${size}`,
+      )
+    Object.assign(image, reused.config)
+  }
   validateVaeConfig(mask)
   validateVaeConfig(image)
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new InputError(`--epochs: expected an integer >= 1, got ${epochs}`)
   const samples = o.imageSamples ?? Math.max(256, 2 * set.count)
   const key = createHash('sha256')
-    .update(JSON.stringify([set.id, epochs, mask, image, samples, seed]))
+    .update(JSON.stringify([set.id, epochs, mask, image, samples, seed, ...(o.imageVae ? [o.imageVae] : [])]))
     .digest('hex')
     .slice(0, 32)
-  const job = Job.startOrResume(o.project, 'embed', key, { set: set.id, epochs, mask, image, samples, seed })
+  const job = Job.startOrResume(o.project, 'embed', key, {
+    set: set.id,
+    epochs,
+    mask,
+    image,
+    samples,
+    seed,
+    ...(o.imageVae ? { imageVae: o.imageVae } : {}),
+  })
   const started = performance.now()
   return runJob(
     job,
@@ -142,22 +172,24 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
       const scale = imageScale(patches)
       let sampled: Float32Array
       try {
-        sampled = await randomPatches(raw, samples, size, seed + 17, scale)
+        // A reused Eu is not trained: the volume's random patches would only be read to be dropped.
+        sampled = o.imageVae ? new Float32Array(0) : await randomPatches(raw, samples, size, seed + 17, scale)
       } finally {
         raw.close()
       }
       const n = patches.roi.length
       const roiImages = Float32Array.from(patches.image, scale)
       const imageTraining: PatchBatchSource = {
-        n: n + samples,
+        n: n + sampled.length / (size * size),
         size,
         data: new Float32Array((n + samples) * size * size),
       }
       imageTraining.data.set(roiImages)
       imageTraining.data.set(sampled, n * size * size)
 
+      const parts = o.imageVae ? 1 : 2
       const report = (part: number) => (e: ProgressEvent) => {
-        const fraction = (part + e.fraction) / 2
+        const fraction = (part + e.fraction) / parts
         job.report({ ...e, fraction, etaSeconds: null })
         o.onProgress?.({ ...e, fraction })
       }
@@ -172,15 +204,33 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
       })
       const maskFeatures = await vaeFeatures(mask, m.weights, maskSource(patches))
       disposeVae(m.weights)
-      const i = await trainVae({
-        config: image,
-        patches: imageTraining,
-        epochs,
-        seed: seed + 1,
-        dir: join(dir, 'vae-image'),
-        onProgress: report(1),
-        ...(o.signal ? { signal: o.signal } : {}),
-      })
+      let i: { weights: VaeWeights; result: TrainVaeResult }
+      if (o.imageVae) {
+        // Copied in as the set's own Eu: tuning it again next round starts from what was learnt.
+        cpSync(o.imageVae, join(dir, 'vae-image'), { recursive: true })
+        const loaded = loadVae(join(dir, 'vae-image'))
+        i = {
+          weights: loaded.weights,
+          result: {
+            epochs: 0,
+            resumedFromEpoch: 0,
+            finalLoss: NaN,
+            reconstruction: NaN,
+            kl: NaN,
+            samplesPerSecond: 0,
+            seconds: 0,
+          },
+        }
+      } else
+        i = await trainVae({
+          config: image,
+          patches: imageTraining,
+          epochs,
+          seed: seed + 1,
+          dir: join(dir, 'vae-image'),
+          onProgress: report(1),
+          ...(o.signal ? { signal: o.signal } : {}),
+        })
       const imageFeatures = await vaeFeatures(image, i.weights, { n, size, data: roiImages })
       disposeVae(i.weights)
       const file = join(dir, 'features.h5')
@@ -193,14 +243,27 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
           image: imageFeatures,
           imageDim: image.latent,
         },
-        { set: set.id, mask, image, epochs, imageSamples: samples, seed },
+        {
+          set: set.id,
+          mask,
+          image,
+          epochs,
+          imageSamples: samples,
+          seed,
+          ...(o.imageVae ? { imageVae: o.imageVae } : {}),
+        },
       )
       return {
         set: set.id,
         rois: n,
         features: file,
         mask: { ...m.result, latent: mask.latent, patches: n },
-        image: { ...i.result, latent: image.latent, patches: n + samples },
+        image: {
+          ...i.result,
+          latent: image.latent,
+          patches: o.imageVae ? 0 : n + samples,
+          ...(o.imageVae ? { reusedFrom: o.imageVae } : {}),
+        },
         seconds: (performance.now() - started) / 1000,
         jobId: job.id,
       }
