@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import type { ApiResponse, JobDetail } from '../../src-shared/contract.ts'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { waitFor } from '../helpers/child.ts'
-import { cliJson, tinyTrainOptions } from '../helpers/cli.ts'
+import { cliJson, demoProject, tinyTrainOptions } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
 const tmp = tempDir('api-jobs')
@@ -17,19 +17,7 @@ const launched: number[] = []
 
 before(() => {
   // A real project with a proposal set, so `suggest` has something to ask about.
-  cliJson([
-    'demo',
-    '--out',
-    tmp.dir,
-    '--shape',
-    '32,128,128',
-    '--iterations',
-    '2',
-    '--epochs',
-    '1',
-    '--rounds',
-    '0',
-  ])
+  demoProject(tmp.dir, '32,128,128', 2)
 })
 after(() => {
   for (const pid of launched) {

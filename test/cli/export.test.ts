@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { after, before, test } from 'node:test'
-import { REPO, cliJson, runCli } from '../helpers/cli.ts'
+import { cliJson, demoProject, REPO, runCli } from '../helpers/cli.ts'
 import { PYTHON, needPython } from '../helpers/peers.ts'
 import { streamHash } from '../helpers/stream-hash.ts'
 import { spawnSync } from 'node:child_process'
@@ -63,19 +63,7 @@ const labelsHistory = (dir: string): unknown => cliJson(['labels', '--project', 
 
 before(() => {
   // The smallest demo that still gives a proposal set, the two VAEs and a round of queries (about 40 s).
-  cliJson([
-    'demo',
-    '--out',
-    join(tmp, 'demo'),
-    '--shape',
-    '16,128,128',
-    '--iterations',
-    '20',
-    '--epochs',
-    '1',
-    '--rounds',
-    '0',
-  ])
+  demoProject(join(tmp, 'demo'), '16,128,128', 20)
   const label = (roi: number, value: string, annotator: string): void => {
     cliJson(['label', '--project', project, '--roi', String(roi), '--value', value, '--annotator', annotator])
   }

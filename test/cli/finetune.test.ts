@@ -11,7 +11,7 @@ import { oracleLabels } from '../../src-main/engine/suggest/oracle.ts'
 import { initTensorEngine, tf } from '../../src-main/engine/tensor/index.ts'
 import { openVolume, toNumberArrayView } from '../../src-main/engine/volume/index.ts'
 import { startCli, waitFor } from '../helpers/child.ts'
-import { cliJson, runCli } from '../helpers/cli.ts'
+import { cliJson, demoProject, runCli } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
 const tmp = tempDir('finetune-cli')
@@ -93,10 +93,7 @@ const label = (roi: number, value: string): void => {
 
 before(async () => {
   await initTensorEngine({ backend: 'wasm' })
-  const demo = cliJson<{ proposals: { set: number; count: number } }>([
-    'demo',
-    ...['--out', tmp.dir, '--shape', '32,128,128', '--iterations', '20', '--epochs', '1', '--rounds', '0'],
-  ])
+  const demo = demoProject<{ proposals: { set: number; count: number } }>(tmp.dir, '32,128,128', 20)
   assert.equal(demo.proposals.set, 1)
   assert.ok(demo.proposals.count >= 4, `the demo proposed ${demo.proposals.count} ROIs`)
   rois = db((d) => d.prepare('SELECT * FROM rois WHERE set_id = 1 ORDER BY voxels DESC').all() as RoiRow[])

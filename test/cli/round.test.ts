@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { startCli, waitFor } from '../helpers/child.ts'
-import { cliJson, runCli } from '../helpers/cli.ts'
+import { cliJson, demoProject, runCli } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
 const tmp = tempDir('round-cli')
@@ -60,19 +60,7 @@ const init = (dir: string, extra: string[]): void => {
 }
 
 before(() => {
-  cliJson([
-    'demo',
-    '--out',
-    tmp.dir,
-    '--shape',
-    '32,128,128',
-    '--iterations',
-    '20',
-    '--epochs',
-    '1',
-    '--rounds',
-    '0',
-  ])
+  demoProject(tmp.dir, '32,128,128', 20)
   cpSync(project, manual, { recursive: true })
 })
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
-import { cliJson } from '../helpers/cli.ts'
+import { demoProject } from '../helpers/cli.ts'
 
 const { tmp, open, onClose } = browserTestContext('activeem-e2e-jobs-')
 const started: number[] = []
@@ -37,12 +37,11 @@ test(
   { timeout: 240_000 },
   async () => {
     assertBrowserReady()
-    const demo = cliJson<{ project: ProjectSummary; data: { hdf5: string } }>([
-      'demo',
-      '--out',
+    const demo = demoProject<{ project: ProjectSummary; data: { hdf5: string } }>(
       join(tmp, 'demo'),
-      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1', '--rounds', '0'],
-    ])
+      '32,128,128',
+      2,
+    )
     const { page, problems } = await open(demo.project.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-jobs').click()
     const panel = page.getByTestId('jobs')

@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import type { Locator } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot, pngStats } from '../helpers/browser.ts'
-import { cliJson } from '../helpers/cli.ts'
+import { demoProject } from '../helpers/cli.ts'
 const VIEWS = ['xy', 'xz', 'yz', '3d'] as const
 
 const { tmp, open } = browserTestContext('activeem-viewer-e2e-')
@@ -53,12 +53,7 @@ test(
   async () => {
     assertBrowserReady()
 
-    const demo = cliJson<{ project: ProjectSummary }>([
-      'demo',
-      '--out',
-      join(tmp, 'demo'),
-      ...['--shape', '32,128,128', '--iterations', '2', '--epochs', '1', '--rounds', '0'],
-    ])
+    const demo = demoProject<{ project: ProjectSummary }>(join(tmp, 'demo'), '32,128,128', 2)
     const { page, problems } = await open(demo.project.dir, { width: 1280, height: 900 })
     await page.getByTestId('tab-viewer').click()
     const viewer = page.getByTestId('viewer')

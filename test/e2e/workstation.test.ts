@@ -15,7 +15,7 @@ import Database from 'better-sqlite3'
 import type { Page } from 'playwright-core'
 import type { ProjectSummary } from '../../src-shared/contract.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot, pngStats } from '../helpers/browser.ts'
-import { cliJson } from '../helpers/cli.ts'
+import { cliJson, demoProject } from '../helpers/cli.ts'
 
 const { tmp, open } = browserTestContext('activeem-e2e-')
 
@@ -62,21 +62,7 @@ test(
   { timeout: 420_000 },
   async () => {
     assertBrowserReady()
-    const demo = cliJson<{ project: ProjectSummary }>([
-      'demo',
-      ...[
-        '--out',
-        join(tmp, 'demo'),
-        '--shape',
-        '32,256,256',
-        '--iterations',
-        '60',
-        '--epochs',
-        '1',
-        '--rounds',
-        '0',
-      ],
-    ])
+    const demo = demoProject<{ project: ProjectSummary }>(join(tmp, 'demo'), '32,256,256', 60)
     const dir = demo.project.dir
     // A second round of about 30 queries (clusters of ROIs all asked in round 1 give none): the page shows the latest round.
     const round = cliJson<{ round: number; queries: unknown[] }>([

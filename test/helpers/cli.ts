@@ -59,3 +59,15 @@ export function tinyTrainOptions(raw: string, labels: string, iterations: number
 export function tinyTrainArgs(project: string, raw: string, labels: string, iterations: number): string[] {
   return ['train', '--project', project, ...tinyTrainOptions(raw, labels, iterations)]
 }
+
+/**
+ * The demo's project at a test's size: a trained synapse model, its proposal set, the two VAEs and a
+ * round of queries, without the demo's campaign step (its own test runs that).
+ */
+export function demoProject<T = Record<string, unknown>>(out: string, shape: string, iterations: number): T {
+  return cliJson<T>([
+    'demo',
+    ...['--out', out, '--shape', shape, '--iterations', String(iterations)],
+    ...['--epochs', '1', '--rounds', '0'],
+  ])
+}
