@@ -7,7 +7,7 @@ import { Project } from '../store/index.ts'
 import type { Strategy } from '../suggest/index.ts'
 import { openVolume } from '../volume/index.ts'
 import { countObjects, heldOutAccuracy, type HeldOutAccuracy } from './held-out.ts'
-import { runUntil, type StepRunners } from './run.ts'
+import { runUntil } from './run.ts'
 import { initCampaign, type CampaignParams } from './state.ts'
 import { CAMPAIGN_STEPS } from './steps.ts'
 
@@ -28,8 +28,6 @@ export interface CampaignSimulationOptions {
   out?: string
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
-  /** Steps to run (tests swap none: the real CAMPAIGN_STEPS by default). */
-  steps?: StepRunners
 }
 
 export interface CampaignRound {
@@ -95,7 +93,6 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
   const out = o.out ?? join(o.project.dir, 'simulations', new Date().toISOString().replace(/[:.]/g, '-'))
   if (existsSync(out)) throw new InputError(`--out ${out}: exists; a simulation never reuses a folder`)
   mkdirSync(out, { recursive: true })
-  const steps = o.steps ?? CAMPAIGN_STEPS
   const extra = {
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
@@ -130,7 +127,7 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
         params: { ...o.params, oracle: o.gt },
       })
       for (let r = 1; r <= o.rounds; r++) {
-        const reports = await runUntil(p, steps, 'finetune', extra)
+        const reports = await runUntil(p, CAMPAIGN_STEPS, 'finetune', extra)
         const last = reports.at(-1)!
         if (last.step !== 'finetune' || last.state !== 'done')
           throw new Error(`round ${r} of ${strategy} stopped at ${last.step} (${last.state})`)
