@@ -19,13 +19,6 @@ import { useViewerStore } from './viewer.ts'
 /** thumbs.get takes at most this many ROIs a call; two calls at a time keep the socket busy, not flooded. */
 const THUMB_BATCH = 256
 const THUMB_CALLS = 2
-/** Thumbnails drawn in one task (about 2 ms of work), so a reply never holds a frame back. */
-const THUMB_SLICE = 16
-
-/** Resolves in a new task, after any frame that is due has been drawn. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0))
-}
 const ANNOTATOR_KEY = 'activeem.annotator'
 
 interface SavedView {
@@ -250,30 +243,24 @@ export const useQueriesStore = defineStore('queries', () => {
       if (mineGen !== generation) return
       const palette = task.value === 'mito' ? MITO_PALETTE : SYNAPSE_PALETTE
       const s = reply.size
-      // Drawn a few at a time with the thread given back in between: a whole reply drawn at once is a
-      // long task, and the frames of a scroll in progress would wait for it.
-      for (let k = 0; k < reply.thumbs.length; k += THUMB_SLICE) {
-        if (k > 0) await nextTask()
-        if (mineGen !== generation) return
-        const drawn = await Promise.all(
-          reply.thumbs.slice(k, k + THUMB_SLICE).map(async (t) => {
-            const image = decodeBase64(t.image)
-            const mask = new Int8Array(decodeBase64(t.mask).buffer)
-            const rgba = renderThumb(image, mask, s, palette)
-            return [
-              t.roi,
-              await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
-            ] as const
-          }),
-        )
-        if (mineGen !== generation) {
-          for (const [, bitmap] of drawn) bitmap.close()
-          return
-        }
-        thumbSize.value = s
-        for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
-        thumbsVersion.value++
+      const drawn = await Promise.all(
+        reply.thumbs.map(async (t) => {
+          const image = decodeBase64(t.image)
+          const mask = new Int8Array(decodeBase64(t.mask).buffer)
+          const rgba = renderThumb(image, mask, s, palette)
+          return [
+            t.roi,
+            await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
+          ] as const
+        }),
+      )
+      if (mineGen !== generation) {
+        for (const [, bitmap] of drawn) bitmap.close()
+        return
       }
+      thumbSize.value = s
+      for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
+      thumbsVersion.value++
     } catch (e) {
       if (mineGen !== generation) return
       for (const roi of rois) failedThumbs.add(roi)
