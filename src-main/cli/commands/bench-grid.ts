@@ -64,6 +64,11 @@ export async function measureGridScroll(page: Page, pixelsPerSecond = 6000): Pro
       el.scrollTop = Math.min(distance, ((now - start) / 1000) * speed)
       maxTiles = Math.max(maxTiles, el.querySelectorAll('[data-testid="tile"]').length)
       if (el.scrollTop >= distance - 1) break
+      // A scroll that cannot reach the end (the grid shrank under it) is an error, not a hang.
+      if (now - start > (4000 * distance) / speed + 10_000)
+        throw new Error(
+          `the grid scroll stalled at ${el.scrollTop} of ${distance} px (scroll height now ${el.scrollHeight})`,
+        )
     }
     return { deltas, distance, maxTiles }
   }, pixelsPerSecond)
