@@ -182,7 +182,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
       const imageTraining: PatchBatchSource = {
         n: n + sampled.length / (size * size),
         size,
-        data: new Float32Array((n + samples) * size * size),
+        data: new Float32Array(roiImages.length + sampled.length),
       }
       imageTraining.data.set(roiImages)
       imageTraining.data.set(sampled, n * size * size)
