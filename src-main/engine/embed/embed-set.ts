@@ -11,6 +11,7 @@ import { writeFeatures } from './features.ts'
 import {
   disposeVae,
   loadVae,
+  readVaeConfig,
   trainVae,
   vaeFeatures,
   type PatchBatchSource,
@@ -101,6 +102,28 @@ async function randomPatches(
   return out
 }
 
+/** What the image VAE learns from: the ROIs' own patches, then `samples` random ones of the raw volume. */
+async function imageTrainingSet(
+  rawSpec: string,
+  roiImages: Float32Array,
+  samples: number,
+  size: number,
+  seed: number,
+  scale: (v: number) => number,
+): Promise<PatchBatchSource> {
+  const raw = await openVolume(rawSpec)
+  let sampled: Float32Array
+  try {
+    sampled = await randomPatches(raw, samples, size, seed, scale)
+  } finally {
+    raw.close()
+  }
+  const data = new Float32Array(roiImages.length + sampled.length)
+  data.set(roiImages)
+  data.set(sampled, roiImages.length)
+  return { n: data.length / (size * size), size, data }
+}
+
 /**
  * The two streams for a proposal set: the mask VAE (Es) on the aligned mask patches, the image VAE (Eu)
  * on image patches from the whole volume plus the ROIs' aligned image patches; the ROIs' features are
@@ -136,14 +159,13 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     ...(o.klWeight !== undefined ? { klWeight: o.klWeight } : {}),
     ...(o.loss ? { loss: o.loss } : {}),
   }
-  const reused = o.imageVae === undefined ? null : loadVae(o.imageVae)
+  const reused = o.imageVae === undefined ? null : readVaeConfig(o.imageVae)
   if (reused) {
-    disposeVae(reused.weights)
-    if (reused.config.size !== size)
+    if (reused.size !== size)
       throw new InputError(
-        `image VAE ${o.imageVae}: made for ${reused.config.size}-pixel patches, the set has ${size}`,
+        `image VAE ${o.imageVae}: made for ${reused.size}-pixel patches, the set has ${size}`,
       )
-    Object.assign(image, reused.config)
+    Object.assign(image, reused)
   }
   validateVaeConfig(mask)
   validateVaeConfig(image)
@@ -168,24 +190,13 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     job,
     async () => {
       if (!set.raw) throw new InputError(`proposal set ${set.id} records no raw volume`)
-      const raw = await openVolume(set.raw)
       const scale = imageScale(patches)
-      let sampled: Float32Array
-      try {
-        // A reused Eu is not trained: the volume's random patches would only be read to be dropped.
-        sampled = o.imageVae ? new Float32Array(0) : await randomPatches(raw, samples, size, seed + 17, scale)
-      } finally {
-        raw.close()
-      }
       const n = patches.roi.length
       const roiImages = Float32Array.from(patches.image, scale)
-      const imageTraining: PatchBatchSource = {
-        n: n + sampled.length / (size * size),
-        size,
-        data: new Float32Array(roiImages.length + sampled.length),
-      }
-      imageTraining.data.set(roiImages)
-      imageTraining.data.set(sampled, n * size * size)
+      // A reused Eu is not trained: nothing of the volume is read for it.
+      const imageTraining = o.imageVae
+        ? null
+        : await imageTrainingSet(set.raw, roiImages, samples, size, seed + 17, scale)
 
       const parts = o.imageVae ? 1 : 2
       const report = (part: number) => (e: ProgressEvent) => {
@@ -224,7 +235,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
       } else
         i = await trainVae({
           config: image,
-          patches: imageTraining,
+          patches: imageTraining!,
           epochs,
           seed: seed + 1,
           dir: join(dir, 'vae-image'),

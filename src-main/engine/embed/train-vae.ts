@@ -63,12 +63,23 @@ export async function saveVae(dir: string, config: VaeConfig, w: VaeWeights, sta
   rmSync(old, { recursive: true, force: true })
 }
 
+interface VaeMeta {
+  config: VaeConfig
+  specs: tf.io.WeightsManifestEntry[]
+  state: unknown
+}
+
+function readVaeMeta(dir: string): VaeMeta {
+  return JSON.parse(readFileSync(join(dir, META), 'utf8')) as VaeMeta
+}
+
+/** A saved VAE's configuration, without loading its weights. */
+export function readVaeConfig(dir: string): VaeConfig {
+  return readVaeMeta(dir).config
+}
+
 export function loadVae(dir: string): { config: VaeConfig; weights: VaeWeights; state: unknown } {
-  const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as {
-    config: VaeConfig
-    specs: tf.io.WeightsManifestEntry[]
-    state: unknown
-  }
+  const meta = readVaeMeta(dir)
   const tensors = decodeNamed(readFileSync(join(dir, WEIGHTS)), meta.specs)
   const weights: VaeWeights = new Map()
   for (const spec of vaeParameterSpecs(meta.config)) {
