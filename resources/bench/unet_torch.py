@@ -1,8 +1,9 @@
 """The PyTorch peer for `activeem bench`: the same residual-SE 3D U-Net as src-main/engine/model/unet.ts
 (width, depth, 1x3x3 kernels above `iso` level, 3x3x3 below, instance norm with affine, ELU, SE,
 2x2 in-plane max pooling, nearest 2x in-plane upsampling with concatenated skips), timed on CPU with
-threads = cores. Usage: unet_torch.py WIDTH DEPTH ISO Z Y X CHANNELS REPEATS -> JSON
-{"forward_s", "train_step_s", "parameters", "threads"} (the fastest of REPEATS runs each, as ours)."""
+threads = cores. Usage: unet_torch.py WIDTH DEPTH ISO Z Y X CHANNELS REPEATS [DEVICE] -> JSON
+{"forward_s", "train_step_s", "parameters", "threads", "device"} (the fastest of REPEATS runs each, as ours).
+DEVICE (default cpu) may be cuda: the figure a GPU workstation sets, for the notes, not for the ratio."""
 import json
 import os
 import sys
@@ -15,13 +16,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_torch_model import UNet  # noqa: E402
 
 width, depth, iso, nz, ny, nx, out_ch, repeats = map(int, sys.argv[1:9])
+device = torch.device(sys.argv[9] if len(sys.argv) > 9 else "cpu")
 torch.set_num_threads(os.cpu_count())
 torch.manual_seed(0)
 
 
-model = UNet(width, depth, iso, out_ch)
-x = torch.randn(1, 1, nz, ny, nx)
-y = (torch.rand(1, out_ch, nz, ny, nx) > 0.9).float()
+model = UNet(width, depth, iso, out_ch).to(device)
+x = torch.randn(1, 1, nz, ny, nx, device=device)
+y = (torch.rand(1, out_ch, nz, ny, nx, device=device) > 0.9).float()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
@@ -29,10 +31,18 @@ def timed(fn):
     fn()
     times = []
     for _ in range(repeats):
+        sync()
         t = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def sync():
+    # CUDA runs asynchronously: without this the clock stops before the GPU does.
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def fwd():
@@ -52,4 +62,5 @@ print(json.dumps({
     "train_step_s": timed(step),
     "parameters": sum(p.numel() for p in model.parameters()),
     "threads": torch.get_num_threads(),
+    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
 }))
