@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, test } from 'node:test'
 import { InputError } from '../../../src-main/engine/errors.ts'
 import { conv3d, initTensorEngine, maxPoolHW, tf, upsampleHW } from '../../../src-main/engine/tensor/index.ts'
+import { imagesPerChunk } from '../../../src-main/engine/tensor/kernels/conv2d-backprop-filter.ts'
 
 type Shape = number[]
 
@@ -100,6 +101,23 @@ describe('Conv2DBackpropFilter on wasm (our kernel) vs cpu', () => {
       }
     }
   }
+})
+
+describe('Conv2DBackpropFilter on wasm, a few images at a time (the cache-sized chunks) vs cpu', () => {
+  // 98x98 padded frames with 3*16 + 16 product columns are ~2.5 MB an image: one image per chunk, so
+  // five images are five chunks whose gradients are summed; 'valid' pads nothing, 'same' pads.
+  for (const pad of ['same', 'valid'] as const) {
+    test(`x [5,96,96,16] k 3x3 -> 16, stride 1, pad ${pad}: five chunks of one image`, async () => {
+      assert.equal(imagesPerChunk(98, 98, 3, 16, 16), 1)
+      const xShape = [5, 96, 96, 16]
+      await checkFilterGradient(xShape, normal(xShape, 7), [3, 3, 16, 16], 1, pad, 8)
+    })
+  }
+  test('x [5,64,64,16] k 3x3 -> 16, same: chunks of three images and of two', async () => {
+    assert.equal(imagesPerChunk(66, 66, 3, 16, 16), 3)
+    const xShape = [5, 64, 64, 16]
+    await checkFilterGradient(xShape, normal(xShape, 9), [3, 3, 16, 16], 1, 'same', 10)
+  })
 })
 
 describe('Conv2DBackpropFilter on wasm, strided (columns of the strided taps) vs cpu', () => {
