@@ -47,7 +47,7 @@ export function partition(n: number, speeds: number[]): number[] {
 }
 
 /**
- * Rows per millisecond of each participant (main thread first) per kernel, smoothed: the threads are
+ * Rows per millisecond of each participant (main thread first) per kernel and shapes, smoothed: the threads are
  * not equally fast (a worker also copies its part in and out, and cores differ under load), and an
  * even split leaves the faster side waiting.
  */
@@ -76,7 +76,10 @@ function splitBatch(
 ): TensorInfo {
   const n = inputs.find((i) => i.split)!.t.shape[0]!
   const threads = kernelThreads()
-  const known = speeds.get(kernel)
+  // Per shape: a 1x1 layer is mostly copying and a wide 3x3 one mostly arithmetic, so the split that
+  // balances one leaves the other's threads waiting.
+  const key = `${kernel} ${inputs.map((i) => i.t.shape.join('x')).join(' ')}`
+  const known = speeds.get(key)
   const rows = partition(
     n,
     known?.length === threads.length + 1 ? known : new Array<number>(threads.length + 1).fill(1),
@@ -159,7 +162,7 @@ function splitBatch(
     throw failed
   }
   learn(
-    kernel,
+    key,
     [mine, ...posted.map((p) => p.rows)],
     [mainMillis, ...posted.map((p) => p.thread.finishedAt() - p.postedAt)],
   )
