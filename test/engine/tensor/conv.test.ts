@@ -332,15 +332,19 @@ describe('conv3d (one conv2d on wasm) vs tf.conv3d on cpu and a direct loop', ()
 
 describe('maxPoolHW and upsampleHW vs explicit loops', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
-    for (const shape of [
-      [1, 3, 8, 6, 4],
-      [2, 2, 5, 7, 3],
-    ]) {
-      test(`maxPoolHW [${shape}] on ${backend}: forward and gradient`, async () => {
-        const [n, d, h, w, c] = shape as [number, number, number, number, number]
+    // Even sizes take wasm's unrolled 2x2 path, odd ones the general loop; rounded values make ties,
+    // where the gradient must go to the first maximum of each window.
+    for (const [shape, ties] of [
+      [[1, 3, 8, 6, 4], false],
+      [[2, 2, 5, 7, 3], false],
+      [[1, 2, 6, 8, 3], true],
+      [[1, 2, 7, 5, 2], true],
+    ] as const) {
+      test(`maxPoolHW [${shape}]${ties ? ' with ties' : ''} on ${backend}: forward and gradient`, async () => {
+        const [n, d, h, w, c] = shape as unknown as [number, number, number, number, number]
         const oh = Math.floor(h / 2)
         const ow = Math.floor(w / 2)
-        const xv = normal(shape, 31)
+        const xv = normal([...shape], 31).map((v) => (ties ? Math.round(v) : v))
         const dyv = normal([n, d, oh, ow, c], 32)
         const y = new Float32Array(n * d * oh * ow * c)
         const dx = new Float32Array(xv.length)
