@@ -84,12 +84,23 @@ function instanceNorm(w: Weights, name: string, x: T5): T5 {
   return tf.add(tf.mul(x, scale), shift) as T5
 }
 
-function squeezeExcite(w: Weights, name: string, x: T5): T5 {
-  const [n, , , , ch] = x.shape
-  const pooled = tf.mean(x, [1, 2, 3]) as tf.Tensor2D
-  const hidden = tf.relu(tf.matMul(pooled, get(w, `${name}/w1`) as tf.Tensor2D))
-  const gate = tf.sigmoid(tf.matMul(hidden, get(w, `${name}/w2`) as tf.Tensor2D))
-  return tf.mul(x, tf.reshape(gate, [n, 1, 1, 1, ch])) as T5
+/**
+ * Instance norm then squeeze-and-excitation, in one pass over the tensor. The squeeze of an
+ * instance-normalised tensor is its beta, exactly (each channel's mean over z, y, x is beta by
+ * construction), so the gate needs no pass over the tensor and folds into the norm's scale and
+ * shift: one multiply-add instead of two means and two multiplies more, with the same function and
+ * gradients (the squeeze's gradient with respect to the tensor is zero there too).
+ */
+function normExcite(w: Weights, norm: string, se: string, x: T5): T5 {
+  const ch = x.shape[4]
+  const { mean, variance } = tf.moments(x, [1, 2, 3], true)
+  const beta = get(w, `${norm}/beta`)
+  const pooled = tf.reshape(beta, [1, ch]) as tf.Tensor2D
+  const hidden = tf.relu(tf.matMul(pooled, get(w, `${se}/w1`) as tf.Tensor2D))
+  const gate = tf.reshape(tf.sigmoid(tf.matMul(hidden, get(w, `${se}/w2`) as tf.Tensor2D)), [ch])
+  const scale = tf.mul(tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), get(w, `${norm}/gamma`)), gate)
+  const shift = tf.sub(tf.mul(beta, gate), tf.mul(mean, scale))
+  return tf.add(tf.mul(x, scale), shift) as T5
 }
 
 /**
@@ -102,8 +113,7 @@ function plainBlock(w: Weights, name: string, x: T5): T5 {
 
 function residualBlock(w: Weights, name: string, x: T5): T5 {
   let h = tf.elu(instanceNorm(w, `${name}/norm1`, convB(w, `${name}/conv1`, x))) as T5
-  h = instanceNorm(w, `${name}/norm2`, convB(w, `${name}/conv2`, h))
-  h = squeezeExcite(w, `${name}/se`, h)
+  h = normExcite(w, `${name}/norm2`, `${name}/se`, convB(w, `${name}/conv2`, h))
   const shortcut = w.has(`${name}/skip/w`) ? convB(w, `${name}/skip`, x) : x
   return tf.elu(tf.add(h, shortcut)) as T5
 }
