@@ -74,6 +74,20 @@ function convB(w: Weights, name: string, x: T5): T5 {
 }
 
 /**
+ * A convolution whose output goes straight into an instance norm: its bias is left out, since the
+ * norm subtracts each channel's mean and so any bias with it (the same function, a pass over the
+ * tensor less each way). The bias stays among the weights (saved files, PyTorch imports) unused.
+ */
+function convIntoNorm(w: Weights, name: string, x: T5): T5 {
+  return conv3d(x, get(w, `${name}/w`) as unknown as T5) as T5
+}
+
+/** The biases convIntoNorm leaves out: no gradient reaches them. */
+function absorbedByNorm(name: string): boolean {
+  return /\/conv[12]\/b$/.test(name)
+}
+
+/**
  * Instance normalisation over z, y, x per channel: batch-size-1 friendly and window-size agnostic.
  * Folded into one scale and one shift per channel so only two full-size tensors are made.
  */
@@ -112,8 +126,8 @@ function plainBlock(w: Weights, name: string, x: T5): T5 {
 }
 
 function residualBlock(w: Weights, name: string, x: T5): T5 {
-  let h = tf.elu(instanceNorm(w, `${name}/norm1`, convB(w, `${name}/conv1`, x))) as T5
-  h = normExcite(w, `${name}/norm2`, `${name}/se`, convB(w, `${name}/conv2`, h))
+  let h = tf.elu(instanceNorm(w, `${name}/norm1`, convIntoNorm(w, `${name}/conv1`, x))) as T5
+  h = normExcite(w, `${name}/norm2`, `${name}/se`, convIntoNorm(w, `${name}/conv2`, h))
   const shortcut = w.has(`${name}/skip/w`) ? convB(w, `${name}/skip`, x) : x
   return tf.elu(tf.add(h, shortcut)) as T5
 }
@@ -140,7 +154,8 @@ function withOuterTapeKept<T>(f: () => T): T {
  * inside wasm's 4 GB heap.
  */
 function checkpointedBlock(w: Weights, name: string, x: T5): T5 {
-  const names = [...w.keys()].filter((n) => n.startsWith(`${name}/`))
+  // tf.grads refuses inputs that no gradient reaches.
+  const names = [...w.keys()].filter((n) => n.startsWith(`${name}/`) && !absorbedByNorm(n))
   const run = (inputs: tf.Tensor[]): T5 =>
     residualBlock(new Map(names.map((n, i) => [n, inputs[i + 1] as tf.Variable])), name, inputs[0] as T5)
   const block = tf.customGrad((...args: unknown[]) => {

@@ -29,7 +29,12 @@ test('a checkpointed training step has the gradients of the plain one', async ()
   }
   const plain = grads(false)
   const checkpointed = grads(true)
-  assert.equal(checkpointed.size, weights.size)
+  // The biases of the convolutions into an instance norm get no gradient (the norm cancels them).
+  assert.deepEqual(
+    [...weights.keys()].filter((n) => !plain.has(n)),
+    [...weights.keys()].filter((n) => /\/conv[12]\/b$/.test(n)),
+  )
+  assert.equal(checkpointed.size, plain.size)
   for (const [name, want] of plain) {
     const got = checkpointed.get(name)!
     const scale = Math.max(1e-3, ...want.map(Math.abs))
@@ -59,4 +64,23 @@ test('the same seed, 0 included, gives the same initial weights', async () => {
   // tfjs reads a seed of 0 as none: the first tensor would come from Math.random.
   assert.deepEqual(await values(0), await values(0))
   assert.notDeepEqual(await values(0), await values(1))
+})
+
+test('a bias into an instance norm changes nothing: the forward is the same with those biases moved', async () => {
+  await initTensorEngine({ backend: 'wasm' })
+  const config = defaultConfig('synapse', { width: 4, depth: 2, window: [4, 16, 16] })
+  const weights = initWeights(config, 5)
+  const x = tf.randomNormal([1, 4, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor5D
+  const before = tf.tidy(() => forward(config, weights, x).dataSync() as Float32Array)
+  const absorbed = [...weights.keys()].filter((n) => /\/conv[12]\/b$/.test(n))
+  assert.equal(absorbed.length, 2 * 3)
+  for (const n of absorbed) weights.get(n)!.assign(tf.fill(weights.get(n)!.shape, 5))
+  const after = tf.tidy(() => forward(config, weights, x).dataSync() as Float32Array)
+  assert.deepEqual(after, before)
+  // While the skip and head biases do count.
+  weights.get('head/b')!.assign(tf.fill(weights.get('head/b')!.shape, 5))
+  const moved = tf.tidy(() => forward(config, weights, x).dataSync() as Float32Array)
+  assert.notDeepEqual(moved, before)
+  disposeWeights(weights)
+  x.dispose()
 })
