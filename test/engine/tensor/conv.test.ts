@@ -339,12 +339,12 @@ describe('maxPoolHW and upsampleHW vs explicit loops', () => {
       [[2, 2, 5, 7, 3], false],
       [[1, 2, 6, 8, 3], true],
       [[1, 2, 7, 5, 2], true],
-    ] as const) {
+    ] as Array<[number[], boolean]>) {
       test(`maxPoolHW [${shape}]${ties ? ' with ties' : ''} on ${backend}: forward and gradient`, async () => {
-        const [n, d, h, w, c] = shape as unknown as [number, number, number, number, number]
+        const [n, d, h, w, c] = shape as [number, number, number, number, number]
         const oh = Math.floor(h / 2)
         const ow = Math.floor(w / 2)
-        const xv = normal([...shape], 31).map((v) => (ties ? Math.round(v) : v))
+        const xv = normal(shape, 31).map((v) => (ties ? Math.round(v) : v))
         const dyv = normal([n, d, oh, ow, c], 32)
         const y = new Float32Array(n * d * oh * ow * c)
         const dx = new Float32Array(xv.length)
