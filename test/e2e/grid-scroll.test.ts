@@ -142,7 +142,13 @@ test(
     // Scroll through the whole grid, one step per frame; the end shows the last cluster and the last query.
     const frames = await measureGridScroll(page)
     const s = frameSummary(frames.deltas)
-    const report = `grid scroll over ${frames.distance} px, ${frames.deltas.length} frames: median ${s.median} ms, p95 ${s.p95} ms, max ${s.max} ms, ${(s.late * 100).toFixed(1)}% of frames late (over 25 ms); at most ${frames.maxTiles} tiles in the DOM`
+    const w = frameSummary(frames.work)
+    const report = `grid scroll over ${frames.distance} px, ${frames.deltas.length} frames: median ${s.median} ms, p95 ${s.p95} ms, max ${s.max} ms, ${(s.late * 100).toFixed(1)}% of frames late (over 25 ms); main-thread work per frame median ${w.median} ms, p95 ${w.p95} ms; at most ${frames.maxTiles} tiles in the DOM`
+    assert.equal(frames.work.length, frames.deltas.length)
+    assert.ok(
+      frames.work.every((ms) => ms > 0),
+      'every frame has a positive work time',
+    )
     t.diagnostic(report)
     assert.ok(frames.maxTiles < 200, `${frames.maxTiles} tiles in the DOM while scrolling`)
     // The last cluster is named at the top: its own header, or the pinned one once that scrolled away.
