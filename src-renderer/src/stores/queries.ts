@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, shallowRef, watch } from 'vue'
+import { computed, reactive, ref, shallowReactive, shallowRef, watch } from 'vue'
 import { AnnotatorName, type QueryItem, type RoundInfo } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { loadUiState, saveUiState } from '../api/ui-state.ts'
@@ -16,9 +16,14 @@ import { decodeBase64, MITO_PALETTE, renderThumb, SYNAPSE_PALETTE } from '../gri
 import { useProjectStore } from './project.ts'
 import { useViewerStore } from './viewer.ts'
 
-/** thumbs.get takes at most this many ROIs a call; two calls at a time keep the socket busy, not flooded. */
-const THUMB_BATCH = 256
+/**
+ * thumbs.get takes at most this many ROIs a call; two calls at a time keep the socket busy, not flooded.
+ * A reply is parsed in one task, so a call is kept small enough (~0.7 MB) not to hold up a frame.
+ */
+const THUMB_BATCH = 64
 const THUMB_CALLS = 2
+/** Thumbnails composited per task: the rest wait for the next task, so frames are drawn in between. */
+const THUMBS_PER_TASK = 8
 const ANNOTATOR_KEY = 'activeem.annotator'
 
 interface SavedView {
@@ -26,6 +31,18 @@ interface SavedView {
   label: LabelFilter
   focusRoi: number | null
   scrollTop: number
+}
+
+/** Resolves in a later task (a message round trip: no timer clamping), after any frame due. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => {
+      channel.port1.close()
+      resolve()
+    }
+    channel.port2.postMessage(null)
+  })
 }
 
 function messageOf(e: unknown): string {
@@ -46,9 +63,11 @@ export const useQueriesStore = defineStore('queries', () => {
   const loading = ref(false)
   const annotators = ref<string[]>([])
 
-  /** Drawn thumbnails by ROI: each is drawn once, when it arrives, and never fetched again. */
-  const bitmaps = new Map<number, ImageBitmap>()
-  const thumbsVersion = ref(0)
+  /**
+   * Drawn thumbnails by ROI: each is drawn once, when it arrives, and never fetched again. Reactive
+   * per ROI, so an arriving thumbnail re-renders its own tile, not the grid.
+   */
+  const bitmaps = shallowReactive(new Map<number, ImageBitmap>())
   const thumbSize = ref(64)
   const failedThumbs = reactive(new Set<number>())
   const requested = new Set<number>()
@@ -163,7 +182,6 @@ export const useQueriesStore = defineStore('queries', () => {
         requested.clear()
         failedThumbs.clear()
         wanted = []
-        thumbsVersion.value++
       }
       dir.value = target
       round.value = r
@@ -243,24 +261,26 @@ export const useQueriesStore = defineStore('queries', () => {
       if (mineGen !== generation) return
       const palette = task.value === 'mito' ? MITO_PALETTE : SYNAPSE_PALETTE
       const s = reply.size
-      const drawn = await Promise.all(
-        reply.thumbs.map(async (t) => {
-          const image = decodeBase64(t.image)
-          const mask = new Int8Array(decodeBase64(t.mask).buffer)
-          const rgba = renderThumb(image, mask, s, palette)
-          return [
-            t.roi,
-            await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
-          ] as const
-        }),
-      )
-      if (mineGen !== generation) {
-        for (const [, bitmap] of drawn) bitmap.close()
-        return
+      for (let at = 0; at < reply.thumbs.length; at += THUMBS_PER_TASK) {
+        if (at > 0) await nextTask()
+        const drawn = await Promise.all(
+          reply.thumbs.slice(at, at + THUMBS_PER_TASK).map(async (t) => {
+            const image = decodeBase64(t.image)
+            const mask = new Int8Array(decodeBase64(t.mask).buffer)
+            const rgba = renderThumb(image, mask, s, palette)
+            return [
+              t.roi,
+              await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
+            ] as const
+          }),
+        )
+        if (mineGen !== generation) {
+          for (const [, bitmap] of drawn) bitmap.close()
+          return
+        }
+        thumbSize.value = s
+        for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
       }
-      thumbSize.value = s
-      for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
-      thumbsVersion.value++
     } catch (e) {
       if (mineGen !== generation) return
       for (const roi of rois) failedThumbs.add(roi)
@@ -349,7 +369,6 @@ export const useQueriesStore = defineStore('queries', () => {
     task,
     loading,
     annotators,
-    thumbsVersion,
     thumbSize,
     failedThumbs,
     mine,
