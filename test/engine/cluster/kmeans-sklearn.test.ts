@@ -65,12 +65,16 @@ describe('k-means against scikit-learn', () => {
       maxIter: 300,
       points: () => blobs(20000, 16, 25, 4, 1),
     },
+    // Without clusters in the data Lloyd's path is chaotic: centre sums in another float32 order
+    // (sklearn's chunked reductions, whose order follows the CPU's vector width) flip a few boundary
+    // points, and the flips compound. On an AVX-512 machine 98.8% of the labels agreed after 30
+    // iterations and 99.4% after 20 (the previous machine: over 99.9% after 30); after 10, over 99.9%.
     {
-      name: 'uniform 20000 x 8, k 30 (30 iterations)',
+      name: 'uniform 20000 x 8, k 30 (10 iterations)',
       n: 20000,
       d: 8,
       k: 30,
-      maxIter: 30,
+      maxIter: 10,
       points: () => uniform(20000, 8, 2),
     },
     {
