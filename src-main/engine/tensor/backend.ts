@@ -15,6 +15,7 @@ import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { InputError, messageOf } from '../errors.ts'
 import { registerGradients } from './gradients.ts'
+import { registerBatchMatMulWasm } from './kernels/batch-mat-mul.ts'
 import { registerConv2DBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts'
 import { registerConv2DBackpropInputWasm } from './kernels/conv2d-backprop-input.ts'
 import { registerMaxPoolGradWasm } from './kernels/max-pool-grad.ts'
@@ -64,7 +65,8 @@ export function resolveThreads(requested: number | undefined): number {
 /**
  * What tfjs-core's Node entry and the wasm backend leave out or get wrong: the gradient functions
  * (gradients.ts), wasm's missing Conv2DBackpropFilter, a fast wasm Conv2DBackpropInput (upstream's is
- * a plain loop) and a correct wasm MaxPoolGrad (upstream's is wrong for some shapes). Registered at
+ * a plain loop), a correct wasm MaxPoolGrad (upstream's is wrong for some shapes) and a BatchMatMul that
+ * transposes before the product (upstream loops when asked for a transposed operand). Registered at
  * import, so `tf.grad` through conv2d and maxPool is right on every backend.
  */
 export function registerMissingKernels(): void {
@@ -73,6 +75,7 @@ export function registerMissingKernels(): void {
   registerConv2DBackpropInputWasm()
   registerMaxPoolGradWasm()
   registerSliceSumWasm()
+  registerBatchMatMulWasm()
   registerParallelConvWasm()
   installShapeOnlySaves()
 }
