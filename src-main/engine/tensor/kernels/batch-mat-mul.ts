@@ -6,7 +6,7 @@
  * next to the product; the product then runs on XNNPACK. Equal to upstream's within float rounding.
  */
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { overrideWasmKernel, run, Scope } from './compose.ts'
+import { overrideWasmKernel, Scope } from './compose.ts'
 
 const NAME = 'BatchMatMul'
 let upstream: KernelConfig | undefined
@@ -27,12 +27,11 @@ const batchMatMul: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
       perm.splice(-2, 2, perm.length - 1, perm.length - 2)
       return s.run('Transpose', { x: t }, { perm })
     }
-    return run(
+    return own({
+      inputs: { a: transposeA ? swapped(a) : a, b: transposeB ? swapped(b) : b },
       backend,
-      NAME,
-      { a: transposeA ? swapped(a) : a, b: transposeB ? swapped(b) : b },
-      { ...attrs, transposeA: false, transposeB: false },
-    )
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    }) as TensorInfo
   } finally {
     s.dispose()
   }
