@@ -89,12 +89,15 @@ function absorbedByNorm(name: string): boolean {
 
 /**
  * Instance normalisation over z, y, x per channel: batch-size-1 friendly and window-size agnostic.
- * Folded into one scale and one shift per channel so only two full-size tensors are made.
+ * Folded into one scale and one shift per channel so only two full-size tensors are made; a `gate`
+ * per channel (squeeze-and-excitation's) multiplies both, so gating costs no pass of its own.
  */
-function instanceNorm(w: Weights, name: string, x: T5): T5 {
+function instanceNorm(w: Weights, name: string, x: T5, gate?: tf.Tensor1D): T5 {
   const { mean, variance } = tf.moments(x, [1, 2, 3], true)
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), get(w, `${name}/gamma`))
-  const shift = tf.sub(get(w, `${name}/beta`), tf.mul(mean, scale))
+  const beta = get(w, `${name}/beta`)
+  let scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), get(w, `${name}/gamma`))
+  if (gate) scale = tf.mul(scale, gate)
+  const shift = tf.sub(gate ? tf.mul(beta, gate) : beta, tf.mul(mean, scale))
   return tf.add(tf.mul(x, scale), shift) as T5
 }
 
@@ -107,14 +110,10 @@ function instanceNorm(w: Weights, name: string, x: T5): T5 {
  */
 function normExcite(w: Weights, norm: string, se: string, x: T5): T5 {
   const ch = x.shape[4]
-  const { mean, variance } = tf.moments(x, [1, 2, 3], true)
-  const beta = get(w, `${norm}/beta`)
-  const pooled = tf.reshape(beta, [1, ch]) as tf.Tensor2D
+  const pooled = tf.reshape(get(w, `${norm}/beta`), [1, ch]) as tf.Tensor2D
   const hidden = tf.relu(tf.matMul(pooled, get(w, `${se}/w1`) as tf.Tensor2D))
   const gate = tf.reshape(tf.sigmoid(tf.matMul(hidden, get(w, `${se}/w2`) as tf.Tensor2D)), [ch])
-  const scale = tf.mul(tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), get(w, `${norm}/gamma`)), gate)
-  const shift = tf.sub(tf.mul(beta, gate), tf.mul(mean, scale))
-  return tf.add(tf.mul(x, scale), shift) as T5
+  return instanceNorm(w, norm, x, gate as tf.Tensor1D)
 }
 
 /**
