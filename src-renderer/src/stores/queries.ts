@@ -22,8 +22,6 @@ import { useViewerStore } from './viewer.ts'
  */
 const THUMB_BATCH = 64
 const THUMB_CALLS = 2
-/** Thumbnails composited per task: the rest wait for the next task, so frames are drawn in between. */
-const THUMBS_PER_TASK = 8
 const ANNOTATOR_KEY = 'activeem.annotator'
 
 interface SavedView {
@@ -31,18 +29,6 @@ interface SavedView {
   label: LabelFilter
   focusRoi: number | null
   scrollTop: number
-}
-
-/** Resolves in a later task (a message round trip: no timer clamping), after any frame due. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel()
-    channel.port1.onmessage = () => {
-      channel.port1.close()
-      resolve()
-    }
-    channel.port2.postMessage(null)
-  })
 }
 
 function messageOf(e: unknown): string {
@@ -261,26 +247,23 @@ export const useQueriesStore = defineStore('queries', () => {
       if (mineGen !== generation) return
       const palette = task.value === 'mito' ? MITO_PALETTE : SYNAPSE_PALETTE
       const s = reply.size
-      for (let at = 0; at < reply.thumbs.length; at += THUMBS_PER_TASK) {
-        if (at > 0) await nextTask()
-        const drawn = await Promise.all(
-          reply.thumbs.slice(at, at + THUMBS_PER_TASK).map(async (t) => {
-            const image = decodeBase64(t.image)
-            const mask = new Int8Array(decodeBase64(t.mask).buffer)
-            const rgba = renderThumb(image, mask, s, palette)
-            return [
-              t.roi,
-              await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
-            ] as const
-          }),
-        )
-        if (mineGen !== generation) {
-          for (const [, bitmap] of drawn) bitmap.close()
-          return
-        }
-        thumbSize.value = s
-        for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
+      const drawn = await Promise.all(
+        reply.thumbs.map(async (t) => {
+          const image = decodeBase64(t.image)
+          const mask = new Int8Array(decodeBase64(t.mask).buffer)
+          const rgba = renderThumb(image, mask, s, palette)
+          return [
+            t.roi,
+            await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
+          ] as const
+        }),
+      )
+      if (mineGen !== generation) {
+        for (const [, bitmap] of drawn) bitmap.close()
+        return
       }
+      thumbSize.value = s
+      for (const [roi, bitmap] of drawn) bitmaps.set(roi, bitmap)
     } catch (e) {
       if (mineGen !== generation) return
       for (const roi of rois) failedThumbs.add(roi)
