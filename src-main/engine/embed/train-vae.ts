@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
@@ -40,6 +41,22 @@ interface State {
   epoch: number
   losses: number[]
   seconds: number
+  /** What makes the run: see runKey. */
+  run?: string
+}
+
+/**
+ * Everything besides the configuration and the epoch count that decides a run's weights: the seed, the
+ * batch size, the learning rate and the patches. A checkpoint resumes only the run it came from: another
+ * seed's (or another training set's) weights would pass silently for this run's.
+ */
+function runKey(o: TrainVaeOptions, batchSize: number, seed: number): string {
+  const { n, size, data } = o.patches
+  return createHash('sha256')
+    .update(JSON.stringify([seed, batchSize, o.learningRate ?? 1e-3, n, size]))
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex')
+    .slice(0, 32)
 }
 
 const WEIGHTS = 'weights.bin'
@@ -143,17 +160,19 @@ export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeight
   const batchSize = Math.min(o.batchSize ?? 32, o.patches.n)
   const seed = o.seed ?? 0
   let weights: VaeWeights
-  let state: State = { epoch: 0, losses: [], seconds: 0 }
+  const run = runKey(o, batchSize, seed)
+  let state: State = { epoch: 0, losses: [], seconds: 0, run }
   if (existsSync(join(o.dir, META))) {
     const loaded = loadVae(o.dir)
     weights = loaded.weights
     state = loaded.state as State
-    // A VAE of another configuration is an earlier experiment's cache: start again.
-    if (JSON.stringify(loaded.config) !== JSON.stringify(c)) {
+    // A VAE of another configuration or run, or one trained past the epochs asked for, is an earlier
+    // experiment's: start again. A run asked for more epochs resumes.
+    if (JSON.stringify(loaded.config) !== JSON.stringify(c) || state.run !== run || state.epoch > o.epochs) {
       disposeVae(loaded.weights)
       rmSync(o.dir, { recursive: true, force: true })
       weights = initVaeWeights(c, seed)
-      state = { epoch: 0, losses: [], seconds: 0 }
+      state = { epoch: 0, losses: [], seconds: 0, run }
     }
   } else {
     weights = initVaeWeights(c, seed)
@@ -202,6 +221,7 @@ export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeight
         epoch: epoch + 1,
         losses: [...state.losses, sum / stepsPerEpoch],
         seconds: (performance.now() - started) / 1000,
+        run,
       }
       await saveVae(o.dir, c, weights, state)
     }

@@ -119,6 +119,50 @@ describe('VAEs of the two streams', () => {
     assert.deepEqual(features[0], features[1])
   })
 
+  test('a checkpoint resumes only its own run: another seed, other patches or fewer epochs start again', async () => {
+    const patches = { n: 16, size: S, data: ellipses(16, 7, 'round') }
+    const c = config('mask')
+    const at = join(dir, 'runs')
+    const train = async (o: { seed: number; epochs: number; data?: Float32Array }) => {
+      const r = await trainVae({
+        config: c,
+        patches: o.data ? { ...patches, data: o.data } : patches,
+        epochs: o.epochs,
+        dir: at,
+        seed: o.seed,
+      })
+      const f = await vaeFeatures(c, r.weights, patches)
+      disposeVae(r.weights)
+      return { resumed: r.result.resumedFromEpoch, f }
+    }
+    const fresh = async (o: { seed: number; epochs: number; data?: Float32Array }) => {
+      rmSync(at, { recursive: true, force: true })
+      return (await train(o)).f
+    }
+    const seed1 = await train({ seed: 1, epochs: 2 })
+    assert.equal(seed1.resumed, 0)
+    assert.equal(
+      (await train({ seed: 1, epochs: 3 })).resumed,
+      2,
+      'the same run asked for more epochs resumes',
+    )
+
+    const seed2 = await train({ seed: 2, epochs: 3 })
+    assert.equal(seed2.resumed, 0, "seed 2 must not take seed 1's checkpoint")
+    assert.deepEqual(seed2.f, await fresh({ seed: 2, epochs: 3 }))
+
+    await train({ seed: 2, epochs: 3 })
+    const other = ellipses(16, 8, 'long')
+    const moved = await train({ seed: 2, epochs: 3, data: other })
+    assert.equal(moved.resumed, 0, 'other patches start again')
+    assert.deepEqual(moved.f, await fresh({ seed: 2, epochs: 3, data: other }))
+
+    await train({ seed: 2, epochs: 3 })
+    const shorter = await train({ seed: 2, epochs: 1 })
+    assert.equal(shorter.resumed, 0, 'a checkpoint past the epochs asked for starts again')
+    assert.deepEqual(shorter.f, await fresh({ seed: 2, epochs: 1 }))
+  })
+
   test('triplet fine-tuning separates labeled positives from negatives by a margin and changes the next round', async () => {
     const n = 24
     const data = new Float32Array(2 * n * S * S)
