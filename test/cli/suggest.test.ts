@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
@@ -151,6 +152,35 @@ describe('activeem embed, suggest and simulate', () => {
     for (const s of full.summary) assert.equal(s.rounds[0]!.mean, 1, s.strategy)
   })
 
+  test('simulate --embeddings: fresh embeddings of their own seeds, every seed run on each, resumed on a rerun', async () => {
+    const args = ['simulate', '--project', m.project, '--gt', halfGt, '--strategy', 'two-stream']
+    args.push(...['--N', '2', '--M', '2', '--seeds', '2', '--embeddings', '2', '--epochs', '1'])
+    const r = cliJson<SimulationResult>(args)
+    assert.deepEqual(r.embeddings, [1, 2])
+    assert.deepEqual(
+      r.runs.map((x) => `${x.embedding}/${x.seed}`),
+      ['1/0', '1/1', '2/0', '2/1'],
+    )
+    const mean = r.runs.reduce((s, x) => s + x.rounds[0]!.accuracy, 0) / r.runs.length
+    assert.ok(Math.abs(r.summary[0]!.rounds[0]!.mean - mean) < 1e-12, 'the summary spans every embedding')
+    const setDir = join(m.project, 'proposals', `set-${proposals.set}`)
+    const embedding = (seed: number): string => join(setDir, 'simulate', `embedding-${seed}`)
+    const [own, one, two] = await Promise.all(
+      [setDir, embedding(1), embedding(2)].map((d) => readFeatures(join(d, 'features.h5'))),
+    )
+    assert.notDeepEqual(one!.mask, two!.mask, 'each embedding trains its own VAEs')
+    assert.notDeepEqual(one!.image, two!.image)
+    assert.notDeepEqual(one!.mask, own!.mask, "the set's own features are left alone")
+    const saved = (): number[] =>
+      [1, 2].flatMap((e) =>
+        ['vae-mask', 'vae-image'].map((v) => statSync(join(embedding(e), v, 'vae.json')).mtimeMs),
+      )
+    const before = saved()
+    const again = cliJson<SimulationResult>(args)
+    assert.deepEqual(saved(), before, 'a rerun resumes the finished embeddings')
+    assert.deepEqual(again.runs, r.runs)
+  })
+
   test('bad input: exit 2, one line naming the flag or file, no round stored', () => {
     const before = rounds()
     const empty = join(tmp.dir, 'empty')
@@ -164,6 +194,11 @@ describe('activeem embed, suggest and simulate', () => {
       [
         ['simulate', '--project', m.project, '--gt', `${m.raw.split('#')[0]}#nothing`, '--compare'],
         /nothing/,
+      ],
+      [['simulate', '--project', m.project, '--gt', halfGt, '--compare', '--epochs', '3'], /--epochs/],
+      [
+        ['simulate', '--project', m.project, '--gt', halfGt, '--compare', '--embeddings', '0'],
+        /--embeddings/,
       ],
       [['embed', '--project', empty], /no proposal set; run 'activeem proposals'/],
       [['embed', '--project', m.project, '--epochs', '0'], /--epochs/],

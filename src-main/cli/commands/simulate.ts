@@ -9,11 +9,11 @@ import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
 
-export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--json]
+export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--embeddings K [--epochs N]] [--json]
        activeem simulate --project DIR --finetune --task synapse|mito --raw POOL#DS --gt POOL_GT#DS --test RAW#DS --test-gt GT#DS (--strategy A[,B] | --compare) [--model NAME] [--rounds 2] [--N --M --Q] [--epochs N] [--iterations 100] [--seed S] [--out DIR] [--json]`
 
-/** Flags of the fine-tuning mode only (the label-propagation mode has none of them). */
-const FINETUNE_ONLY = ['task', 'raw', 'test', 'test-gt', 'model', 'epochs', 'iterations', 'out'] as const
+/** Flags of the fine-tuning mode only (the label-propagation mode has none of them; --epochs it has with --embeddings). */
+const FINETUNE_ONLY = ['task', 'raw', 'test', 'test-gt', 'model', 'iterations', 'out'] as const
 
 export async function simulateCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -33,6 +33,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       rounds: { type: 'string' },
       seed: { type: 'string' },
       seeds: { type: 'string' },
+      embeddings: { type: 'string' },
       finetune: { type: 'boolean' },
       task: { type: 'string' },
       raw: { type: 'string' },
@@ -62,6 +63,15 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const count = parseInteger('--seeds', values.seeds, values.compare ? 3 : 1, 1, 1000)
   const seeds = Array.from({ length: count }, (_, i) => first + i)
   const set = values.set === undefined ? undefined : parseInteger('--set', values.set, 1, 1)
+  // Embedding seeds 1..K: fresh VAEs, apart from the set's own (embed's default seed is 0).
+  const embeddings = Array.from(
+    { length: parseInteger('--embeddings', values.embeddings, 0, 1, 100) },
+    (_, i) => i + 1,
+  )
+  if (values.epochs !== undefined && embeddings.length === 0)
+    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
+  const epochs =
+    values.epochs === undefined ? undefined : parseInteger('--epochs', values.epochs, 20, 1, 100000)
   const project = Project.open(values.project)
   try {
     await initTensorEngine({ backend: 'auto' })
@@ -74,6 +84,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       rounds,
       seeds,
       active: Boolean(values.active),
+      embeddings,
+      ...(epochs !== undefined ? { epochs } : {}),
       onProgress: progressPrinter('simulate'),
     })
     emit(values.json, r, () => simulationTable(r))
@@ -86,6 +98,14 @@ function pct(v: number): string {
   return (100 * v).toFixed(1)
 }
 
+function runsPerStrategy(r: SimulationResult): string {
+  const runs = r.runs.length / Math.max(1, r.summary.length)
+  const k = r.embeddings.length
+  return k === 0
+    ? `${runs} seed(s)`
+    : `${runs / k} seed(s) on each of ${k} embeddings (seeds ${r.embeddings.join(', ')})`
+}
+
 /** Like the paper's Table 2: label accuracy (%) per strategy and round, mean ± spread over the seeds. */
 export function simulationTable(r: SimulationResult): string {
   const rounds = r.summary[0]?.rounds.length ?? 0
@@ -94,7 +114,7 @@ export function simulationTable(r: SimulationResult): string {
     ...Array.from({ length: rounds }, (_, k) => `round ${k + 1}`.padStart(14)),
   ]
   const lines = [
-    `proposal set ${r.set}: ${r.rois} ROIs, ${pct(r.initialAccuracy)}% correct before annotation; ${r.runs.length / Math.max(1, r.summary.length)} seed(s)`,
+    `proposal set ${r.set}: ${r.rois} ROIs, ${pct(r.initialAccuracy)}% correct before annotation; ${runsPerStrategy(r)}`,
     head.join(' '),
   ]
   for (const s of r.summary)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cpSync } from 'node:fs'
+import { cpSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { Job, runJob, type ProgressEvent } from '../jobs/index.ts'
@@ -36,6 +36,11 @@ export interface EmbedOptions {
    * Eu the triplet loss tuned on the answers, so its clusters follow what the annotators told apart.
    */
   imageVae?: string
+  /**
+   * Folder for the VAEs and features.h5; default the set's own folder. Other folders hold embeddings
+   * the set does not use (simulate's embedding seeds).
+   */
+  out?: string
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
 }
@@ -140,8 +145,8 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     )
   if (set.count < 2)
     throw new InputError(`proposal set ${set.id} has ${set.count} ROI(s); embedding needs at least 2`)
-  const dir = join(o.project.dir, set.dir)
-  const patches = await readPatches(join(dir, 'patches.h5'))
+  const patches = await readPatches(join(o.project.dir, set.dir, 'patches.h5'))
+  const dir = o.out ?? join(o.project.dir, set.dir)
   const size = patches.size
   const epochs = o.epochs ?? 20
   const seed = o.seed ?? 0
@@ -173,7 +178,18 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     throw new InputError(`--epochs: expected an integer >= 1, got ${epochs}`)
   const samples = o.imageSamples ?? Math.max(256, 2 * set.count)
   const key = createHash('sha256')
-    .update(JSON.stringify([set.id, epochs, mask, image, samples, seed, ...(o.imageVae ? [o.imageVae] : [])]))
+    .update(
+      JSON.stringify([
+        set.id,
+        epochs,
+        mask,
+        image,
+        samples,
+        seed,
+        ...(o.imageVae ? [o.imageVae] : []),
+        ...(o.out ? [o.out] : []),
+      ]),
+    )
     .digest('hex')
     .slice(0, 32)
   const job = Job.startOrResume(o.project, 'embed', key, {
@@ -184,7 +200,9 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     samples,
     seed,
     ...(o.imageVae ? { imageVae: o.imageVae } : {}),
+    ...(o.out ? { out: o.out } : {}),
   })
+  mkdirSync(dir, { recursive: true })
   const started = performance.now()
   return runJob(
     job,

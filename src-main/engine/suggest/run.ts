@@ -25,12 +25,27 @@ export async function loadSetData(project: Project, setId?: number): Promise<Set
         : `--set ${setId}: no such proposal set`,
     )
   const rois = roisOf(project, set.id)
+  return {
+    set,
+    rois,
+    ...(await readSetFeatures(join(project.dir, set.dir, 'features.h5'), set, rois, project.dir)),
+    meanProbability: Float64Array.from(rois, (r) => r.mean),
+  }
+}
+
+/** The mask and image features in `file` (the set's own features.h5, or another embedding of it). */
+export async function readSetFeatures(
+  file: string,
+  set: ProposalSet,
+  rois: readonly Roi[],
+  projectDir: string,
+): Promise<{ mask: Matrix; image: Matrix }> {
   let f
   try {
-    f = await readFeatures(join(project.dir, set.dir, 'features.h5'))
+    f = await readFeatures(file)
   } catch {
     throw new InputError(
-      `proposal set ${set.id} has no features; run 'activeem embed --project ${project.dir}' first`,
+      `proposal set ${set.id} has no features; run 'activeem embed --project ${projectDir}' first`,
     )
   }
   if (f.roi.length !== rois.length || rois.some((r, i) => r.id !== f.roi[i]))
@@ -38,11 +53,8 @@ export async function loadSetData(project: Project, setId?: number): Promise<Set
       `proposal set ${set.id}: its features do not match its ROIs; run 'activeem embed' again`,
     )
   return {
-    set,
-    rois,
     mask: { n: rois.length, d: f.maskDim, data: f.mask },
     image: { n: rois.length, d: f.imageDim, data: f.image },
-    meanProbability: Float64Array.from(rois, (r) => r.mean),
   }
 }
 

@@ -1,12 +1,19 @@
 import { join } from 'node:path'
-import { disposeVae, fineTuneTriplet, loadVae, roiImageSource, vaeFeatures } from '../embed/index.ts'
+import {
+  disposeVae,
+  embedSet,
+  fineTuneTriplet,
+  loadVae,
+  roiImageSource,
+  vaeFeatures,
+} from '../embed/index.ts'
 import { readPatches } from '../proposals/index.ts'
 import type { Matrix } from './features.ts'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
 import { accuracy, propagate, randomBaseline } from './propagate.ts'
-import { loadSetData, type SetData } from './run.ts'
+import { loadSetData, readSetFeatures, type SetData } from './run.ts'
 import { suggest, type Strategy, type SuggestParams } from './strategies.ts'
 
 export interface SimulateOptions {
@@ -23,6 +30,14 @@ export interface SimulateOptions {
    * answers so far and the next round clusters on its new features (strategies that use image features).
    */
   active?: boolean
+  /**
+   * Embedding seeds: the set is embedded anew with each (both VAEs trained from scratch, in
+   * `<set>/simulate/embedding-<seed>`, resumable like embed), and every strategy and seed runs on every
+   * embedding, so the spread includes the VAEs' own randomness. Empty: the set's own features.
+   */
+  embeddings?: readonly number[]
+  /** Epochs of those embeddings (default: embed's). */
+  epochs?: number
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
 }
@@ -45,6 +60,8 @@ export interface SimulatedRound {
 export interface SimulationRun {
   strategy: Strategy
   seed: number
+  /** The embedding seed the run clustered on; null: the set's own features. */
+  embedding: number | null
   rounds: SimulatedRound[]
 }
 
@@ -59,6 +76,8 @@ export interface SimulationResult {
   rois: number
   /** Fraction of proposals the oracle calls correct: the accuracy before any annotation. */
   initialAccuracy: number
+  /** Embedding seeds the runs used (empty: the set's own features). */
+  embeddings: number[]
   runs: SimulationRun[]
   summary: SimulationSummary[]
   seconds: number
@@ -70,15 +89,15 @@ const USES_IMAGE = new Set<Strategy>(['two-stream', 'late-fusion', 'image-only',
 async function activeImageFeatures(
   project: Project,
   data: SetData,
+  vaeDir: string,
   answers: ReadonlyMap<number, boolean>,
   seed: number,
 ): Promise<Matrix | null> {
   const values = [...answers.values()]
   if (!values.includes(true) || !values.includes(false)) return null
-  const dir = join(project.dir, data.set.dir)
-  const { config, weights } = loadVae(join(dir, 'vae-image'))
+  const { config, weights } = loadVae(join(vaeDir, 'vae-image'))
   try {
-    const patches = await readPatches(join(dir, 'patches.h5'))
+    const patches = await readPatches(join(project.dir, data.set.dir, 'patches.h5'))
     const source = roiImageSource(patches)
     await fineTuneTriplet(config, weights, source, { labels: answers, seed })
     return { n: data.image.n, d: config.latent, data: await vaeFeatures(config, weights, source) }
@@ -90,6 +109,7 @@ async function activeImageFeatures(
 /**
  * Rounds of suggestion answered by a ground-truth oracle: each round a strategy picks its queries among
  * the not yet annotated ROIs, the oracle answers them, and every ROI takes its cluster's majority label.
+ * The summary's spread is over the seeds and, with `embeddings`, over the embeddings too.
  */
 export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   const started = performance.now()
@@ -101,48 +121,82 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   )
   const n = data.rois.length
   const p = truth.reduce((a, b) => a + b, 0) / n
+  const setDir = join(o.project.dir, data.set.dir)
+  const embeddings = [...(o.embeddings ?? [])]
+  // The embeddings first (the long part), then every run on them; progress halves between the two.
+  const share = embeddings.length > 0 ? 0.5 : 0
+  const spaces: Array<{ embedding: number | null; dir: string; mask: Matrix; image: Matrix }> = []
+  if (embeddings.length === 0)
+    spaces.push({ embedding: null, dir: setDir, mask: data.mask, image: data.image })
+  for (const [k, seed] of embeddings.entries()) {
+    const dir = join(setDir, 'simulate', `embedding-${seed}`)
+    const e = await embedSet({
+      project: o.project,
+      set: data.set.id,
+      seed,
+      out: dir,
+      ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      onProgress: (ev) =>
+        o.onProgress?.({
+          ...ev,
+          fraction: (share * (k + ev.fraction)) / embeddings.length,
+          message: `embedding seed ${seed}: ${ev.message ?? ''}`,
+        }),
+    })
+    spaces.push({
+      embedding: seed,
+      dir,
+      ...(await readSetFeatures(e.features, data.set, data.rois, o.project.dir)),
+    })
+  }
   const runs: SimulationRun[] = []
-  const total = o.strategies.length * o.seeds.length * o.rounds
+  const total = o.strategies.length * o.seeds.length * o.rounds * spaces.length
   let done = 0
   for (const strategy of o.strategies) {
-    for (const seed of o.seeds) {
-      const answers = new Map<number, boolean>()
-      const rounds: SimulatedRound[] = []
-      let image = data.image
-      for (let r = 1; r <= o.rounds; r++) {
-        await checkpointYield(o.signal)
-        const s = await suggest(
-          strategy,
-          {
-            mask: data.mask,
-            image,
-            meanProbability: data.meanProbability,
-            annotated: new Set(answers.keys()),
-          },
-          { ...o.params, seed: seed * 1000 + r },
-        )
-        for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
-        const labels = propagate(s, answers, s.parents)
-        const fraction = answers.size / n
-        rounds.push({
-          round: r,
-          queries: s.queries.length,
-          asked: s.queries.map((q) => data.rois[q.index]!.id),
-          annotated: answers.size,
-          fraction,
-          accuracy: accuracy(labels, truth),
-          randomBaseline: randomBaseline(p, fraction),
-          notes: s.notes,
-        })
-        if (o.active && r < o.rounds && USES_IMAGE.has(strategy)) {
-          const tuned = await activeImageFeatures(o.project, data, answers, seed)
-          if (tuned) image = tuned
-          else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
+    for (const space of spaces) {
+      for (const seed of o.seeds) {
+        const answers = new Map<number, boolean>()
+        const rounds: SimulatedRound[] = []
+        let image = space.image
+        for (let r = 1; r <= o.rounds; r++) {
+          await checkpointYield(o.signal)
+          const s = await suggest(
+            strategy,
+            {
+              mask: space.mask,
+              image,
+              meanProbability: data.meanProbability,
+              annotated: new Set(answers.keys()),
+            },
+            { ...o.params, seed: seed * 1000 + r },
+          )
+          for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
+          const labels = propagate(s, answers, s.parents)
+          const fraction = answers.size / n
+          rounds.push({
+            round: r,
+            queries: s.queries.length,
+            asked: s.queries.map((q) => data.rois[q.index]!.id),
+            annotated: answers.size,
+            fraction,
+            accuracy: accuracy(labels, truth),
+            randomBaseline: randomBaseline(p, fraction),
+            notes: s.notes,
+          })
+          if (o.active && r < o.rounds && USES_IMAGE.has(strategy)) {
+            const tuned = await activeImageFeatures(o.project, data, space.dir, answers, seed)
+            if (tuned) image = tuned
+            else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
+          }
+          done++
+          o.onProgress?.({
+            fraction: share + ((1 - share) * done) / total,
+            message: `${strategy}, ${space.embedding === null ? '' : `embedding ${space.embedding}, `}seed ${seed}, round ${r}`,
+          })
         }
-        done++
-        o.onProgress?.({ fraction: done / total, message: `${strategy}, seed ${seed}, round ${r}` })
+        runs.push({ strategy, seed, embedding: space.embedding, rounds })
       }
-      runs.push({ strategy, seed, rounds })
     }
   }
   const summary = o.strategies.map((strategy): SimulationSummary => {
@@ -163,6 +217,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
     set: data.set.id,
     rois: n,
     initialAccuracy: p,
+    embeddings,
     runs,
     summary,
     seconds: (performance.now() - started) / 1000,
