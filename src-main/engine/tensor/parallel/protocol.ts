@@ -22,6 +22,8 @@ export interface TensorSlot {
 }
 
 export interface Request {
+  /** The SEQ value this request was posted under; the worker answers DONE with it. */
+  seq: number
   kernel: string
   attrs: Record<string, unknown>
   inputs: TensorSlot[]

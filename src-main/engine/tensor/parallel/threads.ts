@@ -56,9 +56,17 @@ export class KernelThread {
   /** Starts a part; its inputs must already be in `buffer()`. */
   post(kernel: string, attrs: object, inputs: TensorSlot[], out: { offset: number; length: number }): void {
     if (this.pending) throw new Error('kernel thread: a part is already running')
-    const request: Request = { kernel, attrs: attrs as Record<string, unknown>, inputs, out, data: this.data }
+    const seq = this.seq + 1
+    const request: Request = {
+      seq,
+      kernel,
+      attrs: attrs as Record<string, unknown>,
+      inputs,
+      out,
+      data: this.data,
+    }
     this.port.postMessage(request)
-    this.seq++
+    this.seq = seq
     this.pending = true
     Atomics.store(this.words, SEQ, this.seq)
     Atomics.notify(this.words, SEQ)
@@ -67,8 +75,10 @@ export class KernelThread {
   /** Blocks until the part is written into the buffer. */
   wait(): Float32Array {
     if (!this.pending) throw new Error('kernel thread: nothing to wait for')
-    while (Atomics.load(this.words, DONE) !== this.seq) {
-      if (Atomics.wait(this.words, DONE, this.seq - 1, 600_000) === 'timed-out') {
+    for (;;) {
+      const done = Atomics.load(this.words, DONE)
+      if (done === this.seq) break
+      if (Atomics.wait(this.words, DONE, done, 600_000) === 'timed-out') {
         throw new Error('kernel thread: no answer within 10 minutes')
       }
     }
@@ -85,8 +95,13 @@ export class KernelThread {
     return this.finished[0]!
   }
 
+  /** Wakes the thread without a request, as a spurious wake-up would (for tests). */
+  nudge(): void {
+    Atomics.notify(this.words, SEQ)
+  }
+
   async close(): Promise<void> {
-    this.port.postMessage({ close: true })
+    this.port.postMessage({ close: true, seq: this.seq + 1 })
     this.seq++
     Atomics.store(this.words, SEQ, this.seq)
     Atomics.notify(this.words, SEQ)

@@ -15,27 +15,44 @@ const finishedAt = new Float64Array(control, FINISHED_AT_BYTE, 1)
 await initTensorEngine({ backend: 'wasm', threads: 1 })
 port.postMessage({ ready: true })
 
-/** The request behind a new SEQ: posted before SEQ moved, but give the port a moment to deliver it. */
-function nextMessage(): Request | { close: true } | undefined {
+type Message = Request | { close: true; seq: number }
+
+/**
+ * The request behind a new SEQ: posted before SEQ moved, so it is normally there at once; a loaded
+ * machine may deliver it late, so keep looking for a while (1 ms, then 10 ms pauses: up to ~30 s).
+ */
+function nextMessage(target: number): Message | undefined {
   const pause = new Int32Array(new SharedArrayBuffer(4))
-  for (let tries = 0; tries < 1000; tries++) {
+  for (let tries = 0; tries < 4000; tries++) {
     const received = receiveMessageOnPort(port)
-    if (received) return received.message as Request | { close: true }
-    Atomics.wait(pause, 0, 0, 1)
+    if (received) {
+      const message = received.message as Message
+      // A request given up on (answered as failed) that arrived after all: its buffer is no longer its own.
+      if (message.seq < target) continue
+      return message
+    }
+    Atomics.wait(pause, 0, 0, tries < 1000 ? 1 : 10)
   }
   return undefined
 }
 
-let seen = 0
+/**
+ * The last SEQ answered. A wake-up with SEQ still at it (spurious) is not a request. DONE is set to
+ * the seq the answered message carries, never to a SEQ read earlier: a request that arrives while the
+ * thread looks for another is answered as itself.
+ */
+let answered = 0
 for (;;) {
-  Atomics.wait(words, SEQ, seen)
-  seen = Atomics.load(words, SEQ)
-  const message = nextMessage()
+  Atomics.wait(words, SEQ, answered)
+  const target = Atomics.load(words, SEQ)
+  if (target === answered) continue
+  const message = nextMessage(target)
   if (!message) {
     // Never leave the main thread waiting: answer with a failure it can report.
     Atomics.store(words, FAILED, 1)
-    port.postMessage({ error: 'no request arrived with the signal' })
-    Atomics.store(words, DONE, seen)
+    port.postMessage({ error: `request ${target} did not arrive` })
+    answered = target
+    Atomics.store(words, DONE, answered)
     Atomics.notify(words, DONE)
     continue
   }
@@ -48,7 +65,8 @@ for (;;) {
     port.postMessage({ error: messageOf(e) })
   }
   finishedAt[0] = clock()
-  Atomics.store(words, DONE, seen)
+  answered = message.seq
+  Atomics.store(words, DONE, answered)
   Atomics.notify(words, DONE)
 }
 port.close()
