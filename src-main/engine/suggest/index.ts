@@ -1,5 +1,6 @@
 export {
   STRATEGIES,
+  subclusterCounts,
   suggest,
   type Strategy,
   type SuggestInput,

@@ -95,27 +95,31 @@ async function hierarchical(
   const top = await cluster(first, N, seed)
   const k = Math.min(N, first.n)
   if (k < N) notes.push(`${first.n} ROIs: ${k} first-stream clusters instead of ${N}`)
+  const members: number[][] = Array.from({ length: k }, () => [])
+  top.labels.forEach((l, i) => members[l]!.push(i))
+  const split = subclusterCounts(
+    members.map((m) => m.length),
+    M,
+  )
+  const small = members.filter((m) => m.length > 0 && m.length < M).length
+  if (small > 0)
+    notes.push(
+      `${small} of ${k} clusters had fewer than M = ${M} ROIs and were split into as many as they hold` +
+        (split.moved > 0 ? `; the ${split.moved} subclusters they left went to the largest clusters` : ''),
+    )
+  const unused = k * M - split.counts.reduce((a, b) => a + b, 0)
+  if (unused > 0) notes.push(`${k * M - unused} subclusters instead of ${k * M}: every ROI is one`)
   const assignment = new Int32Array(first.n)
   const centres: number[] = []
   let clusters = 0
-  let small = 0
   for (let c = 0; c < k; c++) {
-    const members: number[] = []
-    top.labels.forEach((l, i) => {
-      if (l === c) members.push(i)
-    })
-    if (members.length === 0) continue
-    const m = Math.min(M, members.length)
-    if (m < M) small++
-    const sub = await cluster(pick(second, members), m, seed + 1 + c)
+    const m = split.counts[c]!
+    if (m === 0) continue
+    const sub = await cluster(pick(second, members[c]!), m, seed + 1 + c)
     for (let s = 0; s < m; s++) centres.push(...sub.centres.subarray(s * second.d, (s + 1) * second.d))
-    members.forEach((i, j) => (assignment[i] = clusters + sub.labels[j]!))
+    members[c]!.forEach((i, j) => (assignment[i] = clusters + sub.labels[j]!))
     clusters += m
   }
-  if (small > 0)
-    notes.push(
-      `${small} of ${k} clusters had fewer than M = ${M} ROIs and were split into as many as they hold`,
-    )
   return {
     assignment,
     clusters,
@@ -123,6 +127,28 @@ async function hierarchical(
     centres: Float32Array.from(centres),
     space: second,
   }
+}
+
+/**
+ * Subclusters per first-stream cluster: M each, as many as its members where it has fewer, and the
+ * subclusters those could not use to the clusters with the most members per subcluster, so that the
+ * split keeps N*M subclusters (and the query budget) whenever the ROIs allow it.
+ */
+export function subclusterCounts(sizes: readonly number[], M: number): { counts: number[]; moved: number } {
+  const counts = sizes.map((size) => Math.min(M, size))
+  let spare = sizes.length * M - counts.reduce((a, b) => a + b, 0)
+  let moved = 0
+  while (spare > 0) {
+    let best = -1
+    for (let c = 0; c < sizes.length; c++)
+      if (counts[c]! < sizes[c]! && (best < 0 || sizes[c]! * counts[best]! > sizes[best]! * counts[c]!))
+        best = c
+    if (best < 0) break
+    counts[best]!++
+    spare--
+    moved++
+  }
+  return { counts, moved }
 }
 
 /**
@@ -173,6 +199,40 @@ async function representatives(
   if (short > 0)
     notes.push(`${short} clusters had fewer than Q = ${Q} unannotated ROIs: all of them were queried`)
   return queries
+}
+
+/**
+ * More queries when the representatives fall short of the budget (clusters whose ROIs are all
+ * annotated already, or too few of them for Q): one at a time from the cluster with the most
+ * unannotated ROIs per label it holds (annotated or asked), the member nearest its centre.
+ */
+function fillBudget(c: Clustering, queries: Query[], want: number, annotated: ReadonlySet<number>): number {
+  const asked = new Set(queries.map((q) => q.index))
+  const left: number[][] = Array.from({ length: c.clusters }, () => [])
+  const labels = new Array<number>(c.clusters).fill(0)
+  c.assignment.forEach((k, i) => {
+    if (annotated.has(i) || asked.has(i)) labels[k]!++
+    else left[k]!.push(i)
+  })
+  const distanceTo = (i: number, k: number): number => Math.sqrt(squaredDistance(c.space, i, c.centres, k))
+  for (const [k, members] of left.entries())
+    members.sort((a, b) => distanceTo(b, k) - distanceTo(a, k) || b - a)
+  let added = 0
+  while (queries.length < want) {
+    let best = -1
+    for (let k = 0; k < c.clusters; k++)
+      if (
+        left[k]!.length > 0 &&
+        (best < 0 || left[k]!.length * (labels[best]! + 1) > left[best]!.length * (labels[k]! + 1))
+      )
+        best = k
+    if (best < 0) break
+    const i = left[best]!.pop()!
+    queries.push({ index: i, cluster: best, distance: distanceTo(i, best) })
+    labels[best]!++
+    added++
+  }
+  return added
 }
 
 /** Clusters for strategies that pick without clustering: every ROI joins its nearest query (Voronoi). */
@@ -252,8 +312,13 @@ export async function suggest(
         .slice(0, target)
       notes.push(`budget ${target}: the queries of the ${target} largest clusters' representatives`)
     }
-    if (queries.length < Math.min(target, free) && p.budget === undefined && strategy !== 'two-stream')
-      notes.push(`${queries.length} queries: fewer clusters than N*M`)
+    const short = Math.min(target, free) - queries.length
+    if (short > 0) {
+      const added = fillBudget(clustering, queries, queries.length + short, annotated)
+      notes.push(
+        `${added} more queries to reach the budget of ${target}, from the clusters with the most unannotated ROIs per label`,
+      )
+    }
     return {
       strategy,
       queries: queries.sort(byClusterThenDistance),

@@ -4,6 +4,7 @@ import {
   accuracy,
   propagate,
   randomBaseline,
+  subclusterCounts,
   suggest,
   type Matrix,
 } from '../../../src-main/engine/suggest/index.ts'
@@ -92,9 +93,14 @@ describe('query strategies', () => {
       { mask: m2, image, meanProbability: new Float64Array(12) },
       { N: 3, M: 4, Q: 1, seed: 2 },
     )
-    assert.equal(s.queries.length, 2 + 2 + 4)
+    // The small clusters take 2 subclusters each; the 4 they leave go to the large one: N*M in all.
+    assert.equal(s.clusters, 12)
+    assert.equal(s.queries.length, 12)
+    assert.equal(s.parents!.clusters, 3)
     assert.ok(
-      s.notes.some((n) => /2 of 3 clusters had fewer than M = 4 ROIs/.test(n)),
+      s.notes.some((n) =>
+        /2 of 3 clusters had fewer than M = 4 ROIs.*the 4 subclusters they left went to the largest/.test(n),
+      ),
       s.notes.join('; '),
     )
     const few = await suggest(
@@ -106,6 +112,49 @@ describe('query strategies', () => {
       few.notes.some((n) => /12 ROIs: 12 first-stream clusters instead of 20/.test(n)),
       few.notes.join('; '),
     )
+  })
+
+  test('subclusters: M each, as many as the members where fewer, the rest to the most members per subcluster', () => {
+    assert.deepEqual(subclusterCounts([10, 10, 10], 2), { counts: [2, 2, 2], moved: 0 })
+    assert.deepEqual(subclusterCounts([1, 30, 10], 2), { counts: [1, 3, 2], moved: 1 })
+    assert.deepEqual(subclusterCounts([1, 1, 9, 3], 3), { counts: [1, 1, 7, 3], moved: 4 })
+    // Too few ROIs for N*M: every ROI is its own subcluster.
+    assert.deepEqual(subclusterCounts([1, 2, 2], 3), { counts: [1, 2, 2], moved: 0 })
+  })
+
+  test('cluster strategies fill the budget from the least-labelled clusters when representatives fall short', async () => {
+    // 4 tight blobs of 10 ROIs; round 1 annotated all of blob 0 and most of blob 1.
+    const f = blobs(grid(4, 3, 20), 10, 21)
+    const annotated = new Set([...Array(10).keys(), 10, 11, 12, 13, 14, 15, 16, 17])
+    for (const strategy of ['mask-only', 'late-fusion', 'image-only', 'two-stream'] as const) {
+      const s = await suggest(
+        strategy,
+        { mask: f, image: f, meanProbability: new Float64Array(40), annotated },
+        { N: 4, M: 1, Q: 2, seed: 3 },
+      )
+      assert.equal(s.queries.length, 8, `${strategy}: ${s.notes.join('; ')}`)
+      const picked = s.queries.map((q) => q.index)
+      assert.equal(new Set(picked).size, 8, 'no ROI asked twice')
+      assert.ok(
+        picked.every((i) => !annotated.has(i)),
+        'never an annotated ROI',
+      )
+      const perBlob = [0, 1, 2, 3].map((b) => picked.filter((i) => Math.floor(i / 10) === b).length)
+      // Blob 0 is all annotated and blob 1 has 2 left: the other queries go to the unlabelled blobs.
+      assert.equal(perBlob[0], 0, strategy)
+      assert.ok(perBlob[1]! <= 2 && perBlob[2]! >= 2 && perBlob[3]! >= 2, `${strategy}: ${perBlob.join(',')}`)
+      assert.ok(
+        s.notes.some((n) => /more queries to reach the budget of 8/.test(n)),
+        `${strategy}: ${s.notes.join('; ')}`,
+      )
+    }
+    // With budget to spare beyond the free ROIs, every free ROI is asked.
+    const all = await suggest(
+      'mask-only',
+      { mask: f, image: f, meanProbability: new Float64Array(40), annotated },
+      { N: 4, M: 1, Q: 1, budget: 30, seed: 1 },
+    )
+    assert.equal(all.queries.length, 40 - annotated.size)
   })
 
   test('random is uniform: every ROI about equally often over many seeds, never an annotated one', async () => {
