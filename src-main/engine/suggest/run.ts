@@ -17,6 +17,20 @@ export interface SetData {
 
 /** A proposal set with its ROIs and features, rows aligned (row i = rois[i]). */
 export async function loadSetData(project: Project, setId?: number): Promise<SetData> {
+  const rois = loadSetRois(project, setId)
+  return {
+    ...rois,
+    ...(await readSetFeatures(
+      join(project.dir, rois.set.dir, 'features.h5'),
+      rois.set,
+      rois.rois,
+      project.dir,
+    )),
+  }
+}
+
+/** A proposal set and its ROIs, without features. */
+export function loadSetRois(project: Project, setId?: number): Omit<SetData, 'mask' | 'image'> {
   const set = proposalSet(project, setId)
   if (!set)
     throw new InputError(
@@ -25,12 +39,7 @@ export async function loadSetData(project: Project, setId?: number): Promise<Set
         : `--set ${setId}: no such proposal set`,
     )
   const rois = roisOf(project, set.id)
-  return {
-    set,
-    rois,
-    ...(await readSetFeatures(join(project.dir, set.dir, 'features.h5'), set, rois, project.dir)),
-    meanProbability: Float64Array.from(rois, (r) => r.mean),
-  }
+  return { set, rois, meanProbability: Float64Array.from(rois, (r) => r.mean) }
 }
 
 /** The mask and image features in `file` (the set's own features.h5, or another embedding of it). */

@@ -13,7 +13,7 @@ import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
 import { accuracy, propagate, randomBaseline } from './propagate.ts'
-import { loadSetData, readSetFeatures, type SetData } from './run.ts'
+import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.ts'
 import { suggest, type Strategy, type SuggestParams } from './strategies.ts'
 
 export interface SimulateOptions {
@@ -88,7 +88,7 @@ const USES_IMAGE = new Set<Strategy>(['two-stream', 'late-fusion', 'image-only',
 /** The set's image VAE fine-tuned with triplets on `answers`, and the ROIs' new image features. */
 async function activeImageFeatures(
   project: Project,
-  data: SetData,
+  data: Omit<SetData, 'mask' | 'image'>,
   vaeDir: string,
   answers: ReadonlyMap<number, boolean>,
   seed: number,
@@ -100,7 +100,7 @@ async function activeImageFeatures(
     const patches = await readPatches(join(project.dir, data.set.dir, 'patches.h5'))
     const source = roiImageSource(patches)
     await fineTuneTriplet(config, weights, source, { labels: answers, seed })
-    return { n: data.image.n, d: config.latent, data: await vaeFeatures(config, weights, source) }
+    return { n: data.rois.length, d: config.latent, data: await vaeFeatures(config, weights, source) }
   } finally {
     disposeVae(weights)
   }
@@ -113,7 +113,9 @@ async function activeImageFeatures(
  */
 export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   const started = performance.now()
-  const data = await loadSetData(o.project, o.set)
+  // With embeddings of its own the set's features are not needed (nor need they exist).
+  const own = o.embeddings?.length ? null : await loadSetData(o.project, o.set)
+  const data = own ?? loadSetRois(o.project, o.set)
   const truth = await oracleLabels(
     data.rois,
     `${join(o.project.dir, data.set.dir, 'labels.zarr')}#labels`,
@@ -126,8 +128,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   // The embeddings first (the long part), then every run on them; progress halves between the two.
   const share = embeddings.length > 0 ? 0.5 : 0
   const spaces: Array<{ embedding: number | null; dir: string; mask: Matrix; image: Matrix }> = []
-  if (embeddings.length === 0)
-    spaces.push({ embedding: null, dir: setDir, mask: data.mask, image: data.image })
+  if (own) spaces.push({ embedding: null, dir: setDir, mask: own.mask, image: own.image })
   for (const [k, seed] of embeddings.entries()) {
     const dir = join(setDir, 'simulate', `embedding-${seed}`)
     const e = await embedSet({
