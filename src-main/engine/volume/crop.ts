@@ -69,16 +69,35 @@ export async function readCrop(volume: Volume, request: CropRequest = {}): Promi
       `${volume.spec}: a crop of ${dims.join(' x ')} voxels is too large to display; ask for a larger step`,
     )
   const values = new Float32Array(dims[0] * dims[1] * dims[2])
-  // Plane by plane: memory stays at one z slab of the box however large the step makes the box.
-  for (let zi = 0; zi < dims[0]; zi++) {
-    const z = origin[0] + zi * step
+  const ny = end[1] - origin[1]
+  const nx = end[2] - origin[2]
+  // One read per z-chunk layer the box's planes fall in, from its first wanted plane to its last:
+  // each chunk is decoded once (plane by plane decoded a chunk of 8 planes 8 times), and memory stays
+  // at one chunk layer of the box however large the step makes the box.
+  const cz = Math.max(1, volume.chunks[0])
+  for (let zi = 0; zi < dims[0];) {
+    const first = origin[0] + zi * step
+    const layerEnd = (Math.floor(first / cz) + 1) * cz
+    let count = 1
+    while (zi + count < dims[0] && origin[0] + (zi + count) * step < layerEnd) count++
+    const last = origin[0] + (zi + count - 1) * step
     const data = toNumberArrayView(
-      await volume.readRegion({ z0: z, z1: z + 1, y0: origin[1], y1: end[1], x0: origin[2], x1: end[2] }),
+      await volume.readRegion({
+        z0: first,
+        z1: last + 1,
+        y0: origin[1],
+        y1: end[1],
+        x0: origin[2],
+        x1: end[2],
+      }),
     )
-    const nx = end[2] - origin[2]
-    let o = zi * dims[1] * dims[2]
-    for (let y = 0; y < end[1] - origin[1]; y += step)
-      for (let x = 0; x < nx; x += step) values[o++] = data[y * nx + x]!
+    for (let k = 0; k < count; k++) {
+      const plane = k * step * ny * nx
+      let o = (zi + k) * dims[1] * dims[2]
+      for (let y = 0; y < ny; y += step)
+        for (let x = 0; x < nx; x += step) values[o++] = data[plane + y * nx + x]!
+    }
+    zi += count
   }
   const [low, high] = window(values, request.window ?? 'image', volume.dtype)
   const voxels = new Uint8Array(values.length)
