@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync } from 'node:fs'
+import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { Job, runJob, type ProgressEvent } from '../jobs/index.ts'
@@ -202,7 +202,6 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     ...(o.imageVae ? { imageVae: o.imageVae } : {}),
     ...(o.out ? { out: o.out } : {}),
   })
-  mkdirSync(dir, { recursive: true })
   const started = performance.now()
   return runJob(
     job,
