@@ -3,6 +3,7 @@ import { renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
+import { simulationTable } from '../../src-main/cli/commands/simulate.ts'
 import { readFeatures } from '../../src-main/engine/embed/index.ts'
 import type { SimulationResult } from '../../src-main/engine/suggest/index.ts'
 import { fullRegion, openVolume, ZarrV3Writer, type Shape3 } from '../../src-main/engine/volume/index.ts'
@@ -141,6 +142,30 @@ describe('activeem embed, suggest and simulate', () => {
     }
     const random = r.runs.filter((x) => x.strategy === 'random').map((x) => x.rounds[0]!.asked.join())
     assert.equal(new Set(random).size, 3, 'each seed asks other random ROIs')
+    // Two-stream against each other strategy, run by run on the same seed.
+    assert.equal(r.paired?.reference, 'two-stream')
+    assert.deepEqual(
+      r.paired.against.map((a) => a.strategy),
+      r.summary.map((s) => s.strategy).filter((s) => s !== 'two-stream'),
+    )
+    const accuracyOf = (strategy: string, seed: number, k: number): number =>
+      r.runs.find((x) => x.strategy === strategy && x.seed === seed)!.rounds[k]!.accuracy
+    for (const a of r.paired.against)
+      for (const [k, x] of a.rounds.entries()) {
+        const d = [0, 1, 2].map((seed) => accuracyOf('two-stream', seed, k) - accuracyOf(a.strategy, seed, k))
+        assert.equal(x.pairs, 3)
+        assert.ok(Math.abs(x.mean - (d[0]! + d[1]! + d[2]!) / 3) < 1e-12, `${a.strategy} round ${k + 1}`)
+        assert.deepEqual([x.wins, x.losses], [d.filter((v) => v > 0).length, d.filter((v) => v < 0).length])
+      }
+    const table = simulationTable(r).split('\n')
+    const head = table.findIndex((l) => l.startsWith('two-stream minus each strategy'))
+    assert.ok(head > 0, table.join('\n'))
+    for (const [i, a] of r.paired.against.entries()) {
+      const x = a.rounds[0]!
+      const row = table[head + 2 + i]!
+      assert.ok(row.startsWith(a.strategy), row)
+      assert.ok(row.includes(`${(100 * x.mean).toFixed(1)} ± `) && row.includes(`${x.wins}:${x.losses}`), row)
+    }
     // With the truth as a map and half its objects called wrong, nothing above chance is guaranteed;
     // the full ground truth must give 100 % for every strategy.
     const full = cliJson<SimulationResult>([

@@ -2,7 +2,14 @@ import { simulateCampaigns, type CampaignSimulation } from '../../engine/campaig
 import { InputError } from '../../engine/errors.ts'
 import { TASKS, type Task } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { simulate, STRATEGIES, type SimulationResult, type Strategy } from '../../engine/suggest/index.ts'
+import {
+  simulate,
+  STRATEGIES,
+  type PairedComparison,
+  type PairedRound,
+  type SimulationResult,
+  type Strategy,
+} from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
@@ -126,7 +133,23 @@ export function simulationTable(r: SimulationResult): string {
   const base = r.summary[0]!.rounds
   lines.push(['annotated'.padEnd(12), ...base.map((x) => `${pct(x.fraction)}%`.padStart(14))].join(' '))
   lines.push(['p + s(1-p)'.padEnd(12), ...base.map((x) => pct(x.randomBaseline).padStart(14))].join(' '))
+  if (r.paired) lines.push('', ...pairedTable(r.paired.reference, r.paired.against, rounds))
   return lines.join('\n')
+}
+
+/** Reference minus each strategy in points, mean ± standard error, and the runs it won:lost. */
+function pairedTable(reference: Strategy, against: PairedComparison[], rounds: number): string[] {
+  const signed = (v: number): string => `${v > 0 ? '+' : ''}${pct(v)}`
+  const cell = (x: PairedRound): string =>
+    `${signed(x.mean)} ± ${x.se === null ? '-' : pct(x.se)}  ${x.wins}:${x.losses}`.padStart(20)
+  return [
+    `${reference} minus each strategy, same embedding and seed (points, mean ± standard error, runs won:lost)`,
+    [
+      `${reference} vs`.padEnd(14),
+      ...Array.from({ length: rounds }, (_, k) => `round ${k + 1}`.padStart(20)),
+    ].join(' '),
+    ...against.map((a) => [a.strategy.padEnd(14), ...a.rounds.map(cell)].join(' ')),
+  ]
 }
 
 /**

@@ -19,4 +19,5 @@ export {
   type SimulationRun,
   type SimulationSummary,
 } from './simulate.ts'
+export { pairedDifferences, type PairedComparison, type PairedRound } from './paired.ts'
 export { standardise, concat, pick, type Matrix } from './features.ts'

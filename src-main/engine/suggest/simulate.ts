@@ -12,6 +12,7 @@ import type { Matrix } from './features.ts'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
+import { pairedDifferences, type PairedComparison } from './paired.ts'
 import { accuracy, propagate, randomBaseline } from './propagate.ts'
 import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.ts'
 import { suggest, type Strategy, type SuggestParams } from './strategies.ts'
@@ -80,6 +81,11 @@ export interface SimulationResult {
   embeddings: number[]
   runs: SimulationRun[]
   summary: SimulationSummary[]
+  /**
+   * With several strategies: two-stream (else the first strategy) against each other one, run by run
+   * on the same embedding and seed.
+   */
+  paired: { reference: Strategy; against: PairedComparison[] } | null
   seconds: number
 }
 
@@ -214,6 +220,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       }),
     }
   })
+  const reference = o.strategies.includes('two-stream') ? 'two-stream' : o.strategies[0]!
+  const paired =
+    o.strategies.length > 1 ? { reference, against: pairedDifferences(runs, reference, o.rounds) } : null
   return {
     set: data.set.id,
     rois: n,
@@ -221,6 +230,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
     embeddings,
     runs,
     summary,
+    paired,
     seconds: (performance.now() - started) / 1000,
   }
 }

@@ -1,0 +1,81 @@
+import type { Strategy } from './strategies.ts'
+
+/** The runs' shape that pairing needs (a SimulationRun). */
+export interface PairableRun {
+  strategy: Strategy
+  seed: number
+  embedding: number | null
+  rounds: ReadonlyArray<{ accuracy: number }>
+}
+
+export interface PairedRound {
+  round: number
+  /** Mean of reference accuracy minus the other's, over the pairs (same embedding and seed). */
+  mean: number
+  /**
+   * Standard error of that mean; null with fewer than two independent units. With several embeddings
+   * the unit is the embedding (its runs' mean difference): runs on one embedding share its VAEs and are
+   * not independent, and counting them as such would shrink the error.
+   */
+  se: number | null
+  pairs: number
+  /** Pairs where the reference was more accurate, and where it was less. */
+  wins: number
+  losses: number
+}
+
+export interface PairedComparison {
+  strategy: Strategy
+  rounds: PairedRound[]
+}
+
+/**
+ * Each strategy against `reference` run by run: the spreads of a table's columns mostly come from the
+ * embeddings and seeds that every strategy shares, so whether one strategy beats another shows only in
+ * the differences of runs on the same embedding and seed.
+ */
+export function pairedDifferences(
+  runs: readonly PairableRun[],
+  reference: Strategy,
+  rounds: number,
+): PairedComparison[] {
+  const key = (r: PairableRun): string => `${r.embedding ?? 'own'}/${r.seed}`
+  const mine = new Map(runs.filter((r) => r.strategy === reference).map((r) => [key(r), r]))
+  const others = [...new Set(runs.map((r) => r.strategy))].filter((s) => s !== reference)
+  return others.map((strategy) => {
+    const pairs = runs
+      .filter((r) => r.strategy === strategy && mine.has(key(r)))
+      .map((r) => ({ other: r, ref: mine.get(key(r))! }))
+    return {
+      strategy,
+      rounds: Array.from({ length: rounds }, (_, k): PairedRound => {
+        const diffs = pairs.map((p) => ({
+          unit: p.other.embedding,
+          d: p.ref.rounds[k]!.accuracy - p.other.rounds[k]!.accuracy,
+        }))
+        const byUnit = new Map<number | null, number[]>()
+        for (const x of diffs) byUnit.set(x.unit, [...(byUnit.get(x.unit) ?? []), x.d])
+        const units = byUnit.size > 1 ? [...byUnit.values()].map(mean) : diffs.map((x) => x.d)
+        return {
+          round: k + 1,
+          mean: mean(diffs.map((x) => x.d)),
+          se: units.length > 1 ? standardError(units) : null,
+          pairs: diffs.length,
+          wins: diffs.filter((x) => x.d > 0).length,
+          losses: diffs.filter((x) => x.d < 0).length,
+        }
+      }),
+    }
+  })
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+/** Sample standard deviation over sqrt(count). */
+function standardError(xs: readonly number[]): number {
+  const m = mean(xs)
+  const variance = xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)
+  return Math.sqrt(variance / xs.length)
+}
