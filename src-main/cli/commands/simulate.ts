@@ -133,17 +133,23 @@ export function simulationTable(r: SimulationResult): string {
   const base = r.summary[0]!.rounds
   lines.push(['annotated'.padEnd(12), ...base.map((x) => `${pct(x.fraction)}%`.padStart(14))].join(' '))
   lines.push(['p + s(1-p)'.padEnd(12), ...base.map((x) => pct(x.randomBaseline).padStart(14))].join(' '))
-  if (r.paired) lines.push('', ...pairedTable(r.paired.reference, r.paired.against, rounds))
+  if (r.paired)
+    lines.push('', ...pairedTable(r.paired.reference, r.paired.against, rounds, r.embeddings.length > 0))
   return lines.join('\n')
 }
 
 /** Reference minus each strategy in points, mean ± standard error, and the runs it won:lost. */
-function pairedTable(reference: Strategy, against: PairedComparison[], rounds: number): string[] {
+function pairedTable(
+  reference: Strategy,
+  against: PairedComparison[],
+  rounds: number,
+  embedded: boolean,
+): string[] {
   const signed = (v: number): string => `${v > 0 ? '+' : ''}${pct(v)}`
   const cell = (x: PairedRound): string =>
     `${signed(x.mean)} ± ${x.se === null ? '-' : pct(x.se)}  ${x.wins}:${x.losses}`.padStart(20)
   return [
-    `${reference} minus each strategy, same embedding and seed (points, mean ± standard error, runs won:lost)`,
+    `${reference} minus each strategy, run by run on the same ${embedded ? 'embedding and seed' : 'seed'} (points, mean ± standard error, runs won:lost)`,
     [
       `${reference} vs`.padEnd(14),
       ...Array.from({ length: rounds }, (_, k) => `round ${k + 1}`.padStart(20)),
