@@ -107,8 +107,8 @@ async function hierarchical(
       `${small} of ${k} clusters had fewer than M = ${M} ROIs and were split into as many as they hold` +
         (split.moved > 0 ? `; the ${split.moved} subclusters they left went to the largest clusters` : ''),
     )
-  const unused = k * M - split.counts.reduce((a, b) => a + b, 0)
-  if (unused > 0) notes.push(`${k * M - unused} subclusters instead of ${k * M}: every ROI is one`)
+  const made = split.counts.reduce((a, b) => a + b, 0)
+  if (made < k * M) notes.push(`${made} subclusters instead of ${k * M}: every ROI is one`)
   const assignment = new Int32Array(first.n)
   const centres: number[] = []
   let clusters = 0
@@ -170,7 +170,7 @@ async function representatives(
       if (l === k && !annotated.has(i)) members.push(i)
     })
     if (members.length === 0) continue
-    const distanceTo = (i: number): number => Math.sqrt(squaredDistance(c.space, i, c.centres, k))
+    const distanceTo = (i: number): number => centreDistance(c, i, k)
     let chosen: number[]
     if (Q === 1 || members.length <= Q) {
       chosen = Q === 1 ? [members.reduce((a, b) => (distanceTo(b) < distanceTo(a) ? b : a))] : members
@@ -201,6 +201,11 @@ async function representatives(
   return queries
 }
 
+/** Euclidean distance of ROI `i` to the centre of cluster `k`, in the space the clusters were made in. */
+function centreDistance(c: Clustering, i: number, k: number): number {
+  return Math.sqrt(squaredDistance(c.space, i, c.centres, k))
+}
+
 /**
  * More queries when the representatives fall short of the budget (clusters whose ROIs are all
  * annotated already, or too few of them for Q): one at a time from the cluster with the most
@@ -214,9 +219,12 @@ function fillBudget(c: Clustering, queries: Query[], want: number, annotated: Re
     if (annotated.has(i) || asked.has(i)) labels[k]!++
     else left[k]!.push(i)
   })
-  const distanceTo = (i: number, k: number): number => Math.sqrt(squaredDistance(c.space, i, c.centres, k))
-  for (const [k, members] of left.entries())
-    members.sort((a, b) => distanceTo(b, k) - distanceTo(a, k) || b - a)
+  // Farthest first, so that pop() takes the nearest; each distance measured once, not per comparison.
+  const distance = new Float64Array(c.assignment.length)
+  for (const [k, members] of left.entries()) {
+    for (const i of members) distance[i] = centreDistance(c, i, k)
+    members.sort((a, b) => distance[b]! - distance[a]! || b - a)
+  }
   let added = 0
   while (queries.length < want) {
     let best = -1
@@ -228,7 +236,7 @@ function fillBudget(c: Clustering, queries: Query[], want: number, annotated: Re
         best = k
     if (best < 0) break
     const i = left[best]!.pop()!
-    queries.push({ index: i, cluster: best, distance: distanceTo(i, best) })
+    queries.push({ index: i, cluster: best, distance: distance[i]! })
     labels[best]!++
     added++
   }
