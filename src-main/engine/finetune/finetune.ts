@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
+import { mean } from '../stats.ts'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import {
   channelsOf,
@@ -133,10 +134,10 @@ async function measure(
       }
     if (n) sums[verdict].push(sum / n)
   }
-  const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
+  const meanOrNull = (xs: number[]): number | null => (xs.length ? mean(xs) : null)
   return {
-    correct: mean(sums.correct),
-    incorrect: mean(sums.incorrect),
+    correct: meanOrNull(sums.correct),
+    incorrect: meanOrNull(sums.incorrect),
     rois: sums.correct.length + sums.incorrect.length,
   }
 }
@@ -369,8 +370,4 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
 
 function fmt(p: number | null): string {
   return p === null ? 'n/a' : p.toFixed(3)
-}
-
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN
 }

@@ -1,3 +1,4 @@
+import { mean } from '../stats.ts'
 import type { Strategy } from './strategies.ts'
 
 /** The runs' shape that pairing needs (a SimulationRun). */
@@ -67,10 +68,6 @@ export function pairedDifferences(
       }),
     }
   })
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length
 }
 
 /** Sample standard deviation over sqrt(count). */

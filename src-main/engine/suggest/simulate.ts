@@ -12,6 +12,7 @@ import type { Matrix } from './features.ts'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
+import { mean } from '../stats.ts'
 import { pairedDifferences, type PairedComparison } from './paired.ts'
 import { accuracy, propagate, randomBaseline } from './propagate.ts'
 import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.ts'
@@ -213,10 +214,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       rounds: Array.from({ length: o.rounds }, (_, k) => {
         const acc = mine.map((x) => x.rounds[k]!.accuracy)
         const fr = mine.map((x) => x.rounds[k]!.fraction)
-        const mean = acc.reduce((a, b) => a + b, 0) / acc.length
-        const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / acc.length)
-        const fraction = fr.reduce((a, b) => a + b, 0) / fr.length
-        return { round: k + 1, fraction, mean, std, randomBaseline: randomBaseline(p, fraction) }
+        const m = mean(acc)
+        const std = Math.sqrt(acc.reduce((a, b) => a + (b - m) ** 2, 0) / acc.length)
+        const fraction = mean(fr)
+        return { round: k + 1, fraction, mean: m, std, randomBaseline: randomBaseline(p, fraction) }
       }),
     }
   })

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
+import { mean } from '../stats.ts'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import {
   channelsOf,
@@ -275,8 +276,4 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   disposeWeights(weights)
   optimizer.dispose()
   return result
-}
-
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN
 }
