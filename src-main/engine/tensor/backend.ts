@@ -3,6 +3,8 @@
  *
  *  - 'tensorflow': native TensorFlow through the optional `@tensorflow/tfjs-node-gpu` (CUDA), imported
  *    dynamically so that a machine without it (or without CUDA) still runs.
+ *  - 'webgpu': tfjs-backend-webgpu on Dawn (the optional `webgpu` package) over Vulkan, Metal or D3D12,
+ *    for any vendor's GPU; 'auto' takes it only on a hardware adapter (webgpu.ts).
  *  - 'wasm': WebAssembly with XNNPACK, single-threaded (threaded wasm does not load in Node).
  *  - 'cpu': plain JavaScript, correct everywhere, slow.
  *
@@ -23,13 +25,14 @@ import { registerSliceSumWasm } from './kernels/slice-sum.ts'
 import { registerParallelConvWasm } from './kernels/parallel-conv.ts'
 import { setKernelThreads } from './parallel/threads.ts'
 import { installShapeOnlySaves } from './shape-only-saves.ts'
+import { adapterLine, probeWebGpu, registerWebGpuBackend } from './webgpu.ts'
 
 export { tf }
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
 export type BackendRequest = 'auto' | BackendName
 
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu']
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu']
 export const BACKEND_ENV = 'ACTIVEEM_BACKEND'
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu'
 
@@ -160,6 +163,10 @@ async function describeBackend(name: BackendName): Promise<string> {
     return `tfjs-backend-wasm ${version_wasm}: WebAssembly with XNNPACK, SIMD ${simd ? 'on' : 'off'}, ${getThreadsCount()} thread(s)`
   }
   if (name === 'cpu') return `tfjs-backend-cpu ${version_cpu}: plain JavaScript (slow)`
+  if (name === 'webgpu') {
+    const p = await probeWebGpu()
+    return `tfjs-backend-webgpu ${tf.version_core} on Dawn: ${p.detail}`
+  }
   const backend = tf.engine().findBackend('tensorflow') as { isUsingGpuDevice?: unknown } | null
   const gpu = backend?.isUsingGpuDevice
   const where =
@@ -208,6 +215,14 @@ export async function tryBackend(name: BackendName): Promise<BackendAttempt> {
   if (name === 'tensorflow') {
     const load = await loadTfjsNodeGpu()
     if (!load.ok) return { backend: name, ok: false, detail: load.detail }
+  }
+  if (name === 'webgpu') {
+    try {
+      const probe = await registerWebGpuBackend()
+      if (!probe.ok) return { backend: name, ok: false, detail: probe.detail }
+    } catch (e) {
+      return { backend: name, ok: false, detail: messageOf(e).split('\n')[0] ?? '' }
+    }
   }
   try {
     const warn = console.warn
@@ -266,11 +281,28 @@ export function resolveRequest(requested: BackendRequest | undefined): {
   return { request: 'auto', source: 'default' }
 }
 
+/**
+ * Why 'auto' passes over a backend that may well start: a software WebGPU adapter (SwiftShader,
+ * llvmpipe) computes correctly but slower than wasm on the same CPU. Null when auto may try it.
+ */
+export async function notForAuto(name: BackendName): Promise<string | null> {
+  if (name !== 'webgpu') return null
+  const probe = await probeWebGpu()
+  if (!probe.ok || !probe.adapter?.software) return null
+  return (
+    `software adapter ${adapterLine(probe.adapter)}: not chosen by default, it runs slower than wasm on the ` +
+    "same CPU ('activeem bench --only webgpu' measures both); '--backend webgpu' forces it"
+  )
+}
+
 /** The one-line reason for 'auto' choosing `chosen` after `tried` (which ends with the chosen one). */
 export function autoReason(chosen: BackendName, tried: BackendAttempt[]): string {
   const failed = tried.filter((t) => !t.ok)
   const because = failed.map((t) => `${t.backend}: ${t.detail}`).join('; ')
   if (chosen === 'tensorflow') return `auto: ${TFJS_NODE_GPU} loads, native TensorFlow is the fastest backend`
+  if (chosen === 'webgpu') {
+    return `auto: ${because ? `${because}; ` : ''}a hardware GPU adapter was found, WebGPU is the fastest backend available`
+  }
   if (chosen === 'wasm') {
     return `auto: ${because}; using WebAssembly (XNNPACK), the fastest backend available without it`
   }
@@ -293,6 +325,12 @@ function explicitFailure(name: BackendName, attempt: BackendAttempt, prefix: str
         `CUDA/cuDNN libraries, or use backend 'auto' or 'wasm'`,
     )
   }
+  if (name === 'webgpu') {
+    return new InputError(
+      `${prefix}backend 'webgpu' is unavailable: ${attempt.detail}; 'activeem doctor' says what this machine ` +
+        "lacks (on Linux the Vulkan loader libvulkan1 and the GPU driver's Vulkan ICD), or use backend 'auto' or 'wasm'",
+    )
+  }
   const other = name === 'wasm' ? 'cpu' : 'auto'
   return new InputError(
     `${prefix}backend '${name}' failed to start (${attempt.detail}); use backend '${other}' instead`,
@@ -310,7 +348,8 @@ async function choose(requested: BackendRequest | undefined): Promise<EngineInfo
   }
   const tried: BackendAttempt[] = []
   for (const name of BACKENDS) {
-    const attempt = await tryBackend(name)
+    const skip = await notForAuto(name)
+    const attempt = skip ? { backend: name, ok: false, detail: skip } : await tryBackend(name)
     tried.push(attempt)
     if (attempt.ok) {
       const reason = autoReason(name, tried)
