@@ -1,4 +1,5 @@
 import { isInputError, messageOf } from '../engine/errors.ts'
+import { deviceFailure } from '../engine/tensor/device-state.ts'
 import { APP_VERSION } from '../engine/version.ts'
 
 interface Command {
@@ -152,7 +153,9 @@ function help(): string {
 }
 
 /** Exit 2 and one line for the user's mistakes; exit 1 for our own, still without a stack trace. */
-function fail(e: unknown): never {
+function fail(error: unknown): never {
+  // Whatever a failing GPU made throw next (a rejected readback, say), the device's own failure is the cause.
+  const e = deviceFailure() ?? error
   const line = messageOf(e).split('\n')[0]
   if (isInputError(e)) {
     process.stderr.write(`error: ${line}\n`)

@@ -21,6 +21,28 @@ export function describe(r: DoctorReport): string {
     lines.push(`  ${b.backend.padEnd(10)}  ${b.ok ? 'ok  ' : 'FAIL'}  ${b.detail}`)
   }
   lines.push(`  in use: ${r.auto.backend ?? 'none'} (${r.auto.reason})`, '')
+  const w = r.webgpu
+  lines.push(
+    `WebGPU (webgpu + @tensorflow/tfjs-backend-webgpu): ${w.installed ? 'installed' : 'not installed'}`,
+  )
+  if (w.adapter) {
+    const a = w.adapter
+    lines.push(
+      `  adapter: ${a.description || '(no description)'}; vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, ${a.software ? 'software (CPU)' : 'hardware'}`,
+    )
+    const mib = (n: number | undefined): string => (n === undefined ? '?' : `${Math.round(n / 2 ** 20)} MiB`)
+    lines.push(
+      `  limits: largest buffer ${mib(a.limits.maxBufferSize)}, storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize ?? '?'} B`,
+    )
+  } else {
+    lines.push(`  ${w.detail}`)
+  }
+  if (w.vulkan) {
+    lines.push(
+      `  Vulkan loader: ${w.vulkan.loader ?? 'MISSING (libvulkan1)'}; driver ICDs: ${w.vulkan.icds.length ? w.vulkan.icds.join(', ') : 'none'}${w.vulkan.env ? ` (from ${w.vulkan.env})` : ''}`,
+    )
+  }
+  lines.push(`  chosen by auto: ${w.chosenByAuto ? 'yes' : `no: ${w.notChosenBecause ?? ''}`}`, '')
   const gpu = r.tfjsNodeGpu
   const state = !gpu.installed
     ? 'not installed'

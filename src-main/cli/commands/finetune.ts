@@ -2,15 +2,15 @@ import { InputError } from '../../engine/errors.ts'
 import { planFinetune, runFinetune } from '../../engine/finetune/index.ts'
 import { CancelledError } from '../../engine/jobs/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { initTensorEngine } from '../../engine/tensor/index.ts'
+import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { parse, parseChoice, parseInteger, parsePositiveNumbers } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem finetune --project DIR [--model NAME] [--set N] [--iterations 100] [--ratio 0.25] [--propagated] [--name NAME] [--lr 0.0002] [--batch 2] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--json]'
+  'activeem finetune --project DIR [--model NAME] [--set N] [--iterations 100] [--ratio 0.25] [--propagated] [--name NAME] [--lr 0.0002] [--batch 2] [--seed N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]'
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+const BACKENDS = BACKEND_REQUESTS
 
 /**
  * Fine-tunes a model on the labelled ROIs of a proposal set mixed with its first labelled volume, into a

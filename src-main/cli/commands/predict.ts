@@ -2,7 +2,7 @@ import { CancelledError } from '../../engine/jobs/index.ts'
 import { resolveModel, TASKS, type Task } from '../../engine/model/index.ts'
 import { predictVolume } from '../../engine/predict/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { initTensorEngine } from '../../engine/tensor/index.ts'
+import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { InputError } from '../../engine/errors.ts'
 import { join } from 'node:path'
 import { parse, parseChoice, parseInteger } from '../args.ts'
@@ -10,7 +10,7 @@ import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--workers N] [--backend auto|tensorflow|wasm|cpu] [--json]'
+  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--workers N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]'
 
 export async function predict(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -31,15 +31,10 @@ export async function predict(argv: string[]): Promise<void> {
   if (!values.project || !values.raw)
     throw new InputError(`predict: --project and --raw are required; usage: ${usage}`)
   const task = values.task ? parseChoice<Task>('--task', values.task, TASKS, 'mito') : undefined
-  const batchSize = parseInteger('--batch', values.batch, 2, 1, 64)
+  const batchSize = values.batch !== undefined ? parseInteger('--batch', values.batch, 2, 1, 64) : undefined
   const workers =
     values.workers !== undefined ? parseInteger('--workers', values.workers, 1, 1, 256) : undefined
-  const backend = parseChoice(
-    '--backend',
-    values.backend,
-    ['auto', 'tensorflow', 'wasm', 'cpu'] as const,
-    'auto',
-  )
+  const backend = parseChoice('--backend', values.backend, BACKEND_REQUESTS, 'auto')
   const project = Project.open(values.project)
   try {
     const model = resolveModel(project, values.model, task)
@@ -52,7 +47,7 @@ export async function predict(argv: string[]): Promise<void> {
       raw: values.raw,
       modelDir: join(project.dir, model.path),
       ...(values.out ? { out: values.out } : {}),
-      batchSize,
+      ...(batchSize !== undefined ? { batchSize } : {}),
       ...(workers !== undefined ? { workers } : {}),
       signal,
       onProgress: (e) => {

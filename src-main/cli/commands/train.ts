@@ -9,16 +9,16 @@ import {
   type Task,
 } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { initTensorEngine } from '../../engine/tensor/index.ts'
+import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { trainModel } from '../../engine/train/index.ts'
 import { parse, parseChoice, parseInteger, parseIntList, parsePositiveNumbers } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem train --project DIR --task synapse|mito --raw PATH#DS --labels PATH#DS [--pre PATH#DS --post PATH#DS] (--iterations N | --minutes M) [--name NAME] [--window z,y,x] [--width N] [--depth N] [--batch N] [--lr X] [--seed N] [--backend auto|tensorflow|wasm|cpu] [--json]'
+  'activeem train --project DIR --task synapse|mito --raw PATH#DS --labels PATH#DS [--pre PATH#DS --post PATH#DS] (--iterations N | --minutes M) [--name NAME] [--window z,y,x] [--width N] [--depth N] [--batch N] [--lr X] [--seed N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]'
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+const BACKENDS = BACKEND_REQUESTS
 
 export async function train(argv: string[]): Promise<void> {
   const { values } = parse(

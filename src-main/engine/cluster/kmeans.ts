@@ -4,11 +4,12 @@
  * last assignment to the final centres, empty clusters given the farthest points), so that from the
  * same initial centres both reach the same clustering. Each iteration's assignment runs in worker
  * threads (shards.ts), where bounds spare most distance computations without changing a label
- * (lloyd-shard.ts) and the distances left run blocked on the tensor engine (shard.ts).
+ * (lloyd-shard.ts) and the distances left run blocked on the tensor engine (shard.ts), or on a GPU
+ * backend in one product on the device (gpu-shard.ts).
  */
 import { InputError } from '../errors.ts'
 import { createRng } from '../synth/random.ts'
-import type { StepReply } from './lloyd-shard.ts'
+import type { StepReply } from './lloyd-state.ts'
 import { centredRows, checkShape } from './points.ts'
 import { kmeansPlusPlus, randomCentres, type Rows } from './seeding.ts'
 import { withShards, type Shards } from './shards.ts'

@@ -25,6 +25,7 @@
  * subsets of the centres ~1.5x more per pair at d = 1000. Hamerly's centre-centre test changed
  * nothing there.
  */
+import { LloydState, type StepReply } from './lloyd-state.ts'
 import { BLOCK_ROWS, scoreError, type Block, type Scores, type Shard } from './shard.ts'
 
 /**
@@ -33,25 +34,6 @@ import { BLOCK_ROWS, scoreError, type Block, type Scores, type Shard } from './s
  * block at d = 1000, ~2x at d = 32; the bench's steps measured alike from 0.35 to 0.7).
  */
 const GATHER_BELOW = 0.7
-
-export interface StepReply {
-  /** Points whose centre changed (all of them on a run's first step). */
-  changed: number
-  /** (point, centre) pairs measured by the product. */
-  measured: number
-  /** With `update`: per-centre sums (k x d) and counts, and the inertia against the step's centres. */
-  sums?: Float64Array
-  counts?: Float64Array
-  inertia?: number
-}
-
-export interface Farthest {
-  /** Local index. */
-  index: number
-  label: number
-  /** Exact squared distance to its centre. */
-  distance: number
-}
 
 /** Hamerly's bounds of a run. */
 class Bounds {
@@ -78,27 +60,17 @@ class Bounds {
   }
 }
 
-export class LloydShard {
-  readonly labels: Int32Array
-  private readonly sums: Float64Array
-  private readonly counts: Float64Array
+export class LloydShard extends LloydState<Shard> {
   private readonly bounds: Bounds | null
   private readonly errorScale: number
-  /** This step's centres, and twice the largest ||c||^2 among them (for the error bound). */
-  private centres: Float32Array = new Float32Array(0)
+  /** Twice the largest ||c||^2 among this step's centres (for the error bound). */
   private twiceMaxNorm = 0
   /** The best score of each point of the block being measured. */
   private tops = new Float64Array(BLOCK_ROWS)
 
   /** A run's state; `bounds` false measures every point every step (plain Lloyd). */
-  constructor(
-    private readonly shard: Shard,
-    private readonly k: number,
-    bounds: boolean,
-  ) {
-    this.labels = new Int32Array(shard.rows).fill(-1)
-    this.sums = new Float64Array(k * shard.d)
-    this.counts = new Float64Array(k)
+  constructor(shard: Shard, k: number, bounds: boolean) {
+    super(shard, k)
     this.errorScale = scoreError(shard.d)
     this.bounds = bounds ? new Bounds(shard.rows, k) : null
   }
@@ -108,74 +80,16 @@ export class LloydShard {
    * (null on the first step of the run); with `update`, the sums follow.
    */
   step(centres: Float32Array, shifts: Float64Array | null, update: boolean): StepReply {
-    const { shard, labels, sums, counts } = this
     this.setCentres(centres)
-    const previous = labels.slice()
+    const previous = this.labels.slice()
     let measured: number
     if (shifts && this.bounds) {
       this.bounds.move(shifts)
       measured = this.measureOpen(this.bounds)
     } else {
-      measured = this.measure(null, shard.rows)
+      measured = this.measure(null, this.shard.rows)
     }
-    const changed = this.follow(previous, update)
-    if (!update) return { changed, measured }
-    return { changed, measured, sums: sums.slice(), counts: counts.slice(), inertia: this.inertia() }
-  }
-
-  /**
-   * The sums follow the points that moved (with `update`), in point order however they were
-   * measured, so that every path adds the same numbers in the same order (bit for bit the same
-   * centres). Returns how many moved. (Its own function for the reason given at collectOpen.)
-   */
-  private follow(previous: Int32Array, update: boolean): number {
-    const { labels, sums, counts } = this
-    const { d, x } = this.shard
-    let changed = 0
-    for (let p = 0; p < labels.length; p++) {
-      const old = previous[p]!
-      const j = labels[p]!
-      if (old === j) continue
-      changed++
-      if (!update) continue
-      const row = p * d
-      if (old >= 0) {
-        const o = old * d
-        for (let t = 0; t < d; t++) sums[o + t]! -= x[row + t]!
-        counts[old]!--
-      }
-      const o = j * d
-      for (let t = 0; t < d; t++) sums[o + t]! += x[row + t]!
-      counts[j]!++
-    }
-    return changed
-  }
-
-  /** The `count` points farthest from their centres (exactly), farthest first (ties: the lower index). */
-  farthest(count: number): Farthest[] {
-    const top: Farthest[] = []
-    for (let p = 0; p < this.shard.rows; p++) {
-      const distance = this.exactSquared(p, this.labels[p]!)
-      if (top.length === count && distance <= top[count - 1]!.distance) continue
-      let at = top.length
-      while (at > 0 && top[at - 1]!.distance < distance) at--
-      top.splice(at, 0, { index: p, label: this.labels[p]!, distance })
-      if (top.length > count) top.pop()
-    }
-    return top
-  }
-
-  /** Exact squared distances (float64 sums of squared differences) to `centres` of the labels. */
-  exact(centres: Float32Array): { labels: Int32Array; distances: Float32Array; total: number } {
-    this.centres = centres
-    const distances = new Float32Array(this.shard.rows)
-    let total = 0
-    for (let p = 0; p < distances.length; p++) {
-      const s = this.exactSquared(p, this.labels[p]!)
-      distances[p] = s
-      total += s
-    }
-    return { labels: this.labels.slice(), distances, total }
+    return this.settle(previous, update, measured)
   }
 
   private setCentres(centres: Float32Array): void {
@@ -307,38 +221,8 @@ export class LloydShard {
     b.lower[p] = Math.sqrt(Math.max(norm - second - e, 0)) + b.travelledMax
   }
 
-  private exactSquared(p: number, c: number): number {
-    const { x, d } = this.shard
-    const centres = this.centres
-    let s = 0
-    for (let t = 0, i = p * d, j = c * d; t < d; t++, i++, j++) {
-      const v = x[i]! - centres[j]!
-      s += v * v
-    }
-    return s
-  }
-
   /** The bound on the error of point p's scores this step. */
   private error(p: number): number {
     return this.errorScale * (this.shard.norms[p]! + this.twiceMaxNorm)
-  }
-
-  /** sum ||x - c||^2 = sum ||x||^2 - 2 sum_c c.S_c + sum_c n_c ||c||^2, from the sums. */
-  private inertia(): number {
-    const { k, sums, counts, centres } = this
-    const d = this.shard.d
-    let cross = 0
-    let own = 0
-    for (let c = 0; c < k; c++) {
-      let dot = 0
-      let norm = 0
-      for (let t = c * d; t < (c + 1) * d; t++) {
-        dot += centres[t]! * sums[t]!
-        norm += centres[t]! * centres[t]!
-      }
-      cross += dot
-      own += counts[c]! * norm
-    }
-    return Math.max(this.shard.normsTotal - 2 * cross + own, 0)
   }
 }

@@ -89,3 +89,28 @@ export function centredRows(
   }
   return out
 }
+
+/**
+ * Centres a shard's rows (rows x d) in place, each value rounded to float32 as it is stored, and
+ * returns ||x||^2 of each centred row (float64) and their sum.
+ */
+export function centreRows(
+  x: Float32Array,
+  rows: number,
+  d: number,
+  mean: Float32Array,
+): { norms: Float64Array; total: number } {
+  const norms = new Float64Array(rows)
+  let total = 0
+  for (let i = 0; i < rows; i++) {
+    let s = 0
+    for (let j = 0, p = i * d; j < d; j++, p++) {
+      const v = Math.fround(x[p]! - mean[j]!)
+      x[p] = v
+      s += v * v
+    }
+    norms[i] = s
+    total += s
+  }
+  return { norms, total }
+}

@@ -24,6 +24,7 @@
  * which k-means' bounds rely on too (see `scoreError`).
  */
 import { tf } from '../tensor/index.ts'
+import { centreRows } from './points.ts'
 
 interface Heap {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
@@ -114,21 +115,10 @@ export class Shard {
     readonly layout: Layout = d >= ROWS_LAYOUT_FROM_D ? 'rows' : 'columns',
     blockRows = BLOCK_ROWS,
   ) {
-    const x = points
-    this.x = x
+    this.x = points
     this.near = new Float64Array(rows).fill(Infinity)
-    this.norms = new Float64Array(rows)
-    let total = 0
-    for (let i = 0; i < rows; i++) {
-      let s = 0
-      for (let j = 0, p = i * d; j < d; j++, p++) {
-        const v = Math.fround(x[p]! - mean[j]!)
-        x[p] = v
-        s += v * v
-      }
-      this.norms[i] = s
-      total += s
-    }
+    const { norms, total } = centreRows(points, rows, d, mean)
+    this.norms = norms
     this.normsTotal = total
     for (let start = 0; start < rows; start += blockRows) {
       this.blocks.push(this.block(start, Math.min(blockRows, rows - start), null))

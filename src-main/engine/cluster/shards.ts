@@ -1,12 +1,18 @@
 /**
- * The points spread over worker threads, one contiguous shard each, for the clustering kernels.
- * wasm runs single-threaded in Node, so cores are used by running one engine per worker; each
- * worker keeps its shard (and the packed product operand, shard.ts) and its k-means state
- * (lloyd-shard.ts) for the whole call, and a request moves only centres in and per-centre sums out.
+ * The points spread over shards for the clustering kernels, each answering the same requests.
+ *
+ * On wasm (and cpu), one contiguous shard per worker thread: wasm runs single-threaded in Node, so
+ * cores are used by running one engine per worker; each worker keeps its shard (and the packed
+ * product operand, shard.ts) and its k-means state (lloyd-shard.ts) for the whole call, and a request
+ * moves only centres in and per-centre sums out. On a GPU backend ('webgpu', 'tensorflow'), one shard
+ * in this thread that keeps the points on the device (gpu-shard.ts): the device does the products, and
+ * workers would each need a device of their own.
  */
 import { Worker } from 'node:worker_threads'
 import { resolveThreads } from '../tensor/backend.ts'
-import type { Farthest, StepReply } from './lloyd-shard.ts'
+import { tf } from '../tensor/index.ts'
+import { GpuShard } from './gpu-shard.ts'
+import type { Farthest, StepReply } from './lloyd-state.ts'
 import { combineMoments, type Moments, type PartialMoments } from './points.ts'
 import type { NearestReply } from './shard.ts'
 
@@ -42,10 +48,18 @@ export interface ShardReplies {
   nearPick: Float64Array
 }
 
+/** Answers a shard's requests, in order: a worker thread, or this thread on a GPU backend. */
+export interface ShardServer {
+  request<K extends ShardRequest['op']>(
+    request: Extract<ShardRequest, { op: K }>,
+    transfer?: ArrayBuffer[],
+  ): Promise<ShardReplies[K]>
+}
+
 type Reply =
   { ready: true } | { failed: string } | { id: number; value: unknown } | { id: number; error: string }
 
-class ClusterWorker {
+class ClusterWorker implements ShardServer {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private next = 0
   dead: Error | null = null
@@ -129,14 +143,14 @@ export interface Part {
 export class Shards {
   constructor(
     readonly parts: readonly Part[],
-    private readonly workers: readonly ClusterWorker[],
+    private readonly servers: readonly ShardServer[],
   ) {}
 
   /** The same kind of request to every shard at once; replies in shard order. */
   all<K extends ShardRequest['op']>(
     make: (part: Part, index: number) => Extract<ShardRequest, { op: K }>,
   ): Promise<ShardReplies[K][]> {
-    return Promise.all(this.parts.map((part, i) => this.workers[i]!.request<K>(make(part, i))))
+    return Promise.all(this.parts.map((part, i) => this.servers[i]!.request<K>(make(part, i))))
   }
 
   /** The shard holding point `index`, and the index within it. */
@@ -149,10 +163,27 @@ export class Shards {
   }
 }
 
+/** Backends whose tensors live on a GPU: there the shard runs in this thread, on the device. */
+const GPU_BACKENDS: ReadonlySet<string> = new Set(['webgpu', 'tensorflow'])
+
 /**
- * Runs `body` with the n x d `points`, less their mean, loaded into the workers (one call at a time:
- * the workers are shared). `points` is copied, never changed. The workers also find the mean (and
- * check the values: a non-finite one is an InputError naming `what`), each over its own shard.
+ * 'auto': on the device with a GPU backend, else in wasm workers. 'in-process' runs the GPU path on
+ * whatever backend is active, so that tests can hold it against the cpu backend.
+ */
+export type ShardPlacement = 'auto' | 'in-process'
+let placement: ShardPlacement = 'auto'
+
+/** Sets where the next calls' shards run; returns the previous setting. */
+export function placeShards(where: ShardPlacement): ShardPlacement {
+  const before = placement
+  placement = where
+  return before
+}
+
+/**
+ * Runs `body` with the n x d `points`, less their mean, loaded into the shards (one call at a time:
+ * the workers are shared). `points` is copied, never changed. The shards also find the mean (and
+ * check the values: a non-finite one is an InputError naming `what`), each over its own part.
  */
 export async function withShards<T>(
   what: string,
@@ -162,20 +193,23 @@ export async function withShards<T>(
   body: (shards: Shards, moments: Moments) => Promise<T>,
 ): Promise<T> {
   const run = lock.then(async () => {
-    const count = Math.max(1, Math.min(resolveThreads(undefined), Math.floor(n / MIN_SHARD_ROWS)))
-    const threads = await workers(count)
+    const inProcess = placement === 'in-process' || GPU_BACKENDS.has(tf.getBackend())
+    const count = inProcess
+      ? 1
+      : Math.max(1, Math.min(resolveThreads(undefined), Math.floor(n / MIN_SHARD_ROWS)))
+    const servers: ShardServer[] = inProcess ? [new GpuShard()] : await workers(count)
     const parts: Part[] = []
     for (let s = 0, start = 0; s < count; s++) {
       const rows = Math.floor((n * (s + 1)) / count) - start
       parts.push({ start, rows })
       start += rows
     }
-    const shards = new Shards(parts, threads)
+    const shards = new Shards(parts, servers)
     try {
       const partial = await Promise.all(
         parts.map((p, i) => {
           const slice = points.slice(p.start * d, (p.start + p.rows) * d)
-          return threads[i]!.request({ op: 'load', points: slice, rows: p.rows, d }, [slice.buffer])
+          return servers[i]!.request({ op: 'load', points: slice, rows: p.rows, d }, [slice.buffer])
         }),
       )
       const moments = combineMoments(
@@ -188,7 +222,7 @@ export async function withShards<T>(
       await shards.all<'centre'>(() => ({ op: 'centre', mean: moments.mean }))
       return await body(shards, moments)
     } finally {
-      await Promise.all(threads.map((w) => w.request({ op: 'unload' }).catch(() => null)))
+      await Promise.all(servers.map((w) => w.request({ op: 'unload' }).catch(() => null)))
     }
   })
   lock = run.catch(() => undefined)

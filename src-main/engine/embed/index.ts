@@ -23,4 +23,10 @@ export {
 } from './train-vae.ts'
 export { embedSet, featuresFile, roiImageSource, type EmbedOptions, type EmbedResult } from './embed-set.ts'
 export { readFeatures, writeFeatures, type SetFeatures } from './features.ts'
-export { fineTuneTriplet, separation, type TripletOptions, type TripletResult } from './triplet.ts'
+export {
+  fineTuneTriplet,
+  separation,
+  tripletLoss,
+  type TripletOptions,
+  type TripletResult,
+} from './triplet.ts'

@@ -74,6 +74,20 @@ export async function separation(
   return { within, across, ratio: across > 0 ? within / across : Infinity }
 }
 
+/**
+ * Hoffer and Ailon's softmax distance-ratio loss over a batch laid out as anchors, positives, negatives
+ * (in thirds along the batch axis), on the encoder's means.
+ */
+export function tripletLoss(config: VaeConfig, w: VaeWeights, x: tf.Tensor4D): tf.Scalar {
+  const mu = encode(config, w, x).mu
+  const [fa, fp, fn] = tf.split(mu, 3, 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
+  const dPos = tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(fa, fp)), 1), 1e-8))
+  const dNeg = tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(fa, fn)), 1), 1e-8))
+  // p+ = softmax over (d+, d-) of d+, computed stably as sigmoid(d+ - d-).
+  const pPos = tf.sigmoid(tf.sub(dPos, dNeg))
+  return tf.mean(tf.mul(2, tf.square(pPos))) as tf.Scalar
+}
+
 export async function fineTuneTriplet(
   config: VaeConfig,
   w: VaeWeights,
@@ -124,19 +138,7 @@ export async function fineTuneTriplet(
         all.forEach((p, k) => data.set(patches.data.subarray(p * s * s, (p + 1) * s * s), k * s * s))
         const loss = tf.tidy(() => {
           const x = tf.tensor4d(data, [all.length, s, s, 1])
-          return optimizer.minimize(
-            () => {
-              const mu = encode(config, w, x).mu
-              const [fa, fp, fn] = tf.split(mu, 3, 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
-              const dPos = tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(fa, fp)), 1), 1e-8))
-              const dNeg = tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(fa, fn)), 1), 1e-8))
-              // p+ = softmax over (d+, d-) of d+, computed stably as sigmoid(d+ - d-).
-              const pPos = tf.sigmoid(tf.sub(dPos, dNeg))
-              return tf.mean(tf.mul(2, tf.square(pPos))) as tf.Scalar
-            },
-            true,
-            vars,
-          )!
+          return optimizer.minimize(() => tripletLoss(config, w, x), true, vars)!
         })
         const v = (await loss.data())[0]!
         loss.dispose()

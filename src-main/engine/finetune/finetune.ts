@@ -122,9 +122,11 @@ async function measure(
     const verdict = verdicts.get(roi.id)!
     if (sums[verdict].length >= MEASURED_PER_VERDICT) continue
     const w = await windows.read(roi.id, windows.centred(roi))
-    const p = tf.tidy(() =>
-      tf.sigmoid(forward(config, weights, tf.tensor5d(w.input, [1, ...config.window, 1]))).dataSync(),
+    const probs = tf.tidy(() =>
+      tf.sigmoid(forward(config, weights, tf.tensor5d(w.input, [1, ...config.window, 1]))),
     )
+    const p = await probs.data()
+    probs.dispose()
     let sum = 0
     let n = 0
     for (let i = 0; i < w.instances.length; i++)

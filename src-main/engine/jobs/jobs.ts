@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { checkDevice, deviceFailure } from '../tensor/device-state.ts'
 import type { Project } from '../store/index.ts'
 import { thisHost } from './process.ts'
 import { SeriesBuffer } from './series.ts'
@@ -23,6 +24,8 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
 export async function checkpointYield(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve))
   throwIfCancelled(signal)
+  // A lost or failing GPU ends the job here, like a cancel, before it builds on dropped work.
+  checkDevice()
 }
 
 export interface ProgressEvent {
@@ -201,7 +204,8 @@ export async function runJob<T>(job: Job, work: () => Promise<T>, summary: (r: T
     const result = await work()
     job.finish('done', summary(result), result)
     return result
-  } catch (e) {
+  } catch (error) {
+    const e = deviceFailure() ?? error
     if (e instanceof CancelledError)
       job.finish('cancelled', 'cancelled by the user; run the same command to resume')
     else job.finish('failed', e instanceof Error ? e.message : String(e))

@@ -6,7 +6,7 @@ import { checkpointYield, Job, runJob, type ProgressEvent } from '../jobs/index.
 import { channelsOf, readModelMeta } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { availableParallelism } from 'node:os'
-import { tf, type BackendName } from '../tensor/index.ts'
+import { maxBufferBytes, tf, type BackendName } from '../tensor/index.ts'
 import { blocks, openVolume, ZarrV3Writer, type Shape3 } from '../volume/index.ts'
 import { runTilesInWorkers } from './pool.ts'
 import { TilePredictor, tileKey, type TileJob } from './tile.ts'
@@ -77,7 +77,8 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
     throw new InputError(`${out}: already exists; remove it or choose another --out`)
   }
   const job = Job.startOrResume(o.project, 'predict', key, { raw: o.raw, model: o.modelDir, out })
-  const batchSize = o.batchSize ?? 2
+  const backend = currentBackend()
+  const batchSize = o.batchSize ?? defaultBatch(backend, config.window, config.width)
 
   try {
     return await runJob(
@@ -115,25 +116,25 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
           })
         }
         const tileJob: TileJob = { raw: o.raw, modelDir: o.modelDir, out, chunkShape, batchSize }
-        const workers = o.workers ?? availableParallelism()
+        // A GPU backend is one device for the process: its work is already parallel.
+        const workers = backend === 'wasm' || backend === 'cpu' ? (o.workers ?? availableParallelism()) : 1
         if (workers > 1 && todo.length > 1) {
-          await runTilesInWorkers(
-            tileJob,
-            currentBackend(),
-            workers,
-            todo,
-            finished,
-            () => o.signal?.aborted ?? false,
-          )
+          await runTilesInWorkers(tileJob, backend, workers, todo, finished, () => o.signal?.aborted ?? false)
           await checkpointYield(o.signal)
         } else {
           const predictor = await TilePredictor.open(tileJob)
+          // A tile is written while the next one computes; it counts as done only once written.
+          let writing: Promise<void> = Promise.resolve()
           try {
             for (const tile of todo) {
               await checkpointYield(o.signal)
-              finished(tileKey(tile), await predictor.run(tile))
+              const result = await predictor.compute(tile)
+              await writing
+              writing = predictor.write(tile, result).then((voxels) => finished(tileKey(tile), voxels))
             }
+            await writing
           } finally {
+            await writing.catch(() => undefined)
             predictor.close()
           }
         }
@@ -178,7 +179,19 @@ async function registerMaps(project: Project, out: string, channels: readonly st
 /** Workers start the backend this thread runs, so a --backend choice holds for them too. */
 function currentBackend(): BackendName {
   const name = tf.getBackend()
-  return name === 'tensorflow' || name === 'cpu' ? name : 'wasm'
+  return name === 'tensorflow' || name === 'cpu' || name === 'webgpu' ? name : 'wasm'
+}
+
+/**
+ * Windows per forward pass. On the CPU backends 2 (more buys nothing, as the cores are split by tiles);
+ * on a GPU as many as keep the largest activation (the top level's concatenated skip, 2 x width
+ * channels) within a quarter of the largest buffer the device takes, up to 16.
+ */
+function defaultBatch(backend: BackendName, window: readonly number[], width: number): number {
+  if (backend === 'wasm' || backend === 'cpu') return 2
+  const largest = maxBufferBytes() ?? 256 * 2 ** 20
+  const perWindow = window.reduce((a, b) => a * b, 1) * 2 * width * 4
+  return Math.max(1, Math.min(16, Math.floor(largest / 4 / perWindow)))
 }
 
 /** `<file>_<dataset>__<model>_<hash>.zarr`: readable, and distinct for same-named files in other folders. */

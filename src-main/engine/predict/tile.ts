@@ -62,8 +62,13 @@ export class TilePredictor {
 
   /** Computes and writes one tile; returns its voxel count. */
   async run(tile: Region): Promise<number> {
+    return this.write(tile, await this.compute(tile))
+  }
+
+  /** One tile's blended probabilities, a Float32Array per channel. */
+  async compute(tile: Region): Promise<Float32Array[]> {
     const { config, normalisation } = this.meta
-    const result = await predictTile(
+    return predictTile(
       this.volume,
       tile,
       config.window,
@@ -75,6 +80,10 @@ export class TilePredictor {
       normalisation.mean,
       normalisation.std,
     )
+  }
+
+  /** Writes a computed tile (each channel's chunks); returns its voxel count. */
+  async write(tile: Region, result: Float32Array[]): Promise<number> {
     for (let c = 0; c < this.arrays.length; c++) await this.arrays[c]!.writeRegion(tile, result[c]!)
     return result[0]!.length
   }
@@ -129,15 +138,24 @@ async function predictTile(
   const wsum = new Float32Array(n)
   const winVoxels = window[0] * window[1] * window[2]
   const origins = windowsForTile(volume.shape, window, overlap, tile)
-  for (let b = 0; b < origins.length; b += batchSize) {
+  const readBatch = async (b: number): Promise<Float32Array> => {
     const group = origins.slice(b, b + batchSize)
     const input = new Float32Array(group.length * winVoxels)
     for (let g = 0; g < group.length; g++) {
       const win = await readClamped(volume, group[g]!, window)
       for (let i = 0; i < winVoxels; i++) input[g * winVoxels + i] = (win[i]! - mean) / std
     }
-    const probs = run(tf.tensor5d(input, [group.length, ...window, 1]))
-    const p = (await probs.data()) as Float32Array
+    return input
+  }
+  let next = origins.length > 0 ? await readBatch(0) : null
+  for (let b = 0; b < origins.length; b += batchSize) {
+    const group = origins.slice(b, b + batchSize)
+    const probs = run(tf.tensor5d(next!, [group.length, ...window, 1]))
+    // A GPU backend computes while the next batch is read; the readback waits only for this batch.
+    const [p] = await Promise.all([
+      probs.data() as Promise<Float32Array>,
+      b + batchSize < origins.length ? readBatch(b + batchSize).then((x) => void (next = x)) : null,
+    ])
     probs.dispose()
     for (let g = 0; g < group.length; g++) {
       const o = group[g]!

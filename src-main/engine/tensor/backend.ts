@@ -33,6 +33,8 @@ export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
 export type BackendRequest = 'auto' | BackendName
 
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu']
+/** What --backend takes. */
+export const BACKEND_REQUESTS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const
 export const BACKEND_ENV = 'ACTIVEEM_BACKEND'
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu'
 

@@ -11,6 +11,7 @@ import {
   TFJS_NODE_GPU,
   autoReason,
   loadTfjsNodeGpu,
+  notForAuto,
   resolveRequest,
   tf,
   tryBackend,
@@ -18,6 +19,7 @@ import {
   type BackendName,
 } from './backend.ts'
 import { messageOf } from '../errors.ts'
+import { probeWebGpu, type AdapterReport, type WebGpuProbe } from './webgpu.ts'
 
 /** The shared libraries TensorFlow 2.9 (bound by tfjs-node-gpu 4.x) opens: CUDA 11.2 and cuDNN 8.1. */
 export const CUDA_LIBRARIES: ReadonlyArray<{ name: string; what: string }> = [
@@ -60,6 +62,16 @@ export interface DoctorReport {
     nvidiaSmi: { found: boolean; detail: string; gpus: string[] }
     /** Null where the check does not apply (not Linux). */
     libraries: LibraryCheck[] | null
+  }
+  /** The WebGPU engine: what Dawn found, and why 'auto' does or does not take it. */
+  webgpu: {
+    installed: boolean
+    adapter: AdapterReport | null
+    detail: string
+    vulkan: WebGpuProbe['vulkan']
+    chosenByAuto: boolean
+    /** Why auto passes over it, where it does. */
+    notChosenBecause: string | null
   }
   advice: string[]
 }
@@ -154,8 +166,39 @@ export function checkLibraries(env: NodeJS.ProcessEnv = process.env): LibraryChe
   })
 }
 
+function webgpuAdvice(w: DoctorReport['webgpu']): string[] {
+  if (w.chosenByAuto) return [`ActiveEM computes on the GPU through WebGPU: ${w.detail}.`]
+  if (!w.installed) {
+    return [
+      "The WebGPU engine is not installed: run 'npm install webgpu @tensorflow/tfjs-backend-webgpu' in the ActiveEM " +
+        'folder (optional dependencies; their binaries ship inside the packages).',
+    ]
+  }
+  if (w.adapter?.software) {
+    return [
+      `WebGPU found only a software adapter (${w.adapter.description || w.adapter.vendor}), which runs on the CPU and is ` +
+        "slower than wasm, so it is not used unless asked for ('--backend webgpu'). With a GPU, install its driver's Vulkan part.",
+    ]
+  }
+  const out: string[] = []
+  if (w.vulkan && !w.vulkan.loader) {
+    out.push(
+      "WebGPU needs the Vulkan loader: install 'libvulkan1' (Debian/Ubuntu) or 'vulkan-loader' (Fedora).",
+    )
+  }
+  if (w.vulkan && w.vulkan.icds.length === 0) {
+    out.push(
+      "WebGPU finds no Vulkan driver (no ICD file in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d): install the GPU driver's " +
+        "Vulkan part (NVIDIA: the full driver, which ships nvidia_icd.json; AMD and Intel: 'mesa-vulkan-drivers'), or point " +
+        'VK_ICD_FILENAMES at the ICD file.',
+    )
+  }
+  if (out.length === 0 && !w.adapter) out.push(`WebGPU is unavailable: ${w.detail}.`)
+  return out
+}
+
 function adviceFor(report: Omit<DoctorReport, 'advice'>): string[] {
-  const advice: string[] = []
+  const advice: string[] = [...webgpuAdvice(report.webgpu)]
   const gpu = report.tfjsNodeGpu
   const linux = process.platform === 'linux'
   if (report.auto.backend === 'tensorflow') {
@@ -249,8 +292,9 @@ export async function doctor(): Promise<DoctorReport> {
       const tried: BackendAttempt[] = []
       let chosen: BackendName | null = null
       for (const name of BACKENDS) {
-        tried.push(backends[name])
-        if (backends[name].ok) {
+        const skip = await notForAuto(name)
+        tried.push(skip ? { backend: name, ok: false, detail: skip } : backends[name])
+        if (!skip && backends[name].ok) {
           chosen = name
           break
         }
@@ -268,6 +312,7 @@ export async function doctor(): Promise<DoctorReport> {
   // Nothing was active before: leave the engine on what initTensorEngine() would pick, not on the last probe.
   if (!previous && auto.backend && tf.engine().backendName !== auto.backend) await tf.setBackend(auto.backend)
 
+  const probe = await probeWebGpu()
   const partial: Omit<DoctorReport, 'advice'> = {
     platform: `${process.platform}-${process.arch}`,
     node: process.versions.node,
@@ -281,6 +326,20 @@ export async function doctor(): Promise<DoctorReport> {
       detail: load.detail,
       nvidiaSmi: checkNvidiaSmi(),
       libraries: process.platform === 'linux' ? checkLibraries() : null,
+    },
+    webgpu: {
+      installed: probe.installed,
+      adapter: probe.adapter,
+      detail: backends.webgpu.ok ? backends.webgpu.detail : probe.ok ? backends.webgpu.detail : probe.detail,
+      vulkan: probe.vulkan,
+      chosenByAuto: auto.backend === 'webgpu',
+      notChosenBecause:
+        auto.backend === 'webgpu'
+          ? null
+          : ((await notForAuto('webgpu')) ??
+            (backends.webgpu.ok
+              ? `'auto' chose ${auto.backend ?? 'nothing'} first`
+              : backends.webgpu.detail)),
     },
   }
   return { ...partial, advice: adviceFor(partial) }

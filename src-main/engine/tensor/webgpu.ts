@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { InputError, messageOf } from '../errors.ts'
+import { messageOf } from '../errors.ts'
+import { deviceFailed, onTestDeviceLoss, resetDeviceState } from './device-state.ts'
 import { registerRankFoldingWebGpu } from './kernels/webgpu-rank.ts'
 
 export const WEBGPU_PACKAGE = 'webgpu'
@@ -39,9 +40,6 @@ export interface WebGpuProbe {
   /** Linux: the Vulkan loader and the driver manifests (ICDs) the loader would read. */
   vulkan: { loader: string | null; icds: string[]; env: string | null } | null
 }
-
-/** A GPU failure that the user can act on (another backend, a smaller window): exit 2, one line. */
-export class DeviceError extends InputError {}
 
 const LIMIT_NAMES = [
   'maxBufferSize',
@@ -86,7 +84,13 @@ function icdFolders(): string[] {
 }
 
 function findLoader(): string | null {
-  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu']) {
+  for (const dir of [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+  ]) {
     const p = join(dir, 'libvulkan.so.1')
     if (existsSync(p)) return p
   }
@@ -115,7 +119,11 @@ export function vulkanSetup(): WebGpuProbe['vulkan'] {
   return {
     loader: findLoader(),
     icds,
-    env: process.env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : process.env.VK_ICD_FILENAMES ? 'VK_ICD_FILENAMES' : null,
+    env: process.env.VK_DRIVER_FILES
+      ? 'VK_DRIVER_FILES'
+      : process.env.VK_ICD_FILENAMES
+        ? 'VK_ICD_FILENAMES'
+        : null,
   }
 }
 
@@ -150,7 +158,8 @@ function describeAdapter(adapter: AdapterLike): AdapterReport {
 }
 
 export function adapterLine(a: AdapterReport): string {
-  const name = a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter'
+  const name =
+    a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter'
   return `${name} (${a.software ? 'software, on the CPU' : 'hardware'}${a.vendor ? `, vendor ${a.vendor}` : ''})`
 }
 
@@ -175,11 +184,25 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
       }
     }
     if (vulkan && !vulkan.loader) {
-      return { installed: true, ok: false, adapter: null, vulkan, detail: 'no Vulkan loader (libvulkan.so.1; Debian/Ubuntu: libvulkan1)' }
+      return {
+        installed: true,
+        ok: false,
+        adapter: null,
+        vulkan,
+        detail: 'no Vulkan loader (libvulkan.so.1; Debian/Ubuntu: libvulkan1)',
+      }
     }
     if (vulkan && vulkan.icds.length === 0) {
-      const where = vulkan.env ? `${vulkan.env} names no existing file` : 'no Vulkan driver manifest (ICD) in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d'
-      return { installed: true, ok: false, adapter: null, vulkan, detail: `${where}: the GPU driver's Vulkan part is missing` }
+      const where = vulkan.env
+        ? `${vulkan.env} names no existing file`
+        : 'no Vulkan driver manifest (ICD) in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d'
+      return {
+        installed: true,
+        ok: false,
+        adapter: null,
+        vulkan,
+        detail: `${where}: the GPU driver's Vulkan part is missing`,
+      }
     }
     try {
       const specifier = WEBGPU_PACKAGE
@@ -188,10 +211,22 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
       gpu = dawn.create([])
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' })
     } catch (e) {
-      return { installed: true, ok: false, adapter: null, vulkan, detail: `Dawn failed to start: ${messageOf(e).split('\n')[0]}` }
+      return {
+        installed: true,
+        ok: false,
+        adapter: null,
+        vulkan,
+        detail: `Dawn failed to start: ${messageOf(e).split('\n')[0]}`,
+      }
     }
     if (!adapter) {
-      return { installed: true, ok: false, adapter: null, vulkan, detail: 'Dawn found no GPU adapter (the driver offers no Vulkan, Metal or D3D12 device)' }
+      return {
+        installed: true,
+        ok: false,
+        adapter: null,
+        vulkan,
+        detail: 'Dawn found no GPU adapter (the driver offers no Vulkan, Metal or D3D12 device)',
+      }
     }
     const report = describeAdapter(adapter)
     return { installed: true, ok: true, adapter: report, vulkan, detail: adapterLine(report) }
@@ -199,45 +234,7 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
   return probe
 }
 
-/** Why the device stopped, once it has (null while it works). */
-let lost: string | null = null
-let outOfMemory: string | null = null
-/** A program the device refused (invalid WGSL, say): everything after it in its command buffer was dropped. */
-let invalid: string | null = null
 let device: DeviceLike | null = null
-
-export function deviceFailure(): DeviceError | null {
-  if (lost) {
-    return new DeviceError(
-      `the GPU device was lost (${lost}); finished tiles and checkpoints are kept: run the command again to resume, ` +
-        "or with '--backend wasm' if the GPU keeps failing",
-    )
-  }
-  if (outOfMemory) {
-    return new DeviceError(
-      `the GPU ran out of memory (${outOfMemory}); finished tiles and checkpoints are kept: rerun with a smaller ` +
-        "--batch or --window, or with '--backend wasm'",
-    )
-  }
-  if (invalid) {
-    return new DeviceError(
-      `the GPU refused a program (${invalid}), so its results would be wrong; finished tiles and checkpoints are kept: ` +
-        "rerun with '--backend wasm', and report this with 'activeem doctor --json'",
-    )
-  }
-  return null
-}
-
-/** Throws the device's failure, if any: long loops call it between steps. */
-export function checkDevice(): void {
-  const failure = deviceFailure()
-  if (failure) throw failure
-}
-
-/** Test hook and driver-reset stand-in: destroys the device as a driver reset would lose it. */
-export function loseDeviceForTest(): void {
-  device?.destroy()
-}
 
 /**
  * Registers the 'webgpu' tfjs backend on the probed adapter (once). Upstream's module registers its own
@@ -273,17 +270,14 @@ export async function registerWebGpuBackend(): Promise<WebGpuProbe> {
       }
       const d = await chosen.requestDevice({ requiredLimits })
       device = d
-      lost = null
-      outOfMemory = null
-      invalid = null
+      resetDeviceState()
+      onTestDeviceLoss(() => d.destroy())
       void d.lost.then((info) => {
-        if (device === d && info.reason !== 'destroyed') lost = `${info.reason}: ${info.message}`
-        else if (device === d) lost = `destroyed: ${info.message || 'the device was destroyed'}`
+        if (device === d) deviceFailed('lost', `${info.reason}: ${info.message || 'no message'}`)
       })
       d.onuncapturederror = (e) => {
-        const message = e.error.message.split('\n')[0] ?? ''
-        if (/out of memory|OutOfMemory|allocation/i.test(message)) outOfMemory ??= message
-        else invalid ??= message
+        const message = e.error.message.split('\n').find((l) => l.trim()) ?? 'no message'
+        deviceFailed(/out of memory|OutOfMemory|allocation/i.test(message) ? 'memory' : 'invalid', message)
       }
       return new Backend(d, chosen.info)
     },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { checkDevice, deviceFailure } from '../tensor/device-state.ts'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { mean } from '../stats.ts'
@@ -64,7 +65,7 @@ interface Checkpoint {
 const CHECKPOINT = 'checkpoint'
 
 /** Mean of per-channel Dice at 0.5 over fixed validation windows, plus the loss there. */
-function validate(
+async function validate(
   config: ModelConfig,
   weights: Weights,
   data: TrainingData,
@@ -78,19 +79,25 @@ function validate(
   const mask = tf.tensor1d(data.channelMask)
   for (const origin of crops) {
     const batch = sampleFixed(data, config.window, origin)
-    tf.tidy(() => {
+    // Read back with data(), not dataSync(): the webgpu backend has no synchronous readback in Node.
+    const [l, i, s] = tf.tidy(() => {
       const x = tf.tensor5d(batch.input, [1, ...config.window, 1])
       const y = tf.tensor5d(batch.target, [1, ...config.window, channels.length])
       const logits = forward(config, weights, x)
-      loss += segmentationLoss(logits, y, mask, fgWeight).dataSync()[0]! / crops.length
       const p = tf.cast(tf.greater(logits, 0), 'float32')
-      const i = tf.sum(tf.mul(p, y), [0, 1, 2, 3]).dataSync()
-      const s = tf.add(tf.sum(p, [0, 1, 2, 3]), tf.sum(y, [0, 1, 2, 3])).dataSync()
-      for (let c = 0; c < channels.length; c++) {
-        inter[c]! += i[c]!
-        sums[c]! += s[c]!
-      }
+      return [
+        segmentationLoss(logits, y, mask, fgWeight),
+        tf.sum(tf.mul(p, y), [0, 1, 2, 3]),
+        tf.add(tf.sum(p, [0, 1, 2, 3]), tf.sum(y, [0, 1, 2, 3])),
+      ]
     })
+    const [lv, iv, sv] = await Promise.all([l.data(), i.data(), s.data()])
+    tf.dispose([l, i, s])
+    loss += lv[0]! / crops.length
+    for (let c = 0; c < channels.length; c++) {
+      inter[c]! += iv[c]!
+      sums[c]! += sv[c]!
+    }
   }
   mask.dispose()
   const dice: Record<string, number | null> = {}
@@ -223,6 +230,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       })
       const value = (await loss.data())[0]!
       loss.dispose()
+      checkDevice()
       state.iteration++
       state.losses.push(value)
       stepSeconds =
@@ -242,7 +250,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         etaSeconds: Math.max(0, remaining),
       })
       if (valCrops.length && state.iteration % validateEvery === 0) {
-        lastValidation = validate(config, weights, data, valCrops, fgWeight)
+        lastValidation = await validate(config, weights, data, valCrops, fgWeight)
         log(
           `validation at ${state.iteration}: loss ${lastValidation.loss.toFixed(4)}, dice ${JSON.stringify(lastValidation.dice)}`,
         )
@@ -250,14 +258,15 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       state.elapsedSeconds = elapsed()
       if (state.iteration % checkpointEvery === 0) await saveCheckpoint()
     }
-    if (valCrops.length) lastValidation = validate(config, weights, data, valCrops, fgWeight)
+    if (valCrops.length) lastValidation = await validate(config, weights, data, valCrops, fgWeight)
     state.elapsedSeconds = elapsed()
     await saveModel(o.modelDir, meta, weights)
     await saveCheckpoint()
   } catch (e) {
     state.elapsedSeconds = elapsed()
-    if (state.iteration > resumedFrom) await saveCheckpoint()
-    throw e
+    // After a GPU failure the weights on the device are gone or wrong: the last checkpoint stands.
+    if (state.iteration > resumedFrom && !deviceFailure()) await saveCheckpoint()
+    throw deviceFailure() ?? e
   } finally {
     mask.dispose()
   }

@@ -27,6 +27,7 @@ describe('initTensorEngine', () => {
       info.tried.map((t) => [t.backend, t.ok]),
       [
         ['tensorflow', false],
+        ['webgpu', false],
         ['wasm', true],
       ],
     )

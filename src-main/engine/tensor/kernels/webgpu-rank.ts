@@ -25,11 +25,17 @@ const MAX_RANK = 4
 
 const upstream = new Map<string, KernelConfig>()
 
-function runUpstream(name: string, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: object): TensorInfo {
+function runUpstream(
+  name: string,
+  backend: KernelBackend,
+  inputs: NamedTensorInfoMap,
+  attrs: object | undefined,
+): TensorInfo {
   const config = upstream.get(name) ?? getKernel(name, WEBGPU)
   if (!config) throw new Error(`the webgpu backend has no '${name}' kernel`)
-  const out = config.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap })
-  if (Array.isArray(out)) throw new Error(`webgpu kernel '${name}' returned ${out.length} outputs, expected 1`)
+  const out = config.kernelFunc({ inputs, backend, attrs: (attrs ?? {}) as unknown as NamedAttrMap })
+  if (Array.isArray(out))
+    throw new Error(`webgpu kernel '${name}' returned ${out.length} outputs, expected 1`)
   return out
 }
 
@@ -67,7 +73,10 @@ function folded(
 type Paddings = Array<[number, number]>
 
 /** Merges each unpadded axis into the one before it: [a, b] with b unpadded is a*b, padding scaled by b. */
-export function foldPad(shape: readonly number[], paddings: Paddings): { shape: number[]; paddings: Paddings } {
+export function foldPad(
+  shape: readonly number[],
+  paddings: Paddings,
+): { shape: number[]; paddings: Paddings } {
   const outShape: number[] = []
   const outPad: Paddings = []
   shape.forEach((size, i) => {
@@ -102,7 +111,11 @@ const pad: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   for (let i = 0; i < shape.length; i++) {
     if (paddings[i]![0] === 0 && paddings[i]![1] === 0) continue
     const one = shape.map((_, j) => (j === i ? paddings[i]! : ([0, 0] as [number, number])))
-    const next = pad({ inputs: { x: current }, backend, attrs: { paddings: one, constantValue } }) as TensorInfo
+    const next = pad({
+      inputs: { x: current },
+      backend,
+      attrs: { paddings: one, constantValue },
+    }) as TensorInfo
     if (current !== x) backend.disposeData(current.dataId)
     current = next
     shape = [...next.shape]
@@ -116,7 +129,10 @@ const pad: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
  * Drops unit axes and merges runs of input axes that stay adjacent and in order in `perm`.
  * Returns the folded input shape and the permutation of the folded axes.
  */
-export function foldTranspose(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+export function foldTranspose(
+  shape: readonly number[],
+  perm: readonly number[],
+): { shape: number[]; perm: number[] } {
   const kept = perm.filter((a) => shape[a] !== 1)
   // Runs in output order whose input axes are consecutive.
   const runs: number[][] = []
@@ -199,7 +215,8 @@ function binary(name: string): KernelFunc {
     const a = inputs.a as TensorInfo
     const b = inputs.b as TensorInfo
     const rank = Math.max(a.shape.length, b.shape.length)
-    if (rank <= MAX_RANK || !takesSharedPath(a.shape, b.shape)) return runUpstream(name, backend, inputs, attrs)
+    if (rank <= MAX_RANK || !takesSharedPath(a.shape, b.shape))
+      return runUpstream(name, backend, inputs, attrs)
     const pa = [...Array<number>(rank - a.shape.length).fill(1), ...a.shape]
     const pb = [...Array<number>(rank - b.shape.length).fill(1), ...b.shape]
     const outShape = pa.map((s, i) => Math.max(s, pb[i]!))
@@ -258,7 +275,10 @@ function wrap(name: string, kernelFunc: KernelFunc): void {
 // --- Reductions (upstream transposes rank-5 inputs internally) -----------------------------------
 
 /** Merges adjacent axes that are both reduced or both kept; the folded axes to reduce. */
-export function foldReduce(shape: readonly number[], axes: readonly number[]): { shape: number[]; axes: number[] } {
+export function foldReduce(
+  shape: readonly number[],
+  axes: readonly number[],
+): { shape: number[]; axes: number[] } {
   const reduced = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)))
   const out: number[] = []
   const outAxes: number[] = []
@@ -292,7 +312,11 @@ function reduction(name: string): KernelFunc {
       // here, the mean included since the parts are equal, is separable), then the rest.
       const lastAxis = Math.max(...axes)
       const fn = wrappers.get(name)!
-      const partial = fn({ inputs: { x }, backend, attrs: { axis: [lastAxis], keepDims: true } }) as TensorInfo
+      const partial = fn({
+        inputs: { x },
+        backend,
+        attrs: { axis: [lastAxis], keepDims: true },
+      }) as TensorInfo
       try {
         return fn({
           inputs: { x: partial },
