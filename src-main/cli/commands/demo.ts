@@ -58,8 +58,11 @@ export async function demo(argv: string[]): Promise<void> {
   const epochs = parseInteger('--epochs', values.epochs, 5, 1)
   const rounds = parseInteger('--rounds', values.rounds, 2, 0, 20)
   prepareOut(out)
+  const started = performance.now()
+  // Each stage line says when it began, so the time of every stage reads off the next line.
   const log = (line: string): void => {
-    if (!values.json) process.stdout.write(`${line}\n`)
+    const at = ((performance.now() - started) / 1000).toFixed(1).padStart(6)
+    if (!values.json) process.stdout.write(`[${at} s] ${line}\n`)
   }
 
   log(`1/12 synthetic volume ${shapeText(shape)}, seed ${seed}`)

@@ -7,6 +7,7 @@ import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../pr
 import type { Project } from '../store/index.ts'
 import { createRng } from '../synth/random.ts'
 import { openVolume, type Volume } from '../volume/index.ts'
+import { tf } from '../tensor/index.ts'
 import { writeFeatures } from './features.ts'
 import {
   disposeVae,
@@ -202,6 +203,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
     ...(o.imageVae ? { imageVae: o.imageVae } : {}),
     ...(o.out ? { out: o.out } : {}),
   })
+  job.event(`tensor backend: ${tf.getBackend()}`)
   const started = performance.now()
   return runJob(
     job,

@@ -150,7 +150,9 @@ async function predictTile(
   let next = origins.length > 0 ? await readBatch(0) : null
   for (let b = 0; b < origins.length; b += batchSize) {
     const group = origins.slice(b, b + batchSize)
-    const probs = run(tf.tensor5d(next!, [group.length, ...window, 1]))
+    const x = tf.tensor5d(next!, [group.length, ...window, 1])
+    const probs = run(x)
+    x.dispose()
     // A GPU backend computes while the next batch is read; the readback waits only for this batch.
     const [p] = await Promise.all([
       probs.data() as Promise<Float32Array>,

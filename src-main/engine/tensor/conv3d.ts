@@ -23,6 +23,30 @@ export interface Conv3dOptions {
   strideHW?: 1 | 2
 }
 
+/**
+ * How 3D convolutions run: 'taps' (one 2D convolution per depth tap, below) or 'native' (the backend's
+ * own Conv3D and its gradients). Taps everywhere by default: on wasm and cpu native is tens of times slower
+ * and its wasm gradients are wrong; on a GPU the device check (`npm run bench:device`) measures both,
+ * and ACTIVEEM_CONV3D=native selects the backend's kernel where it wins.
+ */
+export type Conv3dMethod = 'taps' | 'native'
+export const CONV3D_ENV = 'ACTIVEEM_CONV3D'
+
+let method: Conv3dMethod | null = null
+
+export function conv3dMethod(): Conv3dMethod {
+  if (method) return method
+  const env = process.env[CONV3D_ENV]?.trim()
+  if (env && env !== 'taps' && env !== 'native')
+    throw new InputError(`${CONV3D_ENV}: expected 'taps' or 'native', got '${env}'`)
+  return env === 'native' ? 'native' : 'taps'
+}
+
+/** For tests and the benchmark: null goes back to the environment's choice. */
+export function setConv3dMethod(m: Conv3dMethod | null): void {
+  method = m
+}
+
 /** [N, D, H, W, Cin] * [kd, kh, kw, Cin, Cout] -> [N, D, ceil(H/s), ceil(W/s), Cout], 'same' padding. */
 export function conv3d(x: Tensor5D, w: Tensor5D, options: Conv3dOptions = {}): Tensor5D {
   const stride = options.strideHW ?? 1
@@ -37,6 +61,9 @@ export function conv3d(x: Tensor5D, w: Tensor5D, options: Conv3dOptions = {}): T
   if (kd % 2 !== 1) throw new InputError(`conv3d: the depth kernel size must be odd, got ${kd}`)
   if (stride !== 1 && stride !== 2)
     throw new InputError(`conv3d: strideHW must be 1 or 2, got ${String(stride)}`)
+  // The wasm backend has no correct Conv3D gradients: native is for the GPU backends only.
+  if (conv3dMethod() === 'native' && tf.getBackend() !== 'wasm')
+    return tf.conv3d(x, w, [1, stride, stride], 'same')
   return tf.tidy(() => {
     const planes = tf.reshape(x, [n * d, h, wd, cin]) as tf.Tensor4D
     const tap = (t: number): tf.Tensor4D => {

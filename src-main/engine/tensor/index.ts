@@ -11,7 +11,16 @@ export {
   type BackendRequest,
   type EngineInfo,
 } from './backend.ts'
-export { conv3d, maxPoolHW, upsampleHW, type Conv3dOptions, type Tensor5D } from './conv3d.ts'
+export {
+  conv3d,
+  conv3dMethod,
+  setConv3dMethod,
+  maxPoolHW,
+  upsampleHW,
+  type Conv3dMethod,
+  type Conv3dOptions,
+  type Tensor5D,
+} from './conv3d.ts'
 export { doctor, type DoctorReport } from './doctor.ts'
 export { tfSeed } from './seed.ts'
 export { maxBufferBytes, probeWebGpu, adapterLine, type AdapterReport, type WebGpuProbe } from './webgpu.ts'

@@ -13,7 +13,7 @@ import {
   initWeights,
   segmentationLoss,
 } from '../../../src-main/engine/model/index.ts'
-import { initTensorEngine, probeWebGpu, tf } from '../../../src-main/engine/tensor/index.ts'
+import { initTensorEngine, probeWebGpu, setConv3dMethod, tf } from '../../../src-main/engine/tensor/index.ts'
 import { runCli } from '../../helpers/cli.ts'
 import { SWIFTSHADER_ICD, skipWithout, useTestAdapter } from '../../helpers/webgpu.ts'
 
@@ -111,6 +111,19 @@ describe('webgpu computes what the cpu backend computes', { concurrency: false }
     assertClose(gpu.out, cpu.out, 1e-4, 'forward logits')
     assert.ok(Math.abs(gpu.loss - cpu.loss) <= 1e-4 * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`)
     assertAllClose(gpu.grads, cpu.grads, 5e-4)
+  })
+
+  test("U-Net with the backend's own Conv3D (ACTIVEEM_CONV3D=native): the same forward and gradients", async (t) => {
+    if (skipWithout(t, missing)) return
+    const cpu = await unetRun('cpu', null)
+    setConv3dMethod('native')
+    try {
+      const gpu = await unetRun('webgpu', cpu.weights)
+      assertClose(gpu.out, cpu.out, 1e-4, 'forward logits')
+      assertAllClose(gpu.grads, cpu.grads, 5e-4)
+    } finally {
+      setConv3dMethod(null)
+    }
   })
 
   const vae: VaeConfig = { ...VAE_DEFAULTS.image, size: 32, latent: 16 }
