@@ -3,11 +3,12 @@
 mean and log-variance; a fully connected layer and SiLU back to the innermost map; stride-2 3x3 transposed
 convolutions with bias, group norm and SiLU, tanh last), the same loss (L1 or MSE reconstruction plus
 KL_WEIGHT times the batch-mean KL) and the same optimizer (Adam, lr 1e-3, betas 0.9/0.999, eps 1e-7 as
-tfjs), trained on CPU with threads = cores on a fixed batch of the same shape.
-Usage: vae_torch.py SIZE LATENT WIDTH LEVELS BATCH LOSS KL_WEIGHT WARMUP STEPS REPEATS PARAMETERS [THREADS] -> JSON
-{"step_s", "parameters", "threads", "loss"}: step_s is the mean of STEPS steps after WARMUP, the fastest
-of REPEATS such runs, as ours. PARAMETERS is our count: the script fails when the network's differs.
-THREADS defaults to the number of cores.
+tfjs), trained on CPU with threads = cores (or on CUDA) on a fixed batch of the same shape.
+Usage: vae_torch.py SIZE LATENT WIDTH LEVELS BATCH LOSS KL_WEIGHT WARMUP STEPS REPEATS PARAMETERS [THREADS [DEVICE]]
+-> JSON {"step_s", "parameters", "threads", "loss", "device"}: step_s is the mean of STEPS steps after WARMUP,
+the fastest of REPEATS such runs, as ours. PARAMETERS is our count: the script fails when the network's
+differs. THREADS defaults to the number of cores (CPU threads; they matter little on CUDA). DEVICE (default
+cpu) may be cuda, as for unet_torch.py.
 Exits 3 when PyTorch is not installed (the bench then leaves the peer out)."""
 import json
 import os
@@ -26,6 +27,7 @@ size, latent, width, levels, batch = map(int, sys.argv[1:6])
 loss_kind, kl_weight = sys.argv[6], float(sys.argv[7])
 warmup, steps, repeats, expected = map(int, sys.argv[8:12])
 torch.set_num_threads(int(sys.argv[12]) if len(sys.argv) > 12 else os.cpu_count())
+device = torch.device(sys.argv[13] if len(sys.argv) > 13 else "cpu")
 torch.manual_seed(0)
 
 
@@ -67,12 +69,12 @@ class VAE(nn.Module):
         return h, mu, logvar
 
 
-model = VAE()
+model = VAE().to(device)
 parameters = sum(p.numel() for p in model.parameters())
 if parameters != expected:
     print(f"the PyTorch VAE has {parameters} parameters, ours {expected}", file=sys.stderr)
     sys.exit(1)
-x = torch.rand(batch, 1, size, size) * 2 - 1
+x = torch.rand(batch, 1, size, size, device=device) * 2 - 1
 opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
 
 
@@ -87,12 +89,26 @@ def step():
     return loss.item()
 
 
+def sync():
+    # CUDA runs asynchronously: without this the clock stops before the GPU does (loss.item() syncs too).
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 for _ in range(warmup):
     step()
 best = float("inf")
 for _ in range(repeats):
+    sync()
     t = time.perf_counter()
     for _ in range(steps):
         loss = step()
+    sync()
     best = min(best, (time.perf_counter() - t) / steps)
-print(json.dumps({"step_s": best, "parameters": parameters, "threads": torch.get_num_threads(), "loss": loss}))
+print(json.dumps({
+    "step_s": best,
+    "parameters": parameters,
+    "threads": torch.get_num_threads(),
+    "loss": loss,
+    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+}))

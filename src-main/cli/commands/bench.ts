@@ -34,11 +34,39 @@ import { Project } from '../../engine/store/index.ts'
 import { benchGrid } from './bench-grid.ts'
 import { benchLabels } from './bench-labels.ts'
 import { runSynth } from './synth.ts'
-import { initTensorEngine, tf } from '../../engine/tensor/index.ts'
-import { parse } from '../args.ts'
+import {
+  adapterLine,
+  checkDevice,
+  conv3dMethod,
+  initTensorEngine,
+  probeWebGpu,
+  tf,
+  type BackendRequest,
+  type EngineInfo,
+} from '../../engine/tensor/index.ts'
+import { messageOf } from '../../engine/errors.ts'
+import { parse, parseChoice, parseInteger, parseIntList } from '../args.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid] [--dir DIR] [--json]'
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] ' +
+  '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
+  '[--predict-batch N] [--quick] [--dir DIR] [--json]'
+
+const ONLY = ['unet', 'vae', 'stats', 'components', 'kmeans', 'labels', 'grid', 'webgpu', 'predict'] as const
+const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'] as const
+const PEER_DEVICES = ['cpu', 'cuda'] as const
+type PeerDevice = (typeof PEER_DEVICES)[number]
+
+/** What the U-Net, VAE, predict and k-means rows run on, and where their PyTorch peers run. */
+interface BenchOptions {
+  backend: BackendRequest
+  peerDevice: PeerDevice
+  predictShape: [number, number, number]
+  /** Windows per forward pass in the predict row; predictVolume's own default when absent. */
+  predictBatch: number | undefined
+  /** Small shapes and one repeat (--quick): a smoke run of the rows, e.g. on a software GPU adapter. */
+  quick: boolean
+}
 
 const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
 const PYTHON = process.env.ACTIVEEM_PYTHON ?? '/usr/bin/python3'
@@ -62,23 +90,48 @@ export async function bench(argv: string[]): Promise<void> {
   const { values } = parse(
     'bench',
     argv,
-    { dir: { type: 'string' }, only: { type: 'string' } },
+    {
+      dir: { type: 'string' },
+      only: { type: 'string' },
+      backend: { type: 'string' },
+      'peer-device': { type: 'string' },
+      'predict-shape': { type: 'string' },
+      'predict-batch': { type: 'string' },
+      quick: { type: 'boolean' },
+    },
     { min: 0, max: 0, usage },
   )
   const only = values.only
-  if (
-    only !== undefined &&
-    !['unet', 'vae', 'stats', 'components', 'kmeans', 'labels', 'grid'].includes(only)
-  )
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only))
     throw new InputError(
-      `--only: expected unet, vae, stats, components, kmeans, labels or grid, got '${only}'`,
+      `--only: expected unet, vae, stats, components, kmeans, labels, grid, webgpu or predict, got '${only}'`,
     )
+  const options: BenchOptions = {
+    backend: parseChoice('--backend', values.backend, BACKEND_CHOICES, 'auto'),
+    peerDevice: parseChoice('--peer-device', values['peer-device'], PEER_DEVICES, 'cpu'),
+    predictShape: values['predict-shape']
+      ? (parseIntList('--predict-shape', values['predict-shape'], 3, 1) as [number, number, number])
+      : values.quick
+        ? PREDICT_SHAPE_QUICK
+        : PREDICT_SHAPE,
+    predictBatch:
+      values['predict-batch'] !== undefined
+        ? parseInteger('--predict-batch', values['predict-batch'], 2, 1, 64)
+        : undefined,
+    quick: values.quick === true,
+  }
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
   if (only === undefined || only === 'components') benchComponents(dir)
-  if (only === undefined || only === 'unet') await benchUnet()
-  if (only === undefined || only === 'vae') await benchVae()
-  if (only === undefined || only === 'kmeans') await benchKMeans(dir)
+  if (only === undefined || only === 'unet') await benchUnet(options)
+  if (only === 'predict') {
+    const engine = await initTensorEngine({ backend: options.backend })
+    const line = await benchPredict(unetConfig(unetSpec(options)), engine, options)
+    process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+  if (only === undefined || only === 'vae') await benchVae(options)
+  if (only === undefined || only === 'kmeans') await benchKMeans(dir, options)
+  if (only === undefined || only === 'webgpu') await benchWebGpu()
   if (only === undefined || only === 'labels')
     for (const line of benchLabels(dir, PYTHON)) process.stdout.write(`${JSON.stringify(line)}\n`)
   if (only === undefined || only === 'grid')
@@ -185,18 +238,67 @@ const UNET = {
   repeats: 5,
   rounds: 2,
 }
+/** --quick: a network and window small enough for a software GPU adapter, one round of one repeat. */
+const UNET_QUICK: typeof UNET = {
+  width: 4,
+  depth: 2,
+  iso: 1,
+  window: [4, 32, 32],
+  repeats: 1,
+  rounds: 1,
+}
 
-/** Forward and one training step of the base model on one 1x16x128x128 window, against the same network in PyTorch. */
-async function benchUnet(): Promise<void> {
-  const engine = await initTensorEngine({ backend: 'auto' })
-  const config = defaultConfig('mito', {
-    width: UNET.width,
-    depth: UNET.depth,
-    isotropicFromLevel: UNET.iso,
-    window: UNET.window,
+function unetSpec(options: BenchOptions): typeof UNET {
+  return options.quick ? UNET_QUICK : UNET
+}
+
+function unetConfig(spec: typeof UNET): ModelConfig {
+  return defaultConfig('mito', {
+    width: spec.width,
+    depth: spec.depth,
+    isotropicFromLevel: spec.iso,
+    window: spec.window,
   })
+}
+
+/** The webgpu adapter in one line, for the rows of a run on webgpu (none on the other backends). */
+async function adapterOf(engine: EngineInfo): Promise<{ adapter?: string; software?: boolean }> {
+  if (engine.backend !== 'webgpu') return {}
+  const probe = await probeWebGpu()
+  if (probe.adapter) return { adapter: adapterLine(probe.adapter), software: probe.adapter.software }
+  return { adapter: engine.reason }
+}
+
+/** A PyTorch peer's figures, or the `peer` text saying why there are none. */
+type PeerRun<T> = { ok: true; value: T } | { ok: false; why: string }
+
+function runTorchPeer<T>(script: string, args: (string | number)[]): PeerRun<T> {
+  const r = spawnSync(PYTHON, [script, ...args.map(String)], { encoding: 'utf8' })
+  const last = (r.stderr ?? '').trim().split('\n').at(-1) ?? ''
+  if (r.error) return { ok: false, why: `pytorch (${PYTHON} does not run: ${r.error.message})` }
+  // vae_torch.py exits 3 without PyTorch; unet_torch.py fails on its import.
+  if (r.status === 3 || /No module named '?torch/.test(r.stderr ?? ''))
+    return { ok: false, why: 'pytorch (not installed: apt-get install python3-torch)' }
+  if (r.status !== 0) return { ok: false, why: `pytorch (failed: ${last || `exit ${r.status}`})` }
+  return { ok: true, value: JSON.parse(r.stdout) as T }
+}
+
+/** `pytorch-cuda` on the GPU; `pytorch-cpu-Nthreads` on the CPU, as the ratio's peer has always been named. */
+function torchPeerName(device: PeerDevice, threads: number): string {
+  return device === 'cuda' ? 'pytorch-cuda' : `pytorch-cpu-${threads}threads`
+}
+
+/**
+ * Forward and one training step of the base model on one 1x16x128x128 window, against the same network
+ * in PyTorch (on the CPU with threads = cores, or on CUDA with --peer-device cuda).
+ */
+async function benchUnet(options: BenchOptions): Promise<void> {
+  const engine = await initTensorEngine({ backend: options.backend })
+  const where = await adapterOf(engine)
+  const spec = unetSpec(options)
+  const config = unetConfig(spec)
   const weights = initWeights(config, 1)
-  const shape = [1, ...UNET.window, 1] as [number, number, number, number, number]
+  const shape = [1, ...spec.window, 1] as [number, number, number, number, number]
   const x = tf.randomNormal(shape) as tf.Tensor5D
   const y = tf.cast(tf.greater(tf.randomUniform(shape), 0.9), 'float32') as tf.Tensor5D
   const mask = tf.tensor1d([1])
@@ -207,7 +309,7 @@ async function benchUnet(): Promise<void> {
   const fastest = async (fn: () => Promise<void>): Promise<number> => {
     await fn()
     let best = Infinity
-    for (let i = 0; i < UNET.repeats; i++) {
+    for (let i = 0; i < spec.repeats; i++) {
       const t = performance.now()
       await fn()
       best = Math.min(best, (performance.now() - t) / 1000)
@@ -230,40 +332,45 @@ async function benchUnet(): Promise<void> {
     await loss.data()
     loss.dispose()
   }
-  type Peer = { forward_s: number; train_step_s: number; threads: number }
-  const runPeer = (): Peer | null => {
-    const r = spawnSync(
-      PYTHON,
-      [TORCH_PEER, ...[UNET.width, UNET.depth, UNET.iso, ...UNET.window, 1, UNET.repeats].map(String)],
-      { encoding: 'utf8' },
-    )
-    return r.status === 0 ? (JSON.parse(r.stdout) as Peer) : null
-  }
+  type Peer = { forward_s: number; train_step_s: number; threads: number; device: string }
+  const runPeer = (): PeerRun<Peer> =>
+    runTorchPeer<Peer>(TORCH_PEER, [
+      ...[spec.width, spec.depth, spec.iso, ...spec.window, 1, spec.repeats],
+      options.peerDevice,
+    ])
   // Rounds alternate ours and the peer, so a slow spell of the machine falls on both sides.
   let fwd = Infinity
   let step = Infinity
   let stepCheckpointed = Infinity
   const peers: Peer[] = []
-  for (let round = 0; round < UNET.rounds; round++) {
-    fwd = Math.min(fwd, await fastest(forwardOnce))
-    step = Math.min(step, await fastest(trainStep(false)))
-    stepCheckpointed = Math.min(stepCheckpointed, await fastest(trainStep(true)))
-    const p = runPeer()
-    if (p) peers.push(p)
+  let why = ''
+  try {
+    for (let round = 0; round < spec.rounds; round++) {
+      fwd = Math.min(fwd, await fastest(forwardOnce))
+      step = Math.min(step, await fastest(trainStep(false)))
+      stepCheckpointed = Math.min(stepCheckpointed, await fastest(trainStep(true)))
+      if (engine.backend === 'webgpu') checkDevice()
+      const p = runPeer()
+      if (p.ok) peers.push(p.value)
+      else why = p.why
+    }
+  } finally {
+    optimizer.dispose()
+    disposeWeights(weights)
+    tf.dispose([x, y, mask])
   }
   const peer: Peer | null =
     peers.length === 0
       ? null
       : {
           threads: peers[0]!.threads,
+          device: peers[0]!.device,
           forward_s: Math.min(...peers.map((p) => p.forward_s)),
           train_step_s: Math.min(...peers.map((p) => p.train_step_s)),
         }
-  disposeWeights(weights)
-  const voxels = UNET.window.reduce((a, b) => a * b, 1)
-  const peerName = peer
-    ? `pytorch-cpu-${peer.threads}threads`
-    : 'pytorch (not installed: apt-get install python3-torch)'
+  const voxels = spec.window.reduce((a, b) => a * b, 1)
+  const tag = `1x${spec.window.join('x')}`
+  const peerName = peer ? torchPeerName(options.peerDevice, peer.threads) : why
   const line = (name: string, ours: number, theirs: number | undefined) => ({
     name,
     ours_s: round(ours),
@@ -271,34 +378,41 @@ async function benchUnet(): Promise<void> {
     peer_s: theirs === undefined ? null : round(theirs),
     ratio: theirs === undefined ? null : round(ours / theirs),
     backend: engine.backend,
+    ...where,
     threads: engine.threads,
+    // Taps or the backend's own Conv3D (ACTIVEEM_CONV3D): the device check measures both on a GPU.
+    conv3d: conv3dMethod(),
+    ...(peer && options.peerDevice === 'cuda' ? { peer_device: peer.device } : {}),
   })
-  process.stdout.write(`${JSON.stringify(line('unet_forward_1x16x128x128', fwd, peer?.forward_s))}\n`)
-  process.stdout.write(`${JSON.stringify(line('unet_train_step_1x16x128x128', step, peer?.train_step_s))}\n`)
+  process.stdout.write(`${JSON.stringify(line(`unet_forward_${tag}`, fwd, peer?.forward_s))}\n`)
+  process.stdout.write(`${JSON.stringify(line(`unet_train_step_${tag}`, step, peer?.train_step_s))}\n`)
   // Training checkpoints block activations when a window would not fit the wasm heap otherwise
   // (model/unet.ts): the same step recomputing each block's forward, against the same peer figure.
   process.stdout.write(
-    `${JSON.stringify(line('unet_train_step_checkpointed_1x16x128x128', stepCheckpointed, peer?.train_step_s))}\n`,
+    `${JSON.stringify(line(`unet_train_step_checkpointed_${tag}`, stepCheckpointed, peer?.train_step_s))}\n`,
   )
   process.stdout.write(
-    `${JSON.stringify({ name: 'unet_forward_voxels_per_s', ours: Math.round(voxels / fwd), backend: engine.backend })}\n`,
+    `${JSON.stringify({ name: 'unet_forward_voxels_per_s', ours: Math.round(voxels / fwd), backend: engine.backend, ...where })}\n`,
   )
-  process.stdout.write(`${JSON.stringify(await benchPredict(config, engine.backend))}\n`)
+  process.stdout.write(`${JSON.stringify(await benchPredict(config, engine, options))}\n`)
 }
 
 const VAE_TORCH_PEER = fileURLToPath(new URL('../../../resources/bench/vae_torch.py', import.meta.url))
 const VAE_BENCH = { size: 64, batch: 32, warmup: 2, steps: 5, repeats: 3, rounds: 2 }
+const VAE_QUICK: typeof VAE_BENCH = { size: 32, batch: 4, warmup: 1, steps: 1, repeats: 1, rounds: 1 }
 
 /**
  * Training throughput of both streams' VAEs at their defaults (64x64 patches, batch 32): the mean of
  * `steps` optimiser steps of trainVae's own step (vaeTrainStep) after a warm-up, the fastest of `repeats`,
- * against the same network, loss and optimizer in PyTorch on the CPU (resources/bench/vae_torch.py, which
- * checks its parameter count against ours), with threads = cores (the ratio) and on one thread. Rounds
- * alternate ours and the peer, as for the U-Net.
+ * against the same network, loss and optimizer in PyTorch (resources/bench/vae_torch.py, which checks its
+ * parameter count against ours): on the CPU with threads = cores (the ratio) and on one thread, or on
+ * CUDA with --peer-device cuda. Rounds alternate ours and the peer, as for the U-Net.
  */
-async function benchVae(): Promise<void> {
-  const engine = await initTensorEngine({ backend: 'auto' })
-  const { size, batch, warmup, steps, repeats, rounds } = VAE_BENCH
+async function benchVae(options: BenchOptions): Promise<void> {
+  const engine = await initTensorEngine({ backend: options.backend })
+  const where = await adapterOf(engine)
+  const cuda = options.peerDevice === 'cuda'
+  const { size, batch, warmup, steps, repeats, rounds } = options.quick ? VAE_QUICK : VAE_BENCH
   for (const kind of ['image', 'mask'] as VaeKind[]) {
     const config: VaeConfig = { ...VAE_DEFAULTS[kind], size }
     const parameters = vaeParameterSpecs(config).reduce((a, s) => a + s.shape.reduce((p, d) => p * d, 1), 0)
@@ -320,33 +434,37 @@ async function benchVae(): Promise<void> {
           await vaeTrainStep(config, weights, optimizer, vars, data, noiseSeed++)
         best = Math.min(best, (performance.now() - t) / 1000 / steps)
       }
+      if (engine.backend === 'webgpu') checkDevice()
       return best
     }
-    type Peer = { step_s: number; parameters: number; threads: number }
+    type Peer = { step_s: number; parameters: number; threads: number; device: string }
     const args = [size, config.latent, config.width, config.levels, batch, config.loss, config.klWeight]
+    let why = ''
     const runPeer = (threads: number): Peer | null => {
-      const r = spawnSync(
-        PYTHON,
-        [VAE_TORCH_PEER, ...[...args, warmup, steps, repeats, parameters, threads].map(String)],
-        { encoding: 'utf8' },
-      )
-      // No Python, or no PyTorch (exit 3): the line goes out without the peer, as the U-Net's does.
-      if (r.error || r.status === 3) return null
-      if (r.status !== 0)
-        throw new Error(`bench: the PyTorch VAE peer failed: ${r.stderr.trim().split('\n').at(-1)}`)
-      return JSON.parse(r.stdout) as Peer
+      const r = runTorchPeer<Peer>(VAE_TORCH_PEER, [
+        ...[...args, warmup, steps, repeats, parameters, threads],
+        options.peerDevice,
+      ])
+      if (r.ok) return r.value
+      // No Python, or no PyTorch: the line goes out without the peer, as the U-Net's does. A CPU peer
+      // that fails otherwise (its network differs from ours) stops the bench; a CUDA one is reported.
+      if (!cuda && !r.why.includes('not installed') && !r.why.includes('does not run'))
+        throw new Error(`bench: the PyTorch VAE peer failed: ${r.why}`)
+      why = r.why
+      return null
     }
     const faster = (a: Peer | null, b: Peer | null): Peer | null => (a && (!b || a.step_s < b.step_s) ? a : b)
     let oursS = Infinity
     let peer: Peer | null = null
     // PyTorch on one thread too: its OpenMP threads spin at every barrier, so on a busy machine its
     // all-cores figure can be several times its one-thread one (this 2-core machine: 0.2 s against 2 s).
+    // Not on CUDA, where threads do not count.
     let peerOne: Peer | null = null
     try {
       for (let round = 0; round < rounds; round++) {
         oursS = Math.min(oursS, await ours())
         peer = faster(runPeer(availableParallelism()), peer)
-        if (peer) peerOne = faster(runPeer(1), peerOne)
+        if (peer && !cuda) peerOne = faster(runPeer(1), peerOne)
       }
     } finally {
       optimizer.dispose()
@@ -355,9 +473,7 @@ async function benchVae(): Promise<void> {
     const line = {
       name: `vae_${kind}_train_step_${batch}x${size}x${size}`,
       ours_s: round(oursS),
-      peer: peer
-        ? `pytorch-cpu-${peer.threads}threads`
-        : 'pytorch (not installed: apt-get install python3-torch)',
+      peer: peer ? torchPeerName(options.peerDevice, peer.threads) : why,
       peer_s: peer ? round(peer.step_s) : null,
       ratio: peer ? round(oursS / peer.step_s) : null,
       ours_samples_per_s: Math.round(batch / oursS),
@@ -367,22 +483,29 @@ async function benchVae(): Promise<void> {
       latent: config.latent,
       parameters,
       backend: engine.backend,
+      ...where,
       threads: engine.threads,
+      ...(peer && cuda ? { peer_device: peer.device } : {}),
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
 }
 
 const PREDICT_SHAPE: [number, number, number] = [32, 256, 256]
+const PREDICT_SHAPE_QUICK: [number, number, number] = [8, 64, 64]
 
 /**
  * Whole-volume prediction as `activeem predict` runs it (sliding windows with overlap and blending,
- * worker threads, the Zarr map written chunk by chunk) over a synthetic volume, in a throw-away project.
+ * the Zarr map written chunk by chunk) over a synthetic volume of --predict-shape, in a throw-away
+ * project, on the active backend (predictVolume spreads tiles over worker threads on wasm and cpu, and
+ * runs a GPU backend in this thread). Only the prediction is timed.
  */
-async function benchPredict(config: ModelConfig, backend: string): Promise<object> {
+async function benchPredict(config: ModelConfig, engine: EngineInfo, options: BenchOptions): Promise<object> {
+  const shape = options.predictShape
+  const where = await adapterOf(engine)
   const dir = mkdtempSync(join(tmpdir(), 'activeem-bench-predict-'))
   try {
-    const data = await runSynth(join(dir, 'data'), PREDICT_SHAPE, 5)
+    const data = await runSynth(join(dir, 'data'), shape, 5)
     const project = Project.init(join(dir, 'project'))
     try {
       const weights = initWeights(config, 2)
@@ -399,15 +522,24 @@ async function benchPredict(config: ModelConfig, backend: string): Promise<objec
       )
       disposeWeights(weights)
       const t = performance.now()
-      const result = await predictVolume({ project, raw: `${data.hdf5}#raw`, modelDir: dirOfModel })
+      const result = await predictVolume({
+        project,
+        raw: `${data.hdf5}#raw`,
+        modelDir: dirOfModel,
+        ...(options.predictBatch !== undefined ? { batchSize: options.predictBatch } : {}),
+      })
       const seconds = (performance.now() - t) / 1000
-      const voxels = PREDICT_SHAPE.reduce((a, b) => a * b, 1)
+      if (engine.backend === 'webgpu') checkDevice()
+      const voxels = shape.reduce((a, b) => a * b, 1)
       return {
-        name: `predict_volume_${PREDICT_SHAPE.join('x')}_window_${config.window.join('x')}`,
+        name: `predict_volume_${shape.join('x')}_window_${config.window.join('x')}`,
         ours_s: round(seconds),
+        voxels,
         voxels_per_s: Math.round(voxels / seconds),
         tiles: result.tiles,
-        backend,
+        ...(options.predictBatch !== undefined ? { batch: options.predictBatch } : {}),
+        backend: tf.getBackend(),
+        ...where,
       }
     } finally {
       project.close()
@@ -417,8 +549,133 @@ async function benchPredict(config: ModelConfig, backend: string): Promise<objec
   }
 }
 
+const WEBGPU_BENCH = {
+  hardware: { width: 8, depth: 3, window: [8, 64, 64] as [number, number, number] },
+  // A software adapter (SwiftShader, llvmpipe) takes about 1 s for one 3x3 convolution of 8x64x64x8 on
+  // two cores, 25 s for the hardware row's forward and 2 min for its step: this keeps the row to ~40 s.
+  software: { width: 4, depth: 2, window: [4, 32, 32] as [number, number, number] },
+  iso: 1,
+  repeats: 3,
+}
+
+/**
+ * The webgpu backend against wasm in this process, on a small U-Net (width 8, depth 3, one 1x8x64x64
+ * window; width 4, depth 2, 1x4x32x32 on a software adapter): forward and one training step, the fastest
+ * of 3 after a warm-up (which compiles the shaders) on each, with the same weights and input on both, so
+ * the forward outputs are compared too (max_abs_diff). One line saying why when webgpu does not start.
+ */
+async function benchWebGpu(): Promise<void> {
+  try {
+    await initTensorEngine({ backend: 'webgpu' })
+  } catch (e) {
+    const line = { name: 'webgpu_vs_wasm_unet', ok: false, error: messageOf(e).split('\n')[0] }
+    process.stdout.write(`${JSON.stringify(line)}\n`)
+    return
+  }
+  const probe = await probeWebGpu()
+  const adapter = probe.adapter ? adapterLine(probe.adapter) : probe.detail
+  const software = probe.adapter?.software ?? false
+  const { iso, repeats } = WEBGPU_BENCH
+  const { width, depth, window } = software ? WEBGPU_BENCH.software : WEBGPU_BENCH.hardware
+  const config = defaultConfig('mito', { width, depth, isotropicFromLevel: iso, window })
+  const shape = [1, ...window, 1] as [number, number, number, number, number]
+  const n = window.reduce((a, b) => a * b, 1)
+  const rng = createRng(41)
+  const xData = Float32Array.from({ length: n }, () => rng.normal())
+  const yData = Float32Array.from({ length: n }, () => (rng.range(0, 1) < 0.1 ? 1 : 0))
+  const tag = window.join('x')
+  const measure = async (
+    backend: 'webgpu' | 'wasm',
+  ): Promise<{ forward: number; step: number; output: Float32Array }> => {
+    await initTensorEngine({ backend })
+    const weights = initWeights(config, 1)
+    const x = tf.tensor5d(xData, shape)
+    const y = tf.tensor5d(yData, shape)
+    const mask = tf.tensor1d([1])
+    const optimizer = tf.train.adam(1e-3)
+    const vars = [...weights.values()]
+    const fastest = async (fn: () => Promise<unknown>): Promise<number> => {
+      let best = Infinity
+      for (let i = 0; i < repeats; i++) {
+        const t = performance.now()
+        await fn()
+        best = Math.min(best, (performance.now() - t) / 1000)
+      }
+      return best
+    }
+    const forwardOnce = async (): Promise<Float32Array> => {
+      const p = tf.tidy(() => tf.sigmoid(forward(config, weights, x)))
+      try {
+        return (await p.data()) as Float32Array
+      } finally {
+        p.dispose()
+      }
+    }
+    const trainStep = async (): Promise<void> => {
+      const loss = tf.tidy(() =>
+        optimizer.minimize(() => segmentationLoss(forward(config, weights, x), y, mask, 1), true, vars)!,
+      )
+      await loss.data()
+      loss.dispose()
+    }
+    try {
+      // The warm-up output, before any step moves the weights: the same on both backends.
+      const output = await forwardOnce()
+      const fwd = await fastest(forwardOnce)
+      await trainStep()
+      const step = await fastest(trainStep)
+      if (backend === 'webgpu') checkDevice()
+      return { forward: fwd, step, output }
+    } finally {
+      optimizer.dispose()
+      disposeWeights(weights)
+      tf.dispose([x, y, mask])
+    }
+  }
+  const gpu = await measure('webgpu')
+  const cpu = await measure('wasm')
+  let diff = 0
+  for (let i = 0; i < cpu.output.length; i++) diff = Math.max(diff, Math.abs(cpu.output[i]! - gpu.output[i]!))
+  const line = (name: string, ours: number, theirs: number, extra: object = {}) => ({
+    name,
+    ours_s: round(ours),
+    peer: 'wasm',
+    peer_s: round(theirs),
+    ratio: round(ours / theirs),
+    adapter,
+    software,
+    width,
+    depth,
+    ...extra,
+  })
+  const forwardLine = line(`webgpu_vs_wasm_unet_forward_1x${tag}`, gpu.forward, cpu.forward, {
+    max_abs_diff: Number(diff.toPrecision(3)),
+  })
+  process.stdout.write(`${JSON.stringify(forwardLine)}\n`)
+  process.stdout.write(
+    `${JSON.stringify(line(`webgpu_vs_wasm_unet_train_step_1x${tag}`, gpu.step, cpu.step))}\n`,
+  )
+}
+
 const KMEANS_PEER = fileURLToPath(new URL('../../../resources/bench/peer_kmeans.py', import.meta.url))
-const KMEANS = { k: 64, iterations: 20, repeats: 3 }
+const KMEANS = {
+  k: 64,
+  iterations: 20,
+  repeats: 3,
+  sets: [
+    [100000, 32, 2],
+    [20000, 1000, 0.3],
+  ] as [number, number, number][],
+}
+const KMEANS_QUICK: typeof KMEANS = {
+  k: 16,
+  iterations: 5,
+  repeats: 1,
+  sets: [
+    [5000, 32, 2],
+    [2000, 100, 0.3],
+  ],
+}
 
 /**
  * Seeded Gaussian blobs: 200 blob centres (normal, scaled by `spread`) with unit normal noise, so that
@@ -439,13 +696,13 @@ function kmeansData(n: number, d: number, spread: number, seed: number): Float32
  * Lloyd's k-means (engine/cluster) against scikit-learn's KMeans(algorithm='lloyd'), all cores on both
  * sides: the same data and initial centres (written once as .npy for the peer), 20 iterations with
  * tol 0, only the fit timed; fastest of 3 each, after one untimed run of ours that starts its workers.
+ * `backend` is the tensor backend active during the fit (started from --backend).
  */
-async function benchKMeans(dir: string): Promise<void> {
-  const { k, iterations, repeats } = KMEANS
-  for (const [n, d, spread] of [
-    [100000, 32, 2],
-    [20000, 1000, 0.3],
-  ] as const) {
+async function benchKMeans(dir: string, options: BenchOptions): Promise<void> {
+  const engine = await initTensorEngine({ backend: options.backend })
+  const where = await adapterOf(engine)
+  const { k, iterations, repeats, sets } = options.quick ? KMEANS_QUICK : KMEANS
+  for (const [n, d, spread] of sets) {
     const name = `kmeans_${n}x${d}_k${k}`
     const points = kmeansData(n, d, spread, 17)
     const rng = createRng(18)
@@ -484,6 +741,8 @@ async function benchKMeans(dir: string): Promise<void> {
       ours_iterations: ours!.iterations,
       peer_iterations: theirs.n_iter,
       peer_threads: theirs.threads,
+      backend: tf.getBackend(),
+      ...(tf.getBackend() === 'webgpu' ? where : {}),
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }

@@ -18,6 +18,7 @@ import {
   type NamedAttrMap,
   type NamedTensorInfoMap,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core'
 
 const WEBGPU = 'webgpu'
@@ -149,6 +150,26 @@ export function foldTranspose(
   }
 }
 
+/**
+ * A permutation that does not fold, as moves of one axis to the front, last output axis first: each move
+ * ([A, b, C] to [b, A, C]) folds to rank 3. One pass over the data per axis, for shapes the U-Net never
+ * transposes whole.
+ */
+function transposeByMoves(backend: KernelBackend, x: TensorInfo, perm: readonly number[]): TensorInfo {
+  let current = x
+  let order = perm.map((_, i) => i)
+  for (let i = perm.length - 1; i >= 0; i--) {
+    const at = order.indexOf(perm[i]!)
+    if (at === 0 && i === 0) break
+    const move = [at, ...order.map((_, j) => j).filter((j) => j !== at)]
+    const next = transpose({ inputs: { x: current }, backend, attrs: { perm: move } }) as TensorInfo
+    if (current !== x) backend.disposeData(current.dataId)
+    current = next
+    order = move.map((j) => order[j]!)
+  }
+  return current === x ? reshape(backend, x, x.shape) : current
+}
+
 const transpose: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = anyBackend as KernelBackend
   const x = inputs.x as TensorInfo
@@ -156,11 +177,7 @@ const transpose: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   if (x.shape.length <= MAX_RANK) return runUpstream('Transpose', backend, inputs, attrs)
   const outShape = perm.map((a) => x.shape[a]!)
   const f = foldTranspose(x.shape, perm)
-  if (f.shape.length > MAX_RANK) {
-    throw new Error(
-      `webgpu Transpose: [${x.shape.join(', ')}] by [${perm.join(', ')}] does not fold to rank ${MAX_RANK}`,
-    )
-  }
+  if (f.shape.length > MAX_RANK) return transposeByMoves(backend, x, perm)
   if (f.shape.length === 0) return reshape(backend, x, outShape)
   return folded(backend, [[x, f.shape]], outShape, ([v]) =>
     runUpstream('Transpose', backend, { x: v! }, { perm: f.perm }),
@@ -301,8 +318,13 @@ function reduction(name: string): KernelFunc {
     const backend = anyBackend as KernelBackend
     const x = inputs.x as TensorInfo
     if (x.shape.length <= MAX_RANK) return runUpstream(name, backend, inputs, attrs)
-    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean }
-    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + x.shape.length : a))
+    // Max names its axes 'reductionIndices'; the other reductions 'axis'.
+    const key = name === 'Max' ? 'reductionIndices' : 'axis'
+    const given = attrs as unknown as Record<string, number | number[] | null | undefined>
+    const axis = given[key]
+    const keepDims = Boolean((attrs as unknown as { keepDims?: boolean }).keepDims)
+    // A null axis (a full reduction) means every axis.
+    const axes = util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape)
     const outShape = keepDims
       ? x.shape.map((s, i) => (axes.includes(i) ? 1 : s))
       : x.shape.filter((_, i) => !axes.includes(i))
@@ -315,13 +337,13 @@ function reduction(name: string): KernelFunc {
       const partial = fn({
         inputs: { x },
         backend,
-        attrs: { axis: [lastAxis], keepDims: true },
+        attrs: { [key]: [lastAxis], keepDims: true },
       }) as TensorInfo
       try {
         return fn({
           inputs: { x: partial },
           backend,
-          attrs: { axis: axes.filter((a) => a !== lastAxis), keepDims },
+          attrs: { [key]: axes.filter((a) => a !== lastAxis), keepDims },
         }) as TensorInfo
       } finally {
         backend.disposeData(partial.dataId)
@@ -329,7 +351,7 @@ function reduction(name: string): KernelFunc {
     }
     if (f.axes.length === 0) return runUpstream('Reshape', backend, { x }, { shape: outShape })
     return folded(backend, [[x, f.shape.length > 0 ? f.shape : [1]]], outShape, ([v]) =>
-      runUpstream(name, backend, { x: v! }, { axis: f.axes, keepDims: false }),
+      runUpstream(name, backend, { x: v! }, { [key]: f.axes, keepDims: false }),
     )
   }
 }
