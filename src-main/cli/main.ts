@@ -127,7 +127,8 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary:
       'benchmarks against the reference peers (numpy, h5py, zarr, scipy, scikit-learn, PyTorch), JSON lines',
-    usage: 'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] [--backend NAME] [--peer-device cpu|cuda]',
+    usage:
+      'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] [--backend NAME] [--peer-device cpu|cuda]',
     load: async () => (await import('./commands/bench.ts')).bench,
   },
   serve: {
