@@ -360,12 +360,14 @@ for row in unet vae kmeans; do
     ${extra[@]+"${extra[@]}"} ${QUICK[@]+"${QUICK[@]}"} --json
 done
 
-# The U-Net again with the backend's own Conv3D instead of one 2D convolution per depth tap: whichever
-# is faster here decides ACTIVEEM_CONV3D's default for GPUs.
-if wants unet && gpu_step_or_skip bench_unet_native; then
-  ACTIVEEM_CONV3D=native run_step bench_unet_native 200 lines "$NODE_BIN" "${CLI[@]}" bench --only unet \
+# The U-Net again with the backend's own Conv3D and with ours (tiled) instead of one 2D convolution per
+# depth tap: whichever is fastest here decides ACTIVEEM_CONV3D's default for GPUs.
+for method in native tiled; do
+  wants unet || continue
+  gpu_step_or_skip "bench_unet_$method" || continue
+  ACTIVEEM_CONV3D=$method run_step "bench_unet_$method" 200 lines "$NODE_BIN" "${CLI[@]}" bench --only unet \
     --backend webgpu --peer-device "$PEER_DEVICE" ${QUICK[@]+"${QUICK[@]}"} --json
-fi
+done
 
 # ---------------------------------------------------------------------------------------------------
 # 4. Whole-volume prediction on webgpu: voxels/s against the goal of 10M.

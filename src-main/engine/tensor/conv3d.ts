@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { InputError } from '../errors.ts'
+import { conv3dTiled } from './kernels/conv3d-webgpu.ts'
 
 export type Tensor5D = tf.Tensor5D
 
@@ -25,11 +26,11 @@ export interface Conv3dOptions {
 
 /**
  * How 3D convolutions run: 'taps' (one 2D convolution per depth tap, below) or 'native' (the backend's
- * own Conv3D and its gradients). Taps everywhere by default: on wasm and cpu native is tens of times slower
+ * own Conv3D and its gradients) or 'tiled' (ours, webgpu only: kernels/conv3d-webgpu.ts). Taps everywhere by default: on wasm and cpu native is tens of times slower
  * and its wasm gradients are wrong; on a GPU the device check (`npm run bench:device`) measures both,
  * and ACTIVEEM_CONV3D=native selects the backend's kernel where it wins.
  */
-export type Conv3dMethod = 'taps' | 'native'
+export type Conv3dMethod = 'taps' | 'native' | 'tiled'
 export const CONV3D_ENV = 'ACTIVEEM_CONV3D'
 
 let method: Conv3dMethod | null = null
@@ -37,9 +38,9 @@ let method: Conv3dMethod | null = null
 export function conv3dMethod(): Conv3dMethod {
   if (method) return method
   const env = process.env[CONV3D_ENV]?.trim()
-  if (env && env !== 'taps' && env !== 'native')
-    throw new InputError(`${CONV3D_ENV}: expected 'taps' or 'native', got '${env}'`)
-  return env === 'native' ? 'native' : 'taps'
+  if (env && env !== 'taps' && env !== 'native' && env !== 'tiled')
+    throw new InputError(`${CONV3D_ENV}: expected 'taps', 'native' or 'tiled', got '${env}'`)
+  return env === 'native' || env === 'tiled' ? env : 'taps'
 }
 
 /** For tests and the benchmark: null goes back to the environment's choice. */
@@ -62,8 +63,9 @@ export function conv3d(x: Tensor5D, w: Tensor5D, options: Conv3dOptions = {}): T
   if (stride !== 1 && stride !== 2)
     throw new InputError(`conv3d: strideHW must be 1 or 2, got ${String(stride)}`)
   // The wasm backend has no correct Conv3D gradients: native is for the GPU backends only.
-  if (conv3dMethod() === 'native' && tf.getBackend() !== 'wasm')
-    return tf.conv3d(x, w, [1, stride, stride], 'same')
+  const m = conv3dMethod()
+  if (m === 'native' && tf.getBackend() !== 'wasm') return tf.conv3d(x, w, [1, stride, stride], 'same')
+  if (m === 'tiled' && tf.getBackend() === 'webgpu') return conv3dTiled(x, w, stride)
   return tf.tidy(() => {
     const planes = tf.reshape(x, [n * d, h, wd, cin]) as tf.Tensor4D
     const tap = (t: number): tf.Tensor4D => {

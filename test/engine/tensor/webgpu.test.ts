@@ -113,18 +113,20 @@ describe('webgpu computes what the cpu backend computes', { concurrency: false }
     assertAllClose(gpu.grads, cpu.grads, 5e-4)
   })
 
-  test("U-Net with the backend's own Conv3D (ACTIVEEM_CONV3D=native): the same forward and gradients", async (t) => {
-    if (skipWithout(t, missing)) return
-    const cpu = await unetRun('cpu', null)
-    setConv3dMethod('native')
-    try {
-      const gpu = await unetRun('webgpu', cpu.weights)
-      assertClose(gpu.out, cpu.out, 1e-4, 'forward logits')
-      assertAllClose(gpu.grads, cpu.grads, 5e-4)
-    } finally {
-      setConv3dMethod(null)
-    }
-  })
+  for (const method of ['native', 'tiled'] as const) {
+    test(`U-Net with ACTIVEEM_CONV3D=${method}: the same forward and gradients`, async (t) => {
+      if (skipWithout(t, missing)) return
+      const cpu = await unetRun('cpu', null)
+      setConv3dMethod(method)
+      try {
+        const gpu = await unetRun('webgpu', cpu.weights)
+        assertClose(gpu.out, cpu.out, 1e-4, 'forward logits')
+        assertAllClose(gpu.grads, cpu.grads, 5e-4)
+      } finally {
+        setConv3dMethod(null)
+      }
+    })
+  }
 
   const vae: VaeConfig = { ...VAE_DEFAULTS.image, size: 32, latent: 16 }
 
