@@ -361,7 +361,7 @@ export const ApiRequest = z
   .strict()
 export type ApiRequest = z.infer<typeof ApiRequest>
 
-export const ApiErrorCode = z.enum(['bad-request', 'bad-input', 'internal'])
+export const ApiErrorCode = z.enum(['bad-request', 'bad-input', 'busy', 'internal'])
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>
 
 export const ApiResponse = z.union([

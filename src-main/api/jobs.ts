@@ -1,3 +1,4 @@
+import { InputError } from '../engine/errors.ts'
 import { cancelJob, launchJob, listJobs } from '../engine/jobs/index.ts'
 import type { Handlers } from './types.ts'
 import { withProject } from './with-project.ts'
@@ -8,9 +9,26 @@ import { withProject } from './with-project.ts'
  */
 export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel'> = {
   'jobs.list': async ({ dir, since }) => withProject(dir, (project) => listJobs(project, since)),
-  'job.start': async ({ dir, kind, args }) => {
+  'job.start': async ({ dir, kind, args }, ctx) => {
+    const max = ctx.maxJobs ?? defaultMaxJobs()
+    // Counted and launched in one synchronous stretch (launchJob records its row before its first
+    // await), so requests in flight together cannot all slip under the limit.
+    const running = withProject(dir, (project) => listJobs(project).filter((j) => j.alive).length)
+    if (running >= max) {
+      throw new InputError(
+        `${running} jobs are already running in this project (at most ${max} at once: ACTIVEEM_MAX_JOBS or ` +
+          "'activeem serve --max-jobs'); wait for one to end or cancel one",
+      )
+    }
     const { pid } = await launchJob(dir, kind, args)
     return { pid }
   },
   'job.cancel': async ({ dir, id }) => withProject(dir, (project) => cancelJob(project, id)),
+}
+
+export const MAX_JOBS_ENV = 'ACTIVEEM_MAX_JOBS'
+
+function defaultMaxJobs(): number {
+  const v = Number(process.env[MAX_JOBS_ENV] ?? 8)
+  return Number.isInteger(v) && v >= 1 ? v : 8
 }

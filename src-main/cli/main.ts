@@ -133,7 +133,7 @@ const COMMANDS: Record<string, Command> = {
   },
   serve: {
     summary: 'serve the workstation UI to a browser on 127.0.0.1',
-    usage: 'activeem serve [--project DIR] [--port N] [--json]',
+    usage: 'activeem serve [--project DIR] [--port N] [--max-jobs N] [--max-in-flight N] [--json]',
     load: async () => (await import('./commands/serve.ts')).serve,
   },
 }

@@ -5,12 +5,17 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatch } from '../api/handlers.ts'
+import type { ApiContext } from '../api/types.ts'
 
 export interface WebHostOptions {
   port?: number
   project?: string | null
   rendererDir: string
   token?: string
+  /** Requests one socket may have in flight; more are answered 'busy' at once (default 256). */
+  maxInFlight?: number
+  /** Jobs of one project that may run at once (default: ACTIVEEM_MAX_JOBS, else 8). */
+  maxJobs?: number
 }
 
 export interface WebHost {
@@ -32,6 +37,7 @@ const TYPES: Record<string, string> = {
 }
 
 const MAX_MESSAGE_BYTES = 1 << 20
+const MAX_IN_FLIGHT = 256
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -50,14 +56,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
 
   const server = createServer((req, res) => {
-    if (!allowedHosts().includes(req.headers.host ?? ''))
-      return send(res, 421, 'text/plain', 'misdirected request')
-    serveStatic(root, req, res, port)
+    // Any page the user visits can send requests here: nothing in one may take the host down.
+    try {
+      if (!allowedHosts().includes(req.headers.host ?? ''))
+        return send(res, 421, 'text/plain', 'misdirected request')
+      serveStatic(root, req, res, port)
+    } catch {
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error')
+      else res.destroy()
+    }
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    socket.on('error', () => socket.destroy())
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    } catch {
+      socket.write('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      socket.destroy()
+      return
+    }
     const origin = req.headers.origin
     const originOk = origin === undefined || allowedHosts().some((h) => origin === `http://${h}`)
     const hostOk = allowedHosts().includes(req.headers.host ?? '')
@@ -71,7 +91,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       socket.destroy()
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveApi(ws, options.project ?? null))
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      serveApi(
+        ws,
+        {
+          transport: 'web',
+          project: options.project ?? null,
+          ...(options.maxJobs ? { maxJobs: options.maxJobs } : {}),
+        },
+        options.maxInFlight ?? MAX_IN_FLIGHT,
+      ),
+    )
   })
 
   await new Promise<void>((ok, fail) => {
@@ -93,23 +123,50 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
 }
 
-function serveApi(ws: WebSocket, project: string | null): void {
+/**
+ * One socket's requests. A frame over the size limit or a text frame that is not UTF-8 makes `ws` close
+ * that socket with 1009 or 1007 and emit 'error', which must be handled here or it would end the host.
+ * Past `maxInFlight` unanswered requests, a request is answered 'busy' at once, never dropped.
+ */
+function serveApi(ws: WebSocket, ctx: ApiContext, maxInFlight: number): void {
+  let inFlight = 0
+  const reply = (value: object): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(value))
+  }
+  ws.on('error', () => ws.terminate())
   ws.on('message', async (data) => {
     let message: unknown
     try {
       message = JSON.parse(data.toString())
     } catch {
-      ws.send(
-        JSON.stringify({
-          id: 0,
-          ok: false,
-          error: { code: 'bad-request', message: 'malformed request: not JSON' },
-        }),
-      )
+      reply({ id: 0, ok: false, error: { code: 'bad-request', message: 'malformed request: not JSON' } })
       return
     }
-    const reply = await dispatch(message, { transport: 'web', project })
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+    if (inFlight >= maxInFlight) {
+      const id =
+        typeof (message as { id?: unknown })?.id === 'number' ? (message as { id: number }).id >>> 0 : 0
+      reply({
+        id,
+        ok: false,
+        error: {
+          code: 'busy',
+          message: `busy: ${maxInFlight} requests of this connection are still unanswered`,
+        },
+      })
+      return
+    }
+    inFlight++
+    try {
+      reply(await dispatch(message, ctx))
+    } catch (e) {
+      reply({
+        id: 0,
+        ok: false,
+        error: { code: 'internal', message: e instanceof Error ? e.message : String(e) },
+      })
+    } finally {
+      inFlight--
+    }
   })
 }
 
@@ -120,7 +177,13 @@ function send(
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', ...headers })
+  res.writeHead(status, {
+    'Content-Type': type,
+    'X-Content-Type-Options': 'nosniff',
+    // The page's address holds the token: no request may carry it to another site.
+    'Referrer-Policy': 'no-referrer',
+    ...headers,
+  })
   res.end(body)
 }
 
@@ -129,7 +192,12 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, po
   if (!existsSync(join(root, 'index.html'))) {
     return send(res, 503, 'text/plain', `renderer not built: run 'npm run build' (looked in ${root})`)
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)
+  let pathname: string
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)
+  } catch {
+    return send(res, 400, 'text/plain', 'bad request: malformed URL')
+  }
   const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname))
   if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'text/plain', 'forbidden')
   if (!existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'text/plain', 'not found')

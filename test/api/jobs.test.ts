@@ -262,3 +262,35 @@ test('bad kinds and arguments are refused with a clear message and start nothing
   )
   assert.deepEqual(readdirSync(join(dir, 'logs')).sort(), logs)
 })
+
+test('a host starts at most its limit of jobs at once, and says why it refuses one', async () => {
+  const limited = { ...ctx, maxJobs: 1 }
+  const first = await dispatch(
+    { id: ++requests, method: 'job.start', params: { dir, kind: 'train', args: trainArgs('tiny-limit') } },
+    limited,
+  )
+  assert.ok(first.ok, JSON.stringify(first))
+  const pid = (first.result as { pid: number }).pid
+  launched.push(pid)
+  const id = jobIdOf(pid)
+  const second = await dispatch(
+    { id: ++requests, method: 'job.start', params: { dir, kind: 'suggest', args: [] } },
+    limited,
+  )
+  assert.equal(second.ok, false)
+  assert.ok(!second.ok && second.error.code === 'bad-input', JSON.stringify(second))
+  assert.match(
+    !second.ok ? second.error.message : '',
+    /^1 jobs are already running in this project \(at most 1 at once/,
+  )
+  await ok('job.cancel', { dir, id })
+  await until(id, 'the cancel', (j) => !j.alive)
+  const third = await dispatch(
+    { id: ++requests, method: 'job.start', params: { dir, kind: 'train', args: trainArgs('tiny-limit') } },
+    limited,
+  )
+  assert.ok(third.ok, JSON.stringify(third))
+  const again = (third.result as { pid: number }).pid
+  launched.push(again)
+  await ok('job.cancel', { dir, id: jobIdOf(again) })
+})

@@ -304,18 +304,7 @@ async function benchUnet(options: BenchOptions): Promise<void> {
   const mask = tf.tensor1d([1])
   const optimizer = tf.train.adam(1e-3)
   const vars = [...weights.values()]
-  // The fastest of N runs on both sides: this machine's timings wander by 30% from minute to minute,
-  // and the minimum is the figure least moved by what else runs.
-  const fastest = async (fn: () => Promise<void>): Promise<number> => {
-    await fn()
-    let best = Infinity
-    for (let i = 0; i < spec.repeats; i++) {
-      const t = performance.now()
-      await fn()
-      best = Math.min(best, (performance.now() - t) / 1000)
-    }
-    return best
-  }
+  const fastest = (fn: () => Promise<void>): Promise<number> => fastestOf(spec.repeats, fn, 1)
   const forwardOnce = async (): Promise<void> => {
     const p = tf.tidy(() => tf.sigmoid(forward(config, weights, x)))
     await p.data()
@@ -594,15 +583,7 @@ async function benchWebGpu(): Promise<void> {
     const mask = tf.tensor1d([1])
     const optimizer = tf.train.adam(1e-3)
     const vars = [...weights.values()]
-    const fastest = async (fn: () => Promise<unknown>): Promise<number> => {
-      let best = Infinity
-      for (let i = 0; i < repeats; i++) {
-        const t = performance.now()
-        await fn()
-        best = Math.min(best, (performance.now() - t) / 1000)
-      }
-      return best
-    }
+    const fastest = (fn: () => Promise<unknown>): Promise<number> => fastestOf(repeats, fn)
     const forwardOnce = async (): Promise<Float32Array> => {
       const p = tf.tidy(() => tf.sigmoid(forward(config, weights, x)))
       try {
@@ -746,6 +727,21 @@ async function benchKMeans(dir: string, options: BenchOptions): Promise<void> {
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
+}
+
+/**
+ * The fastest of `repeats` timed runs, in seconds, after `warmup` untimed ones: this machine's timings
+ * wander by 30% from minute to minute, and the minimum is the figure least moved by what else runs.
+ */
+async function fastestOf(repeats: number, fn: () => Promise<unknown>, warmup = 0): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn()
+  let best = Infinity
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now()
+    await fn()
+    best = Math.min(best, (performance.now() - t) / 1000)
+  }
+  return best
 }
 
 function round(x: number): number {

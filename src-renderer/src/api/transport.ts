@@ -11,6 +11,7 @@ import {
   type ApiParams,
   type ApiResult,
 } from '../../../src-shared/contract.ts'
+import { apiSocketUrl, takeToken } from './token.ts'
 
 export type TransportKind = 'ipc' | 'web'
 
@@ -180,17 +181,14 @@ class IpcTransport implements Transport {
   }
 }
 
-/** ws(s)://<host>/api?token=..., or null when the page URL has no token. */
-export function apiSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string | null {
-  const token = new URLSearchParams(location.search).get('token')
-  if (!token) return null
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-  return `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`
-}
-
 export function createTransport(win: Window = window): Transport {
   if (win.activeem) return new IpcTransport(win.activeem)
-  const url = apiSocketUrl(win.location)
+  const token = takeToken(win)
+  const url = apiSocketUrl({
+    protocol: win.location.protocol,
+    host: win.location.host,
+    search: token ? `?token=${encodeURIComponent(token)}` : '',
+  })
   if (!url) {
     return new UnavailableTransport(
       'no API token in the page URL: open the full URL that `activeem serve` printed (it ends with ?token=...)',
