@@ -112,14 +112,22 @@ export function frameSummary(deltas: readonly number[]): {
   return { median: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? NaN), late: round(late) }
 }
 
+export const GRID_BENCH = 'grid-scroll-5000'
+
+/** What the grid row needs and this checkout lacks (the built renderer, a Chromium), or null. */
+export function gridPrerequisiteMissing(): string | null {
+  if (!existsSync(RENDERER_DIR)) return `renderer not built (${RENDERER_DIR}); run 'npm run build' first`
+  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`
+  return null
+}
+
 /**
  * The query grid of a 5,000-query round in headless Chromium: frame times while scrolling through it.
  * One JSON line: {"name":"grid-scroll-5000","frame_ms_median","frame_ms_p95","frames",...}.
  */
 export async function benchGrid(): Promise<Array<{ name: string; [key: string]: unknown }>> {
-  if (!existsSync(RENDERER_DIR))
-    throw new InputError(`bench: renderer not built (${RENDERER_DIR}); run 'npm run build' first`)
-  if (!existsSync(CHROMIUM)) throw new InputError(`bench: no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
+  const missing = gridPrerequisiteMissing()
+  if (missing) throw new InputError(`bench: ${missing}`)
   const { chromium } = await import('playwright-core')
   const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-grid-'))
   const big = await buildBigRound(join(tmp, 'project'), { n: 5000 })
@@ -142,7 +150,7 @@ export async function benchGrid(): Promise<Array<{ name: string; [key: string]: 
     const w = frameSummary(frames.work)
     return [
       {
-        name: 'grid-scroll-5000',
+        name: GRID_BENCH,
         frame_ms_median: s.median,
         frame_ms_p95: s.p95,
         frame_ms_max: s.max,
