@@ -265,32 +265,24 @@ test('bad kinds and arguments are refused with a clear message and start nothing
 
 test('a host starts at most its limit of jobs at once, and says why it refuses one', async () => {
   const limited = { ...ctx, maxJobs: 1 }
-  const first = await dispatch(
-    { id: ++requests, method: 'job.start', params: { dir, kind: 'train', args: trainArgs('tiny-limit') } },
-    limited,
-  )
-  assert.ok(first.ok, JSON.stringify(first))
-  const pid = (first.result as { pid: number }).pid
-  launched.push(pid)
-  const id = jobIdOf(pid)
-  const second = await dispatch(
-    { id: ++requests, method: 'job.start', params: { dir, kind: 'suggest', args: [] } },
-    limited,
-  )
-  assert.equal(second.ok, false)
-  assert.ok(!second.ok && second.error.code === 'bad-input', JSON.stringify(second))
+  const startLimited = (kind: string, args: string[]) =>
+    dispatch({ id: ++requests, method: 'job.start', params: { dir, kind, args } }, limited)
+  /** Starts a job that must start, and returns its job id. */
+  const started = async (): Promise<number> => {
+    const r = await startLimited('train', trainArgs('tiny-limit'))
+    assert.ok(r.ok, JSON.stringify(r))
+    const pid = (r.result as { pid: number }).pid
+    launched.push(pid)
+    return jobIdOf(pid)
+  }
+  const id = await started()
+  const refused = await startLimited('suggest', [])
+  assert.ok(!refused.ok && refused.error.code === 'bad-input', JSON.stringify(refused))
   assert.match(
-    !second.ok ? second.error.message : '',
+    !refused.ok ? refused.error.message : '',
     /^1 jobs are already running in this project \(at most 1 at once/,
   )
   await ok('job.cancel', { dir, id })
   await until(id, 'the cancel', (j) => !j.alive)
-  const third = await dispatch(
-    { id: ++requests, method: 'job.start', params: { dir, kind: 'train', args: trainArgs('tiny-limit') } },
-    limited,
-  )
-  assert.ok(third.ok, JSON.stringify(third))
-  const again = (third.result as { pid: number }).pid
-  launched.push(again)
-  await ok('job.cancel', { dir, id: jobIdOf(again) })
+  await ok('job.cancel', { dir, id: await started() })
 })
