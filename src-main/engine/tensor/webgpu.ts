@@ -207,6 +207,7 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
     try {
       const specifier = WEBGPU_PACKAGE
       const dawn = (await import(specifier)) as { create: (flags: string[]) => GpuLike; globals: object }
+      // tfjs-backend-webgpu reads GPUBufferUsage, GPUMapMode and the like as globals, as in a browser.
       Object.assign(globalThis, dawn.globals)
       gpu = dawn.create([])
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' })
