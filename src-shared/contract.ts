@@ -270,6 +270,11 @@ export const api = {
         value: LabelValue,
         annotator: AnnotatorName,
         round: int.positive().optional(),
+        /** The client's id for this label: a retry with the same id is answered as the first, unwritten. */
+        requestId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{8,64}$/)
+          .optional(),
       })
       .strict(),
     /** Sent only after the row is committed: the renderer shows a label once this arrives. */

@@ -22,9 +22,9 @@ export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.u
       return { setId: set, annotator, mine, majority, annotators: [...labels.keys()].sort() }
     }),
 
-  'label.set': async ({ dir, set, roi, value, annotator, round }) =>
+  'label.set': async ({ dir, set, roi, value, annotator, round, requestId }) =>
     withProject(dir, (project) => {
-      const row = setLabel(project, set, roi, value, annotator, round)
+      const row = setLabel(project, set, roi, value, annotator, round, requestId)
       return { roi: row.roi, value, labelId: row.id }
     }),
 

@@ -75,3 +75,23 @@ test('malformed or unknown label requests are rejected and write nothing', async
   }
   assert.deepEqual(committed(dir), [])
 })
+
+test('a retried label (the same request id) adds no row and gets the first reply; the id cannot relabel', async () => {
+  const dir = join(tmp, 'retry')
+  const { project, set } = projectWithRoiSet(dir, 4)
+  project.close()
+  const params = { dir, set, roi: 2, value: 'incorrect' as const, annotator: 'ana', requestId: 'c0ffee-0001' }
+  const first = await call('label.set', params)
+  const retried = await call('label.set', params)
+  assert.deepEqual(retried, first)
+  assert.deepEqual(committed(dir), [{ roi_id: 2, annotator: 'ana', value: 'incorrect' }])
+  // A new id is a new judgement, even of the same value.
+  await call('label.set', { ...params, requestId: 'c0ffee-0002' })
+  assert.equal(committed(dir).length, 2)
+  const reused = await reply('label.set', { ...params, value: 'correct' })
+  assert.ok(!reused.ok && reused.error.code === 'bad-input', JSON.stringify(reused))
+  assert.match(!reused.ok ? reused.error.message : '', /already used for another label/)
+  const malformed = await reply('label.set', { ...params, requestId: 'no spaces allowed' })
+  assert.ok(!malformed.ok && malformed.error.code === 'bad-request', JSON.stringify(malformed))
+  assert.equal(committed(dir).length, 2)
+})

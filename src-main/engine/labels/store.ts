@@ -81,9 +81,14 @@ function checkRoi(project: Project, setId: number, roi: number): void {
   throw new InputError(`ROI ${roi}: not in proposal set ${setId} (${set.count} ROIs)`)
 }
 
+/** A client's id for one label request: a retry with the same id gets the first reply back. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/
+
 /**
  * Appends one judgement. The row is committed when this returns (better-sqlite3 is synchronous and the
- * statement runs in its own transaction), so a caller may acknowledge it to the user.
+ * statement runs in its own transaction), so a caller may acknowledge it to the user. With a `requestId`
+ * already stored (a client retrying a label whose acknowledgement it lost), nothing is written and the
+ * stored row is returned; the same id for another judgement is refused.
  */
 export function setLabel(
   project: Project,
@@ -92,22 +97,41 @@ export function setLabel(
   value: LabelValue,
   annotator: string,
   round?: number,
+  requestId?: string,
 ): LabelRow {
   checkAnnotator(annotator)
   if (!LABEL_VALUES.includes(value))
     throw new InputError(`label '${value}': expected one of ${LABEL_VALUES.join(', ')}`)
+  if (requestId !== undefined && !REQUEST_ID.test(requestId))
+    throw new InputError(`request id '${requestId}': expected 8-64 letters, digits, dashes or underscores`)
   checkRoi(project, setId, roi)
   if (round !== undefined) {
     const r = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(round) as
       { set_id: number } | undefined
     if (!r || r.set_id !== setId) throw new InputError(`round ${round}: not a round of proposal set ${setId}`)
   }
-  const info = project.db
-    .prepare(
-      'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, NULL, ?, ?)',
-    )
-    .run(setId, roi, annotator, value, round ?? null, new Date().toISOString())
-  return labelRow(project, Number(info.lastInsertRowid))
+  const earlier = (): LabelRow | null => {
+    if (requestId === undefined) return null
+    const row = project.db.prepare('SELECT * FROM labels WHERE request_id = ?').get(requestId) as
+      Row | undefined
+    if (!row) return null
+    const same =
+      row.set_id === setId && row.roi_id === roi && row.annotator === annotator && row.value === value
+    if (!same) throw new InputError(`request id '${requestId}' was already used for another label`)
+    return toRow(row)
+  }
+  return project.db
+    .transaction((): LabelRow => {
+      const found = earlier()
+      if (found) return found
+      const info = project.db
+        .prepare(
+          'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at, request_id) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
+        )
+        .run(setId, roi, annotator, value, round ?? null, new Date().toISOString(), requestId ?? null)
+      return labelRow(project, Number(info.lastInsertRowid))
+    })
+    .immediate()
 }
 
 function labelRow(project: Project, id: number): LabelRow {

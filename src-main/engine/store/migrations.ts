@@ -198,6 +198,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: "labels: the client's request id, so that a retried label is not stored twice",
+    sql: `
+      ALTER TABLE labels ADD COLUMN request_id TEXT;
+      CREATE UNIQUE INDEX labels_by_request ON labels(request_id) WHERE request_id IS NOT NULL;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

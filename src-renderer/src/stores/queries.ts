@@ -291,6 +291,8 @@ export const useQueriesStore = defineStore('queries', () => {
         value,
         annotator: who,
         round: r.id,
+        // The host stores a label once per id, however often a reconnecting client sends it.
+        requestId: newRequestId(),
       })
       // A reply for another round or another annotator (the name changed meanwhile) is not this grid's label.
       if (round.value !== r || effectiveAnnotator() !== who) return
@@ -383,3 +385,11 @@ export const useQueriesStore = defineStore('queries', () => {
     acceptRestOfCluster,
   }
 })
+
+/** A random id for one request: randomUUID where the page is a secure context, else 16 random bytes. */
+function newRequestId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  )
+}
