@@ -1,8 +1,14 @@
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
-import { openVolume, toNumberArrayView, type Region } from '../../engine/volume/index.ts'
-import { writeNpy } from '../../engine/volume/npy.ts'
+import {
+  checkRegion,
+  openVolume,
+  readSlabs,
+  toNumberArrayView,
+  writeNpySlabs,
+  type Region,
+} from '../../engine/volume/index.ts'
 import { parse } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
@@ -41,16 +47,18 @@ export async function read(argv: string[]): Promise<void> {
         `read: region of ${shapeText(shape)} voxels is too large to print; pass --out FILE.npy`,
       )
     }
-    const data = await volume.readRegion(region)
     if (values.out !== undefined) {
-      writeNpy(values.out, volume.dtype, shape, data)
+      // Slab by slab into the file: memory stays one slab whatever the region's size. The region is
+      // checked whole first, so an error names it and not a slab.
+      checkRegion(volume.spec, volume.shape, region)
+      await writeNpySlabs(values.out, volume.dtype, shape, readSlabs(volume, region))
       emit(
         values.json,
         { spec: volume.spec, dtype: volume.dtype, shape, out: values.out },
         () => `wrote ${values.out}`,
       )
     } else {
-      const list = Array.from(toNumberArrayView(data))
+      const list = Array.from(toNumberArrayView(await volume.readRegion(region)))
       emit(values.json, { spec: volume.spec, dtype: volume.dtype, shape, values: list }, () => list.join(' '))
     }
   } finally {
