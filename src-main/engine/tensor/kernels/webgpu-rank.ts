@@ -186,6 +186,11 @@ const transpose: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 
 // --- Broadcasting binary ops ------------------------------------------------------------------
 
+/** `shape` with leading 1s up to `rank`, as broadcasting aligns it. */
+function rightAligned(shape: readonly number[], rank: number): number[] {
+  return [...Array<number>(rank - shape.length).fill(1), ...shape]
+}
+
 /**
  * Both operands' shapes, right-aligned to the output's rank, folded: unit output axes dropped and
  * adjacent axes merged while each operand either spans both or broadcasts over both.
@@ -195,8 +200,8 @@ export function foldBroadcast(
   b: readonly number[],
 ): { a: number[]; b: number[]; out: number[] } | null {
   const rank = Math.max(a.length, b.length)
-  const pa = [...Array<number>(rank - a.length).fill(1), ...a]
-  const pb = [...Array<number>(rank - b.length).fill(1), ...b]
+  const pa = rightAligned(a, rank)
+  const pb = rightAligned(b, rank)
   const out = pa.map((s, i) => Math.max(s, pb[i]!))
   if (pa.some((s, i) => s !== out[i] && s !== 1) || pb.some((s, i) => s !== out[i] && s !== 1)) return null
   const fa: number[] = []
@@ -234,12 +239,12 @@ function binary(name: string): KernelFunc {
     const rank = Math.max(a.shape.length, b.shape.length)
     if (rank <= MAX_RANK || !takesSharedPath(a.shape, b.shape))
       return runUpstream(name, backend, inputs, attrs)
-    const pa = [...Array<number>(rank - a.shape.length).fill(1), ...a.shape]
-    const pb = [...Array<number>(rank - b.shape.length).fill(1), ...b.shape]
+    const pa = rightAligned(a.shape, rank)
+    const pb = rightAligned(b.shape, rank)
     const outShape = pa.map((s, i) => Math.max(s, pb[i]!))
     const f = foldBroadcast(a.shape, b.shape)
-    // Folded to rank 4 or less, the shared path indexes a vecN that WGSL can index; otherwise the short
-    // operand, as rank 2, takes the general path, which handles rank 5.
+    // Folded to rank 4 or less, the shared path indexes a vecN that WGSL can index; otherwise both
+    // operands at the output's rank, which keeps the short one off the shared path (rank 1 only).
     const [sa, sb] = f && f.out.length >= 1 && f.out.length <= MAX_RANK ? [f.a, f.b] : [pa, pb]
     return folded(
       backend,
