@@ -105,10 +105,10 @@ describe('bad input: exit 2, one clear line, nothing half-written', () => {
     expectBadInput(['info', `${at('truncated.h5')}#raw`, '--stats'], [at('truncated.h5'), 'truncated'])
   })
 
-  test('a corrupt Zarr chunk names the array', () => {
+  test('a corrupt Zarr chunk names the array and the chunk', () => {
     expectBadInput(
       ['info', `${at('broken.zarr')}#raw`, '--stats'],
-      [`${at('broken.zarr')}#raw`, 'cannot read'],
+      [`${at('broken.zarr')}#raw`, 'chunk c/1/0/0', 'cannot decode'],
     )
   })
 

@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
+import { formatBytes, requireWithinBudget } from './budget.ts'
+import { printedBy, quietly } from './quiet.ts'
 import { bytesPerElement, prepareOutput, viewOf, type DType, type TypedArray } from './dtype.ts'
 import { findHdf5Superblock } from './detect.ts'
 import { formatSpec } from './spec.ts'
@@ -98,10 +100,73 @@ async function openFile(path: string): Promise<{ h5: H5; file: H5File }> {
   const h5 = await loadH5wasm()
   checkNotTruncated(path)
   try {
-    return { h5, file: new h5.File(resolve(path), 'r') }
+    return { h5, file: quietly(() => new h5.File(resolve(path), 'r')) }
   } catch (e) {
-    throw new InputError(`${path}: cannot open as HDF5 (${firstHdf5Line(messageOf(e))})`)
+    throw hdf5Failure(path, 'cannot open as HDF5', e)
   }
+}
+
+/**
+ * Whatever libhdf5 or its wasm runtime throws while reading a user's file, as one line a user can
+ * act on: out of memory and aborts said plainly, else libhdf5's most specific line.
+ */
+export function hdf5Failure(spec: string, doing: string, e: unknown, filters?: Filter[]): InputError {
+  if (e instanceof InputError) return e
+  const text = `${messageOf(e)}\n${printedBy(e)}`
+  if (/Cannot enlarge memory|memory allocation failed|out of memory/i.test(text))
+    return new InputError(
+      `${spec}: ${doing}: the HDF5 reader ran out of memory (its heap holds at most ${formatBytes(2 ** 31)}); the file claims more than it can hold`,
+    )
+  const detail = /Aborted\(/.test(text) ? 'the HDF5 reader aborted on this file' : firstHdf5Line(messageOf(e))
+  const named = filters?.length ? `; its filters: ${filters.map(describeFilter).join(', ')}` : ''
+  return new InputError(`${spec}: ${doing} (${detail}${named})`)
+}
+
+interface Filter {
+  id: number
+  name: string
+}
+
+function describeFilter(f: Filter): string {
+  return `${f.name || 'unnamed'} (id ${f.id})`
+}
+
+/** libhdf5's own filters and the plugins h5wasm-plugins installs; anything else cannot be decoded. */
+const READABLE_FILTERS = new Set([
+  1,
+  2,
+  3,
+  4,
+  5,
+  6, // deflate, shuffle, fletcher32, szip, nbit, scaleoffset
+  307,
+  32000,
+  32001,
+  32004,
+  32008,
+  32013,
+  32015,
+  32019,
+  32022,
+  32023,
+  32026, // bz2, lzf, blosc, lz4, bshuf, zfp, zstd, jpeg, bitgroom, bitround, blosc2
+])
+
+function filtersOf(dataset: H5Dataset): Filter[] {
+  try {
+    const filters = quietly(() => dataset.filters) as Filter[] | undefined
+    return Array.isArray(filters) ? filters : []
+  } catch {
+    return []
+  }
+}
+
+function requireReadableFilters(spec: string, filters: Filter[]): void {
+  const missing = filters.filter((f) => !READABLE_FILTERS.has(f.id))
+  if (missing.length === 0) return
+  throw new InputError(
+    `${spec}: HDF5 filter ${missing.map(describeFilter).join(', ')} is not supported (readable: gzip, shuffle, fletcher32, szip, nbit, scale-offset, lzf, blosc, blosc2, bshuf, lz4, zstd, bz2, zfp, jpeg, bitgroom, bitround)`,
+  )
 }
 
 /** libhdf5's error stack is long; its most specific line is the one a user can act on. */
@@ -110,27 +175,46 @@ function firstHdf5Line(msg: string): string {
   return minors.at(-1) ?? msg.split('\n')[0] ?? msg
 }
 
-function walk(h5: H5, file: H5File): Array<{ name: string; dataset: H5Dataset }> {
-  const out: Array<{ name: string; dataset: H5Dataset }> = []
+interface Walked {
+  datasets: Array<{ name: string; dataset: H5Dataset }>
+  /** Links h5wasm names but cannot open: names that are not UTF-8 (it passes names as UTF-8). */
+  unreadable: string[]
+}
+
+function walk(h5: H5, file: H5File): Walked {
+  const out: Walked = { datasets: [], unreadable: [] }
   const visit = (group: InstanceType<H5['Group']>, prefix: string): void => {
-    for (const key of group.keys()) {
+    let keys: string[]
+    try {
+      keys = quietly(() => group.keys())
+    } catch {
+      return
+    }
+    for (const key of keys) {
       const name = prefix === '' ? key : `${prefix}/${key}`
       let node
       try {
-        node = group.get(key)
+        node = quietly(() => group.get(key))
       } catch {
-        continue // broken external or soft links are not data we can read
+        node = null
       }
-      if (node instanceof h5.Dataset) out.push({ name, dataset: node })
+      if (node instanceof h5.Dataset) out.datasets.push({ name, dataset: node })
       else if (node instanceof h5.Group) visit(node, name)
+      // Broken external or soft links are not data; a name that did not survive UTF-8 is listed.
+      else if (/[^\x20-\x7e]/.test(key)) out.unreadable.push(escapeOdd(name))
     }
   }
   visit(file, '')
   return out
 }
 
+/** What h5wasm made of a non-UTF-8 name, printable: code points outside ASCII as \u{...}. */
+function escapeOdd(name: string): string {
+  return [...name].map((c) => (/[\x20-\x7e]/.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`)).join('')
+}
+
 function compressionOf(dataset: H5Dataset): string | null {
-  const filters = (dataset.filters as Array<{ id: number; name: string }>) ?? []
+  const filters = filtersOf(dataset)
   const names = filters.map((f) => f.name || String(f.id)).filter((n) => n !== 'shuffle')
   return names.length ? names.join('+') : null
 }
@@ -149,16 +233,28 @@ function infoOf(name: string, dataset: H5Dataset): ArrayInfo {
 export async function listHdf5(path: string): Promise<ArrayInfo[]> {
   const { h5, file } = await openFile(path)
   try {
-    return walk(h5, file).map(({ name, dataset }) => infoOf(name, dataset))
+    const { datasets, unreadable } = walk(h5, file)
+    return [
+      ...datasets.map(({ name, dataset }) => quietly(() => infoOf(name, dataset))),
+      ...unreadable.map((name) => ({
+        name,
+        shape: [],
+        dtype: 'unreadable (name is not UTF-8)',
+        chunks: null,
+        compression: null,
+      })),
+    ]
+  } catch (e) {
+    throw hdf5Failure(path, 'cannot list datasets', e)
   } finally {
-    file.close()
+    quietly(() => file.close())
   }
 }
 
 export async function openHdf5(path: string, datasetName: string | null): Promise<Volume> {
   const { h5, file } = await openFile(path)
   try {
-    const arrays = walk(h5, file)
+    const { datasets: arrays, unreadable } = walk(h5, file)
     const name =
       datasetName ??
       requireSingleArray(
@@ -168,24 +264,42 @@ export async function openHdf5(path: string, datasetName: string | null): Promis
     const found = arrays.find((a) => a.name === name)
     if (!found) {
       const known = arrays.map((a) => a.name).join(', ') || 'none'
-      throw new InputError(`${path}: no dataset '${name}' (datasets: ${known})`)
+      const odd = unreadable.length
+        ? `; not openable, their names are not UTF-8: ${unreadable.join(', ')}`
+        : ''
+      throw new InputError(`${path}: no dataset '${name}' (datasets: ${known}${odd})`)
     }
-    const info = infoOf(name, found.dataset)
-    const { shape, dtype, lead } = requireVolumeArray(formatSpec(path, name), info)
-    const meta = found.dataset.metadata as H5Metadata
+    const spec = formatSpec(path, name)
+    const info = quietly(() => infoOf(name, found.dataset))
+    const { shape, dtype, lead } = requireVolumeArray(spec, info)
+    const meta = quietly(() => found.dataset.metadata) as H5Metadata
+    const filters = filtersOf(found.dataset)
+    requireReadableFilters(spec, filters)
+    if (meta.chunks)
+      requireWithinBudget(
+        spec,
+        `one chunk of ${meta.chunks.join(' x ')} ${dtype}`,
+        meta.chunks.reduce((a, b) => a * b, 1) * bytesPerElement(dtype),
+      )
     const attrs = readAttributes(found.dataset)
-    return new Hdf5Volume(h5, path, name, file, found.dataset, shape, dtype, lead, meta, attrs)
+    return new Hdf5Volume(h5, path, name, file, found.dataset, shape, dtype, lead, meta, attrs, filters)
   } catch (e) {
-    file.close()
-    throw e
+    quietly(() => file.close())
+    throw hdf5Failure(path, 'cannot open dataset', e)
   }
 }
 
 function readAttributes(dataset: H5Dataset): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [key, attr] of Object.entries(dataset.attrs ?? {})) {
+  let attrs: Record<string, unknown>
+  try {
+    attrs = quietly(() => dataset.attrs ?? {})
+  } catch {
+    return out
+  }
+  for (const [key, attr] of Object.entries(attrs)) {
     try {
-      const v = (attr as { json_value: unknown }).json_value
+      const v = quietly(() => (attr as { json_value: unknown }).json_value)
       out[key] = v
     } catch {
       // attributes of exotic types are not needed to read the voxels
@@ -221,6 +335,7 @@ class Hdf5Volume implements Volume {
     private readonly lead: number,
     private readonly meta: H5Metadata,
     readonly attributes: Record<string, unknown>,
+    private readonly filters: Filter[],
   ) {
     this.spec = formatSpec(path, dataset)
     this.chunked = meta.chunks !== null
@@ -238,11 +353,17 @@ class Hdf5Volume implements Volume {
     const target = prepareOutput(this.spec, this.dtype, size, out)
     const module = this.h5.Module
     const nbytes = size * bytesPerElement(this.dtype)
+    requireWithinBudget(this.spec, `a region of ${size} ${this.dtype}`, nbytes)
     if (this.scratchBytes < nbytes) {
       if (this.scratch) module._free(this.scratch)
-      this.scratch = module._malloc(nbytes)
-      if (this.scratch === 0)
-        throw new Error(`${this.spec}: cannot allocate ${nbytes} bytes in the HDF5 heap`)
+      this.scratch = 0
+      this.scratchBytes = 0
+      const at = quietly(() => module._malloc(nbytes))
+      if (at === 0)
+        throw new InputError(
+          `${this.spec}: cannot read region: the HDF5 reader has no room for ${formatBytes(nbytes)} (its heap holds at most ${formatBytes(2 ** 31)})`,
+        )
+      this.scratch = at
       this.scratchBytes = nbytes
     }
     const lead = new Array<bigint>(this.lead).fill(0n)
@@ -250,17 +371,19 @@ class Hdf5Volume implements Volume {
     const count = [...lead.map(() => 1n), ...regionShape(region).map(BigInt)]
     const strides = count.map(() => 1n)
     try {
-      const status = module.get_dataset_data(
-        this.handle.file_id,
-        this.handle.path,
-        count,
-        offset,
-        strides,
-        BigInt(this.scratch),
+      const status = quietly(() =>
+        module.get_dataset_data(
+          this.handle.file_id,
+          this.handle.path,
+          count,
+          offset,
+          strides,
+          BigInt(this.scratch),
+        ),
       )
       if (status < 0) throw new Error(`status ${status}`)
     } catch (e) {
-      throw new InputError(`${this.spec}: cannot read region (${firstHdf5Line(messageOf(e))})`)
+      throw hdf5Failure(this.spec, 'cannot read region', e, this.filters)
     }
     // HEAPU8.buffer is replaced when the heap grows: take the view only after the read.
     target.set(viewOf(this.dtype, module.HEAPU8.buffer, this.scratch, size) as never)
@@ -270,7 +393,11 @@ class Hdf5Volume implements Volume {
   close(): void {
     if (this.closed) return
     if (this.scratch) this.h5.Module._free(this.scratch)
-    this.file.close()
+    try {
+      quietly(() => this.file.close())
+    } catch {
+      // a file libhdf5 gave up on may refuse to close; the process lets go of it either way
+    }
     this.closed = true
   }
 }

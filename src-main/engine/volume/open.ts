@@ -7,8 +7,13 @@ import { openStack } from './stack.ts'
 import type { ArrayInfo, Volume, VolumeFormat } from './types.ts'
 import { listZarr, openZarr } from './zarr.ts'
 import { resolveBox, splitRegionSuffix, SubVolume } from './subvolume.ts'
+import { guarded, guardVolume } from './read-guard.ts'
 
 export async function listArrays(path: string): Promise<{ format: VolumeFormat; arrays: ArrayInfo[] }> {
+  return guarded(path, 'cannot list arrays', () => listAll(path))
+}
+
+async function listAll(path: string): Promise<{ format: VolumeFormat; arrays: ArrayInfo[] }> {
   const format = detectFormat(path)
   if (format === 'hdf5') return { format, arrays: await listHdf5(path) }
   if (format === 'zarr') return { format, arrays: listZarr(path) }
@@ -22,6 +27,10 @@ export async function listArrays(path: string): Promise<{ format: VolumeFormat; 
  * [z0:z1,y0:y1,x0:x1] opens that box of it (a held-out part, a pool) without copying anything.
  */
 export async function openVolume(spec: string): Promise<Volume> {
+  return guardVolume(await guarded(spec, 'cannot open', () => openBoxed(spec)))
+}
+
+async function openBoxed(spec: string): Promise<Volume> {
   const { base, box } = existsSync(spec) ? { base: spec, box: null } : splitRegionSuffix(spec)
   if (!box) return openWhole(spec)
   const whole = await openWhole(base)

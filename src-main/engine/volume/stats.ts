@@ -1,6 +1,6 @@
 import { blockShape, blocks } from './blocks.ts'
 import { allocate, type TypedArray } from './dtype.ts'
-import { regionSize, type Volume } from './types.ts'
+import { regionSize, type Region, type Shape3, type Volume } from './types.ts'
 
 export interface VolumeStats {
   min: number
@@ -8,7 +8,11 @@ export interface VolumeStats {
   mean: number
 }
 
-/** Streams the volume block by block; never holds more than one block. */
+/**
+ * Streams the volume block by block; never holds more than one block. Where the format knows which
+ * chunks are stored, only blocks holding one are read and the rest count as the fill value, so a
+ * store that claims 10^12 voxels but holds a few chunks takes as long as those chunks.
+ */
 export async function computeStats(
   volume: Volume,
   onProgress?: (fraction: number) => void,
@@ -20,16 +24,45 @@ export async function computeStats(
   const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
   const block = blockShape(volume)
   const buffer = allocate(volume.dtype, block[0] * block[1] * block[2])
-  for (const region of blocks(volume.shape, block)) {
+  const regions = volume.sparse
+    ? storedBlocks(volume.shape, volume.chunks, block, volume.sparse.cells())
+    : [...blocks(volume.shape, block)]
+  for (const [i, region] of regions.entries()) {
     const data = await volume.readRegion(region, buffer.subarray(0, regionSize(region)))
     const s = blockStats(data)
     if (s.min < min) min = s.min
     if (s.max > max) max = s.max
     sum += s.sum
     count += data.length
-    onProgress?.(count / total)
+    onProgress?.((i + 1) / regions.length)
   }
-  return { min, max, mean: sum / count }
+  const missing = total - count
+  if (missing > 0 && volume.sparse) {
+    const fill = blockStats(new Float64Array([volume.sparse.fill]))
+    if (fill.min < min) min = fill.min
+    if (fill.max > max) max = fill.max
+    sum += fill.sum * missing
+  }
+  return { min, max, mean: sum / total }
+}
+
+/** The blocks (multiples of the chunk shape) that hold at least one stored chunk, in z, y, x order. */
+function storedBlocks(shape: Shape3, chunks: Shape3, block: Shape3, cells: Shape3[]): Region[] {
+  const keys = new Map<string, Shape3>()
+  for (const cell of cells) {
+    const b = cell.map((c, i) => Math.floor((c * chunks[i]!) / block[i]!)) as Shape3
+    keys.set(b.join(','), b)
+  }
+  return [...keys.values()]
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
+    .map(([z, y, x]) => ({
+      z0: z * block[0],
+      z1: Math.min(shape[0], (z + 1) * block[0]),
+      y0: y * block[1],
+      y1: Math.min(shape[1], (y + 1) * block[1]),
+      x0: x * block[2],
+      x1: Math.min(shape[2], (x + 1) * block[2]),
+    }))
 }
 
 /** Per-block sum in float64 stays exact for integer blocks and accurate to ~1e-12 relative for floats. */

@@ -42,7 +42,16 @@ export interface Volume {
    * region's size and the volume's dtype) fills it instead of allocating, for tight streaming loops.
    */
   readRegion(region: Region, out?: TypedArray): Promise<TypedArray>
+  /** Set where the format can tell which chunks are stored without reading them (Zarr). */
+  readonly sparse?: SparseCells
   close(): void
+}
+
+/** Chunks absent from storage read as `fill`: statistics count them without reading. */
+export interface SparseCells {
+  /** Grid coordinates (in units of `chunks`) of the chunks that are stored. */
+  cells(): Shape3[]
+  fill: number
 }
 
 export function regionShape(r: Region): Shape3 {

@@ -1,94 +1,65 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, resolve, sep } from 'node:path'
+import { readdirSync } from 'node:fs'
 import * as zarr from 'zarrita'
-import FileSystemStore from '@zarrita/storage/fs'
 import { InputError, messageOf } from '../errors.ts'
-import { prepareOutput, type DType, type TypedArray } from './dtype.ts'
+import { requireWithinBudget } from './budget.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
+import { CheckedCrc32cCodec } from './crc32c.ts'
+import { bytesPerElement, prepareOutput, type DType, type TypedArray } from './dtype.ts'
+import { escapeName, resolveEscaped } from './names.ts'
 import { formatSpec, normaliseDataset } from './spec.ts'
-import { regionSize, type ArrayInfo, type Region, type Shape3, type Volume } from './types.ts'
+import {
+  regionSize,
+  type ArrayInfo,
+  type Region,
+  type Shape3,
+  type SparseCells,
+  type Volume,
+} from './types.ts'
+import { chunkKey, storedCells } from './zarr-chunks.ts'
+import {
+  arrayInfo,
+  checkArrayMeta,
+  readNode,
+  type CheckedArray,
+  type FsPath,
+  type NodeMeta,
+} from './zarr-meta.ts'
+import { CheckedFileStore } from './zarr-store.ts'
 
-interface NodeMeta {
-  kind: 'array' | 'group'
-  version: 2 | 3
-  json: Record<string, unknown>
-  attributes: Record<string, unknown>
+zarr.registry.set('crc32c', async () => CheckedCrc32cCodec as never)
+
+interface Found {
+  name: string
+  dir: FsPath
+  node: NodeMeta
 }
 
-function readJson(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
-  } catch (e) {
-    throw new InputError(`${path}: unreadable Zarr metadata (${messageOf(e)})`)
-  }
-}
-
-function readNode(dir: string): NodeMeta | null {
-  const v3 = join(dir, 'zarr.json')
-  if (existsSync(v3)) {
-    const json = readJson(v3)
-    const kind = json.node_type === 'array' ? 'array' : 'group'
-    return { kind, version: 3, json, attributes: (json.attributes as Record<string, unknown>) ?? {} }
-  }
-  const attrsPath = join(dir, '.zattrs')
-  const attributes = existsSync(attrsPath) ? readJson(attrsPath) : {}
-  if (existsSync(join(dir, '.zarray')))
-    return { kind: 'array', version: 2, json: readJson(join(dir, '.zarray')), attributes }
-  if (existsSync(join(dir, '.zgroup')))
-    return { kind: 'group', version: 2, json: readJson(join(dir, '.zgroup')), attributes }
-  return null
-}
-
-const V2_KINDS: Record<string, string> = { u: 'uint', i: 'int', f: 'float' }
-
-/** '<u2' -> 'uint16'; anything else keeps a readable name so listing never fails. */
-function v2DtypeName(dtype: unknown): string {
-  if (typeof dtype !== 'string') return 'structured'
-  const m = /^[<>|=]([uif])(\d+)$/.exec(dtype)
-  if (m) return `${V2_KINDS[m[1]!]}${Number(m[2]) * 8}`
-  if (dtype === '|b1') return 'bool'
-  return dtype
-}
-
-function arrayInfo(name: string, node: NodeMeta): ArrayInfo {
-  const j = node.json
-  if (node.version === 2) {
-    const compressor = j.compressor as { id?: string; cname?: string } | null
-    return {
-      name,
-      shape: (j.shape as number[]) ?? [],
-      dtype: v2DtypeName(j.dtype),
-      chunks: (j.chunks as number[]) ?? null,
-      compression: compressor ? [compressor.id, compressor.cname].filter(Boolean).join(':') : null,
-    }
-  }
-  const grid = j.chunk_grid as { configuration?: { chunk_shape?: number[] } } | undefined
-  const codecs = ((j.codecs as Array<{ name: string }>) ?? []).map((c) => c.name)
-  const compression = codecs.filter((c) => !['bytes', 'transpose', 'crc32c'].includes(c)).join('+')
-  return {
-    name,
-    shape: (j.shape as number[]) ?? [],
-    dtype: typeof j.data_type === 'string' ? j.data_type : 'extension',
-    chunks: grid?.configuration?.chunk_shape ?? null,
-    compression: compression || null,
-  }
-}
-
-function walk(root: string): Array<{ name: string; node: NodeMeta }> {
-  const out: Array<{ name: string; node: NodeMeta }> = []
-  const visit = (dir: string): void => {
+/** Every array under `root`, depth first in natural order; names with non-UTF-8 bytes escaped. */
+function walk(root: string): Found[] {
+  const out: Found[] = []
+  const visit = (dir: FsPath, name: string): void => {
     const node = readNode(dir)
     if (node?.kind === 'array') {
-      out.push({ name: relative(root, dir).split(sep).join('/'), node })
+      out.push({ name, dir, node })
       return
     }
-    for (const entry of readdirSync(dir).sort(naturalCompare)) {
-      if (entry.startsWith('.')) continue
-      const child = join(dir, entry)
-      if (statSync(child).isDirectory()) visit(child)
+    let children
+    try {
+      children = readdirSync(dir as Buffer, { withFileTypes: true, encoding: 'buffer' })
+    } catch {
+      return // an unreadable folder holds nothing we can list
     }
+    const named = children
+      .filter((e) => e.isDirectory() && e.name[0] !== 0x2e)
+      .map((e) => ({ e, shown: escapeName(e.name) }))
+      .sort((a, b) => naturalCompare(a.shown, b.shown))
+    for (const { e, shown } of named)
+      visit(
+        Buffer.concat([Buffer.from(dir), Buffer.from('/'), e.name]),
+        name === '' ? shown : `${name}/${shown}`,
+      )
   }
-  visit(root)
+  visit(root, '')
   return out
 }
 
@@ -100,7 +71,7 @@ function naturalCompare(a: string, b: string): number {
 export function omeFullResolutionPath(attributes: Record<string, unknown>): string | null {
   const ome = (attributes.ome as Record<string, unknown> | undefined) ?? attributes
   const multiscales = ome.multiscales as Array<{ datasets?: Array<{ path?: string }> }> | undefined
-  const path = multiscales?.[0]?.datasets?.[0]?.path
+  const path = Array.isArray(multiscales) ? multiscales[0]?.datasets?.[0]?.path : undefined
   return typeof path === 'string' ? path : null
 }
 
@@ -109,17 +80,17 @@ export function listZarr(path: string): ArrayInfo[] {
 }
 
 /** Resolves PATH#DATASET to an array folder, stepping into OME-Zarr multiscale groups. */
-function resolveArray(path: string, dataset: string | null): { name: string; node: NodeMeta } {
+function resolveArray(path: string, dataset: string | null): Found {
   if (dataset === null) {
     const rootNode = readNode(path)
-    if (rootNode?.kind === 'array') return { name: '', node: rootNode }
+    if (rootNode?.kind === 'array') return { name: '', dir: path, node: rootNode }
     const ome = rootNode ? omeFullResolutionPath(rootNode.attributes) : null
     if (ome !== null) return resolveArray(path, normaliseDataset(ome))
     const only = requireSingleArray(path, listZarr(path))
     return resolveArray(path, only.name)
   }
-  const dir = join(path, ...dataset.split('/'))
-  const node = existsSync(dir) ? readNode(dir) : null
+  const dir = resolveEscaped(path, dataset.split('/'))
+  const node = readNode(dir)
   if (!node) {
     const known =
       listZarr(path)
@@ -132,47 +103,103 @@ function resolveArray(path: string, dataset: string | null): { name: string; nod
     if (ome === null) throw new InputError(`${formatSpec(path, dataset)}: is a group, not an array`)
     return resolveArray(path, `${dataset}/${normaliseDataset(ome)}`)
   }
-  return { name: dataset, node }
+  return { name: dataset, dir, node }
 }
 
+type ZArray = zarr.Array<zarr.DataType, CheckedFileStore>
+type Chunk = Awaited<ReturnType<ZArray['getChunk']>>
+
 export async function openZarr(path: string, dataset: string | null): Promise<Volume> {
-  const { name, node } = resolveArray(path, dataset)
+  const { name, dir, node } = resolveArray(path, dataset)
   const spec = name === '' ? path : formatSpec(path, name)
-  const info = arrayInfo(name, node)
-  const { shape, dtype, lead } = requireVolumeArray(spec, info)
-  const store = new FileSystemStore(resolve(path))
-  let arr: zarr.Array<zarr.DataType, FileSystemStore>
+  const { shape, dtype, lead } = requireVolumeArray(spec, arrayInfo(name, node))
+  const meta = checkArrayMeta(node)
+  requireWithinBudget(
+    spec,
+    `one chunk of ${meta.chunk.join(' x ')} ${dtype}`,
+    meta.chunk.reduce((a, b) => a * b, 1) * bytesPerElement(dtype),
+  )
+  let arr: ZArray
   try {
-    const location = name === '' ? zarr.root(store) : zarr.root(store).resolve(name)
-    arr = await zarr.open(location, { kind: 'array' })
+    arr = await zarr.open(zarr.root(new CheckedFileStore(dir, spec)), { kind: 'array' })
   } catch (e) {
-    throw new InputError(`${spec}: cannot open Zarr array (${messageOf(e)})`)
+    throw new InputError(`${spec}: cannot open Zarr array (${describe(e)})`)
   }
   if (arr.dtype !== dtype) {
     throw new InputError(`${spec}: unsupported dtype '${arr.dtype}', expected an integer or float array`)
   }
-  const chunks = (info.chunks ?? info.shape).slice(lead) as Shape3
-  return new ZarrVolume(path, name, spec, arr, shape, dtype, chunks, lead, node.attributes)
+  checkDecodedChunks(arr, spec, meta)
+  const chunks = meta.grid.slice(lead) as Shape3
+  const fill = Number(arr.fillValue ?? 0)
+  const sparse = { fill, cells: () => storedCells(dir, meta).map((c) => c.slice(lead) as Shape3) }
+  return new ZarrVolume(path, name, spec, arr, shape, dtype, chunks, lead, node.attributes, sparse)
+}
+
+/** zarrita's errors wrap the codec's own: the cause says what was wrong with the bytes. */
+function describe(e: unknown): string {
+  const cause = (e as { cause?: unknown })?.cause
+  return cause ? `${messageOf(e)}: ${messageOf(cause)}` : messageOf(e)
+}
+
+/**
+ * Every decoded chunk must hold exactly its shape's values: zarrita copies a short one into the
+ * region and leaves the rest zero, a silent wrong value when the file's dtype, chunk shape or
+ * codecs lie. Errors name the chunk's key, so the user can find the file.
+ */
+function checkDecodedChunks(arr: ZArray, spec: string, meta: CheckedArray): void {
+  const expected = meta.chunk.reduce((a, b) => a * b, 1)
+  const perShard = meta.grid.map((g, i) => g / meta.chunk[i]!)
+  const sharded = perShard.some((n) => n !== 1)
+  const keyOf = (coords: number[]): string => {
+    const key = chunkKey(
+      meta,
+      coords.map((c, i) => Math.floor(c / perShard[i]!)),
+    )
+    return sharded ? `${key} (inner chunk ${coords.join(',')})` : key
+  }
+  const read = arr.getChunk.bind(arr)
+  const checked = async (coords: number[], ...rest: unknown[]): Promise<Chunk> => {
+    let chunk: Chunk
+    try {
+      chunk = await (read as (c: number[], ...r: unknown[]) => Promise<Chunk>)(coords, ...rest)
+    } catch (e) {
+      if (e instanceof InputError) throw e
+      throw new InputError(`${spec}: chunk ${keyOf(coords)}: cannot decode (${describe(e)})`)
+    }
+    if (chunk.data.length !== expected)
+      throw new InputError(
+        `${spec}: chunk ${keyOf(coords)}: decodes to ${chunk.data.length} values, expected ${expected} ` +
+          `(${meta.chunk.join(' x ')}): its bytes do not match the array's dtype, chunk shape or codecs`,
+      )
+    return chunk
+  }
+  ;(arr as unknown as { getChunk: typeof checked }).getChunk = checked
 }
 
 class ZarrVolume implements Volume {
   readonly format = 'zarr' as const
   readonly chunked = true
-
   constructor(
     readonly path: string,
     readonly dataset: string,
     readonly spec: string,
-    private readonly arr: zarr.Array<zarr.DataType, FileSystemStore>,
+    private readonly arr: ZArray,
     readonly shape: Shape3,
     readonly dtype: DType,
     readonly chunks: Shape3,
     private readonly lead: number,
     readonly attributes: Record<string, unknown>,
+    readonly sparse: SparseCells,
   ) {}
 
   async readRegion(r: Region, out?: TypedArray): Promise<TypedArray> {
     checkRegion(this.spec, this.shape, r)
+    if (!out)
+      requireWithinBudget(
+        this.spec,
+        `a region of ${regionSize(r)} ${this.dtype}`,
+        regionSize(r) * bytesPerElement(this.dtype),
+      )
     const target = out ? prepareOutput(this.spec, this.dtype, regionSize(r), out) : undefined
     const selection = [
       ...new Array<number>(this.lead).fill(0),
@@ -186,7 +213,8 @@ class ZarrVolume implements Volume {
       target.set(data as never)
       return target
     } catch (e) {
-      throw new InputError(`${this.spec}: cannot read region (${messageOf(e)})`)
+      if (e instanceof InputError) throw e
+      throw new InputError(`${this.spec}: cannot read region (${describe(e)})`)
     }
   }
 
