@@ -4,9 +4,9 @@ import { InputError } from '../../engine/errors.ts'
 import {
   checkRegion,
   openVolume,
-  readSlabs,
+  readBoxes,
   toNumberArrayView,
-  writeNpySlabs,
+  writeNpyBoxes,
   type Region,
 } from '../../engine/volume/index.ts'
 import { parse } from '../args.ts'
@@ -48,10 +48,10 @@ export async function read(argv: string[]): Promise<void> {
       )
     }
     if (values.out !== undefined) {
-      // Slab by slab into the file: memory stays one slab whatever the region's size. The region is
-      // checked whole first, so an error names it and not a slab.
+      // Box by box into the file: memory stays one box whatever the region's size. The region is
+      // checked whole first, so an error names it and not a box.
       checkRegion(volume.spec, volume.shape, region)
-      await writeNpySlabs(values.out, volume.dtype, shape, readSlabs(volume, region))
+      await writeNpyBoxes(values.out, volume.dtype, region, readBoxes(volume, region))
       emit(
         values.json,
         { spec: volume.spec, dtype: volume.dtype, shape, out: values.out },

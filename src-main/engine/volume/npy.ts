@@ -1,5 +1,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { NUMPY_DTYPES, type DType, type TypedArray } from './dtype.ts'
+import { bytesPerElement, NUMPY_DTYPES, type DType, type TypedArray } from './dtype.ts'
+import type { Box } from './boxes.ts'
+import { regionShape, regionSize, type Region } from './types.ts'
 
 /** The .npy v1.0 preamble and header of a C-ordered array. */
 function npyHeader(dtype: DType, shape: readonly number[]): Buffer {
@@ -31,26 +33,40 @@ export function writeNpy(file: string, dtype: DType, shape: readonly number[], d
 }
 
 /**
- * The same file from consecutive runs of the flat data (z-slabs of a C-ordered volume), so memory is
- * one slab whatever the array's size. A slab that fails, or data of the wrong length, leaves no file.
+ * The same file, written box by box (see readBoxes): each box's rows land at their own offsets, so
+ * memory is one box whatever the array's size. Boxes that fail, or leave part of the region
+ * unwritten, leave no file.
  */
-export async function writeNpySlabs(
+export async function writeNpyBoxes(
   file: string,
   dtype: DType,
-  shape: readonly number[],
-  slabs: AsyncIterable<TypedArray>,
+  region: Region,
+  boxes: AsyncIterable<Box>,
 ): Promise<void> {
   const tmp = `${file}.partial`
   const fd = openSync(tmp, 'w')
   try {
-    writeSync(fd, npyHeader(dtype, shape))
+    const header = npyHeader(dtype, regionShape(region))
+    writeSync(fd, header)
+    const item = bytesPerElement(dtype)
+    const [sy, sx] = [region.y1 - region.y0, region.x1 - region.x0]
     let written = 0
-    for await (const slab of slabs) {
-      writeSync(fd, new Uint8Array(slab.buffer, slab.byteOffset, slab.byteLength))
-      written += slab.length
+    for await (const { region: b, data } of boxes) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      const width = (b.x1 - b.x0) * item
+      // Rows of a box are contiguous in the file only when the box spans the region's full width
+      // and height; otherwise one write per row.
+      const whole = b.x0 === region.x0 && b.x1 === region.x1 && b.y0 === region.y0 && b.y1 === region.y1
+      const at = (z: number, y: number): number =>
+        header.length + (((z - region.z0) * sy + (y - region.y0)) * sx + (b.x0 - region.x0)) * item
+      if (whole) writeSync(fd, bytes, 0, bytes.length, at(b.z0, b.y0))
+      else
+        for (let z = b.z0, row = 0; z < b.z1; z++)
+          for (let y = b.y0; y < b.y1; y++, row++) writeSync(fd, bytes, row * width, width, at(z, y))
+      written += data.length
     }
-    const expected = shape.reduce((a, b) => a * b, 1)
-    if (written !== expected) throw new Error(`npy: ${written} values written, the shape holds ${expected}`)
+    if (written !== regionSize(region))
+      throw new Error(`npy: ${written} values written, the region holds ${regionSize(region)}`)
   } catch (e) {
     closeSync(fd)
     rmSync(tmp, { force: true })
