@@ -4,6 +4,8 @@ import type { Handlers } from './types.ts'
 
 export const exportHandlers: Pick<Handlers, 'export.run'> = {
   'export.run': async ({ dir, out, format, set, force }) => {
+    // A connection of its own, not the host's held one: the export reads the project across many awaits,
+    // and the held one may be closed between two requests (see ProjectConnections.use).
     const project = Project.open(dir)
     try {
       const r = await exportProject({ project, out, format, set, force })

@@ -7,10 +7,10 @@ import { APP_VERSION } from '../engine/version.ts'
 import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
-import type { ApiContext, Handlers } from './types.ts'
+import { ProjectConnections } from './project-connections.ts'
+import type { ApiContext, Handlers, HandlerContext } from './types.ts'
 import { uiStateHandlers } from './ui-state.ts'
 import { viewHandlers } from './view.ts'
-import { withProject } from './with-project.ts'
 
 export type { ApiContext } from './types.ts'
 
@@ -22,14 +22,7 @@ const handlers: Handlers = {
     annotator: defaultAnnotator(),
   }),
 
-  'project.show': async ({ dir }) => {
-    const project = Project.open(dir)
-    try {
-      return project.summary()
-    } finally {
-      project.close()
-    }
-  },
+  'project.show': async ({ dir }, ctx) => ctx.projects.use(dir, (project) => project.summary()),
 
   'volume.list': async ({ path }) => {
     const { format, arrays } = await listArrays(path)
@@ -45,10 +38,10 @@ const handlers: Handlers = {
     }
   },
 
-  'project.addVolume': async ({ dir, spec, role, name, voxelSizeNm }) => {
+  'project.addVolume': async ({ dir, spec, role, name, voxelSizeNm }, ctx) => {
     const volume = await openVolume(spec)
     try {
-      return withProject(dir, (project) => project.addVolume(volume, { role, name, voxelSizeNm }))
+      return ctx.projects.use(dir, (project) => project.addVolume(volume, { role, name, voxelSizeNm }))
     } finally {
       volume.close()
     }
@@ -94,10 +87,13 @@ export async function dispatch(raw: unknown, ctx: ApiContext): Promise<ApiRespon
       `${method}: invalid params${issue ? ` at '${issue.path.join('.')}': ${issue.message}` : ''}`,
     )
   }
+  const projects = ctx.projects ?? new ProjectConnections()
   try {
-    const handler = handlers[method] as (p: unknown, c: ApiContext) => Promise<unknown>
-    return { id, ok: true, result: await handler(parsed.data, ctx) }
+    const handler = handlers[method] as (p: unknown, c: HandlerContext) => Promise<unknown>
+    return { id, ok: true, result: await handler(parsed.data, { ...ctx, projects }) }
   } catch (e) {
     return fail(id, isInputError(e) ? 'bad-input' : 'internal', messageOf(e))
+  } finally {
+    if (projects !== ctx.projects) projects.close()
   }
 }

@@ -1,19 +1,18 @@
 import { InputError } from '../engine/errors.ts'
 import { cancelJob, launchJob, listJobs } from '../engine/jobs/index.ts'
 import type { Handlers } from './types.ts'
-import { withProject } from './with-project.ts'
 
 /**
  * Jobs run as `activeem <kind>` child processes of the host, never in it: the window stays live, a
  * window reload leaves them running, and each records itself (progress, curves, its pid) in the project.
  */
 export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel'> = {
-  'jobs.list': async ({ dir, since }) => withProject(dir, (project) => listJobs(project, since)),
+  'jobs.list': async ({ dir, since }, ctx) => ctx.projects.use(dir, (project) => listJobs(project, since)),
   'job.start': async ({ dir, kind, args }, ctx) => {
     const max = ctx.maxJobs ?? defaultMaxJobs()
     // Counted and launched in one synchronous stretch (launchJob records its row before its first
     // await), so requests in flight together cannot all slip under the limit.
-    const running = withProject(dir, (project) => listJobs(project).filter((j) => j.alive).length)
+    const running = ctx.projects.use(dir, (project) => listJobs(project).filter((j) => j.alive).length)
     if (running >= max) {
       throw new InputError(
         `${running} jobs are already running in this project (at most ${max} at once: ACTIVEEM_MAX_JOBS or ` +
@@ -23,7 +22,7 @@ export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel
     const { pid } = await launchJob(dir, kind, args)
     return { pid }
   },
-  'job.cancel': async ({ dir, id }) => withProject(dir, (project) => cancelJob(project, id)),
+  'job.cancel': async ({ dir, id }, ctx) => ctx.projects.use(dir, (project) => cancelJob(project, id)),
 }
 
 export const MAX_JOBS_ENV = 'ACTIVEEM_MAX_JOBS'

@@ -2,16 +2,14 @@ import {
   checkSet,
   currentLabels,
   majorityLabels,
-  setLabel,
   undoLabel,
   type LabelValue,
 } from '../engine/labels/index.ts'
 import type { Handlers } from './types.ts'
-import { withProject } from './with-project.ts'
 
 export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.undo'> = {
-  'labels.get': async ({ dir, set, annotator }) =>
-    withProject(dir, (project) => {
+  'labels.get': async ({ dir, set, annotator }, ctx) =>
+    ctx.projects.use(dir, (project) => {
       checkSet(project, set)
       const labels = currentLabels(project, set)
       const mine: Record<string, LabelValue> = {}
@@ -22,14 +20,14 @@ export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.u
       return { setId: set, annotator, mine, majority, annotators: [...labels.keys()].sort() }
     }),
 
-  'label.set': async ({ dir, set, roi, value, annotator, round, requestId }) =>
-    withProject(dir, (project) => {
-      const row = setLabel(project, set, roi, value, annotator, round, requestId)
-      return { roi: row.roi, value, labelId: row.id }
-    }),
+  // Committed with the other labels that arrive together, and answered after that commit.
+  'label.set': async ({ dir, set, roi, value, annotator, round, requestId }, ctx) => {
+    const row = await ctx.projects.labels.set(dir, { setId: set, roi, value, annotator, round, requestId })
+    return { roi: row.roi, value, labelId: row.id }
+  },
 
-  'label.undo': async ({ dir, set, annotator }) =>
-    withProject(dir, (project) => {
+  'label.undo': async ({ dir, set, annotator }, ctx) =>
+    ctx.projects.use(dir, (project) => {
       const row = undoLabel(project, set, annotator)
       return row ? { roi: row.roi, value: row.value } : null
     }),

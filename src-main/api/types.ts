@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { api, ApiMethod, ApiResult } from '../../src-shared/contract.ts'
+import type { ProjectConnections } from './project-connections.ts'
 
 export interface ApiContext {
   transport: 'ipc' | 'web'
@@ -7,8 +8,19 @@ export interface ApiContext {
   project: string | null
   /** Jobs of one project that may run at once through this host (default: ACTIVEEM_MAX_JOBS, else 8). */
   maxJobs?: number
+  /**
+   * The host's project connections, held for its life. Without them (tests, one-off callers) `dispatch`
+   * opens the project for the one request and closes it after.
+   */
+  projects?: ProjectConnections
 }
 
+/** What a handler gets: the context, always with connections (the host's or the request's own). */
+export type HandlerContext = ApiContext & { projects: ProjectConnections }
+
 export type Handlers = {
-  [M in ApiMethod]: (params: z.output<(typeof api)[M]['params']>, ctx: ApiContext) => Promise<ApiResult<M>>
+  [M in ApiMethod]: (
+    params: z.output<(typeof api)[M]['params']>,
+    ctx: HandlerContext,
+  ) => Promise<ApiResult<M>>
 }

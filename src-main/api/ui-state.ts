@@ -1,18 +1,14 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../engine/errors.ts'
-import { Project } from '../engine/store/index.ts'
-import type { Handlers } from './types.ts'
+import type { HandlerContext, Handlers } from './types.ts'
 
 /** Kept beside the database, not in it: view state is a convenience, never worth a migration or a lock. */
 export const UI_STATE_FILE = 'ui-state.json'
 const MAX_VALUE_BYTES = 64 * 1024
 
-function stateFile(dir: string): string {
-  const project = Project.open(dir) // checks that dir is a project
-  const file = join(project.dir, UI_STATE_FILE)
-  project.close()
-  return file
+function stateFile(dir: string, ctx: HandlerContext): string {
+  return ctx.projects.use(dir, (project) => join(project.dir, UI_STATE_FILE)) // checks that dir is a project
 }
 
 function read(file: string): Record<string, unknown> {
@@ -28,13 +24,13 @@ function read(file: string): Record<string, unknown> {
 }
 
 export const uiStateHandlers: Pick<Handlers, 'ui.state.get' | 'ui.state.set'> = {
-  'ui.state.get': async ({ dir }) => read(stateFile(dir)),
+  'ui.state.get': async ({ dir }, ctx) => read(stateFile(dir, ctx)),
 
-  'ui.state.set': async ({ dir, key, value }) => {
+  'ui.state.set': async ({ dir, key, value }, ctx) => {
     const text = JSON.stringify(value ?? null)
     if (text.length > MAX_VALUE_BYTES)
       throw new InputError(`ui.state.set ${key}: ${text.length} bytes, at most ${MAX_VALUE_BYTES}`)
-    const file = stateFile(dir)
+    const file = stateFile(dir, ctx)
     const state = read(file)
     state[key] = value ?? null
     // Temp file (one per process: the desktop app and a web host may share a project) and rename: a

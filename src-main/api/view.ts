@@ -6,7 +6,6 @@ import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/propo
 import { round as readRound } from '../engine/suggest/index.ts'
 import { openVolume, readCrop } from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
-import { withProject } from './with-project.ts'
 
 /** The last few patch files read, keyed by path and modification time: the grid asks for thumbnails page by page. */
 const patchCache = new Map<string, { mtimeMs: number; patches: PatchSet; index: Map<number, number> }>()
@@ -71,8 +70,8 @@ export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.g
     }
   },
 
-  'rois.list': async ({ dir, set }) =>
-    withProject(dir, (project) => {
+  'rois.list': async ({ dir, set }, ctx) =>
+    ctx.projects.use(dir, (project) => {
       const found = proposalSet(project, set)
       if (!found) {
         if (set !== undefined) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
@@ -95,8 +94,8 @@ export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.g
       }
     }),
 
-  'round.get': async ({ dir, set, round }) =>
-    withProject(dir, (project) => {
+  'round.get': async ({ dir, set, round }, ctx) =>
+    ctx.projects.use(dir, (project) => {
       let id = round
       if (id === undefined) {
         const row = (
@@ -123,8 +122,8 @@ export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.g
       }
     }),
 
-  'thumbs.get': async ({ dir, set, rois }) => {
-    const file = withProject(dir, (project) => {
+  'thumbs.get': async ({ dir, set, rois }, ctx) => {
+    const file = ctx.projects.use(dir, (project) => {
       const found = proposalSet(project, set)
       if (!found) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
       return join(project.dir, found.dir, 'patches.h5')

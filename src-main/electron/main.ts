@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, type OpenDialogOptions } from 'electron'
 import type { ApiContext } from '../api/handlers.ts'
+import { ProjectConnections } from '../api/project-connections.ts'
 import { messageOf } from '../engine/errors.ts'
 import { Project } from '../engine/store/index.ts'
 import { registerIpc } from './ipc.ts'
@@ -27,7 +28,11 @@ function projectArg(argv: string[]): string | null {
   return null
 }
 
-const ctx: ApiContext = { transport: 'ipc', project: projectArg(process.argv) }
+const ctx: ApiContext = {
+  transport: 'ipc',
+  project: projectArg(process.argv),
+  projects: new ProjectConnections(),
+}
 let mainWindow: BrowserWindow | null = null
 
 function isOwnPage(url: string | undefined): boolean {
@@ -92,6 +97,9 @@ app.enableSandbox()
 app.on('web-contents-created', (_event, contents) => lockDownContents(contents))
 
 app.on('window-all-closed', () => app.quit())
+
+// The last labels sent are committed and the project databases closed (their WAL checkpointed) at quit.
+app.on('will-quit', () => ctx.projects?.close())
 
 void app.whenReady().then(() => {
   registerIpc(ipcMain, ctx, { isTrustedSender: (event) => isOwnPage(event.senderFrame?.url) })

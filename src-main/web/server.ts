@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatch } from '../api/handlers.ts'
+import { ProjectConnections } from '../api/project-connections.ts'
 import type { ApiContext } from '../api/types.ts'
 
 export interface WebHostOptions {
@@ -22,6 +23,9 @@ export interface WebHost {
   url: string
   port: number
   token: string
+  /** The projects this host holds open, one connection each, until close(). */
+  projects: ProjectConnections
+  /** Ends every socket, commits the labels still waiting and closes the project connections. */
   close(): Promise<void>
 }
 
@@ -52,6 +56,7 @@ function sameToken(a: string, b: string): boolean {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const root = resolve(options.rendererDir)
+  const projects = new ProjectConnections()
   let port = 0
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
 
@@ -97,6 +102,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         {
           transport: 'web',
           project: options.project ?? null,
+          projects,
           ...(options.maxJobs ? { maxJobs: options.maxJobs } : {}),
         },
         options.maxInFlight ?? MAX_IN_FLIGHT,
@@ -113,10 +119,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    projects,
     close: () =>
       new Promise<void>((ok) => {
         for (const client of wss.clients) client.terminate()
         wss.close()
+        projects.close()
         server.close(() => ok())
         server.closeAllConnections()
       }),

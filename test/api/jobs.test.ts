@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { ApiResponse, JobDetail } from '../../src-shared/contract.ts'
 import { dispatch } from '../../src-main/api/handlers.ts'
+import { ProjectConnections } from '../../src-main/api/project-connections.ts'
 import { waitFor } from '../helpers/child.ts'
 import { cliJson, demoProject, tinyTrainOptions } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
@@ -12,7 +13,8 @@ import { tempDir } from '../helpers/peers.ts'
 const tmp = tempDir('api-jobs')
 const dir = join(tmp.dir, 'project')
 const h5 = join(tmp.dir, 'data', 'synthetic.h5')
-const ctx = { transport: 'web' as const, project: null }
+// As in the web host: one connection to the project, held while the jobs' processes write to it too.
+const ctx = { transport: 'web' as const, project: null, projects: new ProjectConnections() }
 const launched: number[] = []
 
 before(() => {
@@ -20,6 +22,7 @@ before(() => {
   demoProject(tmp.dir, '32,128,128', 2)
 })
 after(() => {
+  ctx.projects.close()
   for (const pid of launched) {
     try {
       process.kill(pid, 'SIGKILL')

@@ -84,6 +84,8 @@ test('bad input: exit 2, one clear line, nothing written', () => {
     [['--roi', '1'], /--roi and --value are required/],
     [['--undo', '--roi', '1'], /--undo takes no --roi/],
     [['--roi', '1', '--value', 'correct', '--set', '7'], /--set 7: no such proposal set/],
+    [['--undo', '--request-id', 'undo-0001'], /--request-id is for a label, not for --undo/],
+    [['--roi', '1', '--value', 'correct', '--request-id', 'short'], /request id 'short': expected 8-64/],
   ]
   for (const [args, message] of cases) {
     const r = runCli(['label', '--project', dir, ...args])

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { labelHandlers } from '../../src-main/api/labels.ts'
+import { dispatch } from '../../src-main/api/handlers.ts'
+import type { ApiResult } from '../../src-shared/contract.ts'
 import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
 import { buildBigRound } from '../../src-main/cli/commands/big-round.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
@@ -131,10 +132,12 @@ test(
 
     // The labels are in the project, under the page's annotator.
     const annotator = await page.getByTestId('annotator').inputValue()
-    const labels = await labelHandlers['labels.get'](
-      { dir: big.dir, set: big.setId, annotator },
+    const reply = await dispatch(
+      { id: 1, method: 'labels.get', params: { dir: big.dir, set: big.setId, annotator } },
       { transport: 'web', project: big.dir },
     )
+    assert.ok(reply.ok, JSON.stringify(reply))
+    const labels = reply.result as ApiResult<'labels.get'>
     const expected: Record<string, string> = { [first]: 'correct', [second]: 'incorrect', [third]: 'correct' }
     for (const roi of members) expected[roi] = 'correct'
     assert.deepEqual(labels.mine, expected)

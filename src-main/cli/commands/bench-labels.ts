@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import WebSocket from 'ws'
 import { setLabel, type LabelValue } from '../../engine/labels/index.ts'
 import { saveProposalSet } from '../../engine/proposals/rois.ts'
 import { Project } from '../../engine/store/index.ts'
+import { startWebHost } from '../../web/server.ts'
 
 const LABELS = 2000
 const ROIS = 500
@@ -76,6 +78,119 @@ export function benchLabels(dir: string, python: string | null): object[] {
         peer: 'python3 sqlite3',
         peer_s: peer === null ? null : +peer.toFixed(4),
         ratio: peer === null ? null : +(ours / peer).toFixed(2),
+      })
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  }
+  return lines
+}
+
+const API_LABELS = 2000
+const API_WARMUP = 50
+
+/**
+ * label.set through the web host's WebSocket API as the grid sends it (a fresh request id each), with
+ * `inFlight` requests unanswered at a time; each reply comes after its label's commit at synchronous FULL.
+ * Host and client share this process, as in the tests. Returns the time of API_LABELS labels and the
+ * transactions that committed them.
+ */
+async function labelsOverWebSocket(
+  projectDir: string,
+  inFlight: number,
+): Promise<{ seconds: number; commits: number }> {
+  const host = await startWebHost({ port: 0, rendererDir: projectDir })
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`)
+  try {
+    await new Promise<void>((ok, fail) => {
+      ws.once('open', () => ok())
+      ws.once('error', fail)
+    })
+    const values: LabelValue[] = ['correct', 'incorrect', 'unsure']
+    const run = (first: number, count: number): Promise<void> =>
+      new Promise((ok, fail) => {
+        let sent = 0
+        let answered = 0
+        const send = (): void => {
+          const i = first + sent++
+          const params = {
+            ...{ dir: projectDir, set: 1, roi: 1 + (i % ROIS), value: values[i % 3], annotator: 'bench' },
+            requestId: `bench-${String(i).padStart(8, '0')}`,
+          }
+          ws.send(JSON.stringify({ id: i + 1, method: 'label.set', params }))
+        }
+        const onMessage = (data: WebSocket.RawData): void => {
+          const reply = JSON.parse(data.toString()) as { ok: boolean; error?: { message: string } }
+          if (!reply.ok) {
+            ws.off('message', onMessage)
+            return fail(new Error(`bench: label.set failed: ${reply.error?.message}`))
+          }
+          if (++answered === count) {
+            ws.off('message', onMessage)
+            return ok()
+          }
+          if (sent < count) send()
+        }
+        ws.on('message', onMessage)
+        while (sent < Math.min(inFlight, count)) send()
+      })
+    await run(0, API_WARMUP)
+    const commits0 = host.projects.labels.commits
+    const t0 = performance.now()
+    await run(API_WARMUP, API_LABELS)
+    return { seconds: (performance.now() - t0) / 1000, commits: host.projects.labels.commits - commits0 }
+  } finally {
+    ws.terminate()
+    await host.close()
+  }
+}
+
+const OPENS = 200
+
+/**
+ * Rows `label_set_websocket_in_flight_{1,16}_x2000`: labels per second through the web host's API, which
+ * holds the project open; and `label_commit_open_per_label_x200`: labels committed as the API did before,
+ * opening the project for each and closing it after (the close checkpoints the WAL), for comparison with
+ * `label_commit_wal_full` on a held connection.
+ */
+export async function benchLabelsApi(dir: string): Promise<object[]> {
+  const lines: object[] = []
+  const opens = mkdtempSync(join(dir, 'labels-open-'))
+  try {
+    projectWithRois(join(opens, 'project')).close()
+    const t0 = performance.now()
+    for (let i = 0; i < OPENS; i++) {
+      const project = Project.open(join(opens, 'project'))
+      setLabel(project, 1, 1 + (i % ROIS), 'correct', 'bench')
+      project.close()
+    }
+    const seconds = (performance.now() - t0) / 1000
+    lines.push({
+      name: `label_commit_open_per_label_x${OPENS}`,
+      ours_s: +seconds.toFixed(4),
+      ms_per_label: +((seconds * 1000) / OPENS).toFixed(3),
+    })
+  } finally {
+    rmSync(opens, { recursive: true, force: true })
+  }
+  for (const inFlight of [1, 16]) {
+    const work = mkdtempSync(join(dir, 'labels-api-'))
+    try {
+      const projectDir = join(work, 'project')
+      projectWithRois(projectDir).close()
+      const { seconds, commits } = await labelsOverWebSocket(projectDir, inFlight)
+      const project = Project.open(projectDir)
+      const rows = (project.db.prepare('SELECT COUNT(*) AS n FROM labels').get() as { n: number }).n
+      project.close()
+      if (rows !== API_WARMUP + API_LABELS)
+        throw new Error(`bench: ${rows} label rows after ${API_WARMUP + API_LABELS} acknowledged labels`)
+      lines.push({
+        name: `label_set_websocket_in_flight_${inFlight}_x${API_LABELS}`,
+        ours_s: +seconds.toFixed(4),
+        labels_per_s: Math.round(API_LABELS / seconds),
+        ms_per_label: +((seconds * 1000) / API_LABELS).toFixed(3),
+        commits,
+        synchronous: 'FULL',
       })
     } finally {
       rmSync(work, { recursive: true, force: true })

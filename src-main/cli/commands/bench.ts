@@ -32,7 +32,7 @@ import { createRng } from '../../engine/synth/random.ts'
 import { writeNpy } from '../../engine/volume/npy.ts'
 import { Project } from '../../engine/store/index.ts'
 import { benchGrid, GRID_BENCH, gridPrerequisiteMissing } from './bench-grid.ts'
-import { benchLabels } from './bench-labels.ts'
+import { benchLabels, benchLabelsApi } from './bench-labels.ts'
 import { runSynth } from './synth.ts'
 import {
   adapterLine,
@@ -133,7 +133,8 @@ export async function bench(argv: string[]): Promise<void> {
   if (only === undefined || only === 'kmeans') await benchKMeans(dir, options)
   if (only === undefined || only === 'webgpu') await benchWebGpu()
   if (only === undefined || only === 'labels')
-    for (const line of benchLabels(dir, PYTHON)) process.stdout.write(`${JSON.stringify(line)}\n`)
+    for (const line of [...benchLabels(dir, PYTHON), ...(await benchLabelsApi(dir))])
+      process.stdout.write(`${JSON.stringify(line)}\n`)
   if (only === undefined || only === 'grid') {
     // A first run right after `npm ci` has no built renderer: the full bench says so and goes on.
     const missing = gridPrerequisiteMissing()

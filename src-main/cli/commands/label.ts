@@ -15,7 +15,7 @@ import { parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const labelUsage =
-  'activeem label --project DIR (--roi ID --value correct|incorrect|unsure | --undo) [--annotator NAME] [--set N] [--round N] [--json]'
+  'activeem label --project DIR (--roi ID --value correct|incorrect|unsure | --undo) [--annotator NAME] [--set N] [--round N] [--request-id ID] [--json]'
 export const labelsUsage = 'activeem labels --project DIR [--set N] [--history] [--json]'
 
 function setOf(project: Project, set: string | undefined): number {
@@ -30,7 +30,11 @@ function setOf(project: Project, set: string | undefined): number {
   return found.id
 }
 
-/** One judgement (or the annotator's last one undone), committed before the reply is printed. */
+/**
+ * One judgement (or the annotator's last one undone), committed before the reply is printed. A script that
+ * gives each label a --request-id may run it again when it got no reply (a killed process): a label that
+ * was committed is not written twice, and the reply is the first one's.
+ */
 export async function labelCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'label',
@@ -42,6 +46,7 @@ export async function labelCommand(argv: string[]): Promise<void> {
       annotator: { type: 'string' },
       set: { type: 'string' },
       round: { type: 'string' },
+      'request-id': { type: 'string' },
       undo: { type: 'boolean' },
     },
     { min: 0, max: 0, usage: labelUsage },
@@ -50,6 +55,8 @@ export async function labelCommand(argv: string[]): Promise<void> {
   const annotator = checkAnnotator(values.annotator ?? defaultAnnotator())
   if (values.undo && (values.roi !== undefined || values.value !== undefined))
     throw new InputError('label: --undo takes no --roi or --value (it undoes your last label)')
+  if (values.undo && values['request-id'] !== undefined)
+    throw new InputError('label: --request-id is for a label, not for --undo')
   if (!values.undo && (values.roi === undefined || values.value === undefined))
     throw new InputError(`label: --roi and --value are required (or --undo); usage: ${labelUsage}`)
   const project = Project.open(values.project)
@@ -67,7 +74,7 @@ export async function labelCommand(argv: string[]): Promise<void> {
     const roi = parseInteger('--roi', values.roi, 1, 1)
     const value = parseChoice<LabelValue>('--value', values.value, LABEL_VALUES, 'correct')
     const round = values.round === undefined ? undefined : parseInteger('--round', values.round, 1, 1)
-    const row = setLabel(project, set, roi, value, annotator, round)
+    const row = setLabel(project, set, roi, value, annotator, round, values['request-id'])
     emit(values.json, { set, roi, value, annotator, labelId: row.id, at: row.at }, () => {
       return `ROI ${roi} of set ${set}: ${value} (${annotator})`
     })

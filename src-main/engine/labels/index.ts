@@ -1,5 +1,6 @@
 export {
   setLabel,
+  setLabels,
   undoLabel,
   currentLabels,
   majorityLabels,
@@ -11,6 +12,9 @@ export {
   LABEL_VALUES,
   type LabelValue,
   type LabelRow,
+  type LabelRequest,
+  type LabelResult,
   type Majority,
   type RoiLabels,
 } from './store.ts'
+export { COMMIT_PAUSE_MARK } from './commit-pause.ts'

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os'
 import { InputError } from '../errors.ts'
 import type { Project } from '../store/index.ts'
+import { pauseBeforeCommit } from './commit-pause.ts'
 
 export type LabelValue = 'correct' | 'incorrect' | 'unsure'
 
@@ -84,12 +85,87 @@ function checkRoi(project: Project, setId: number, roi: number): void {
 /** A client's id for one label request: a retry with the same id gets the first reply back. */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/
 
+export interface LabelRequest {
+  setId: number
+  roi: number
+  value: LabelValue
+  annotator: string
+  round?: number | undefined
+  /** The client's id for this request: a retry with the same id gets the first row back. */
+  requestId?: string | undefined
+}
+
+function checkLabel(project: Project, r: LabelRequest): void {
+  checkAnnotator(r.annotator)
+  if (!LABEL_VALUES.includes(r.value))
+    throw new InputError(`label '${r.value}': expected one of ${LABEL_VALUES.join(', ')}`)
+  if (r.requestId !== undefined && !REQUEST_ID.test(r.requestId))
+    throw new InputError(`request id '${r.requestId}': expected 8-64 letters, digits, dashes or underscores`)
+  checkRoi(project, r.setId, r.roi)
+  if (r.round !== undefined) {
+    const found = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(r.round) as
+      { set_id: number } | undefined
+    if (!found || found.set_id !== r.setId)
+      throw new InputError(`round ${r.round}: not a round of proposal set ${r.setId}`)
+  }
+}
+
+/** The row a request id already stands for, or null; the same id for another judgement is refused. */
+function earlierRow(project: Project, r: LabelRequest): LabelRow | null {
+  if (r.requestId === undefined) return null
+  const row = project.db.prepare('SELECT * FROM labels WHERE request_id = ?').get(r.requestId) as
+    Row | undefined
+  if (!row) return null
+  const same =
+    row.set_id === r.setId && row.roi_id === r.roi && row.annotator === r.annotator && row.value === r.value
+  if (!same) throw new InputError(`request id '${r.requestId}' was already used for another label`)
+  return toRow(row)
+}
+
+function insertLabel(project: Project, r: LabelRequest): LabelRow {
+  checkLabel(project, r)
+  const found = earlierRow(project, r)
+  if (found) return found
+  const info = project.db
+    .prepare(
+      'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at, request_id) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
+    )
+    .run(r.setId, r.roi, r.annotator, r.value, r.round ?? null, new Date().toISOString(), r.requestId ?? null)
+  return labelRow(project, Number(info.lastInsertRowid))
+}
+
+export type LabelResult = { row: LabelRow } | { error: unknown }
+
 /**
- * Appends one judgement. The row is committed when this returns (better-sqlite3 is synchronous and the
- * statement runs in its own transaction), so a caller may acknowledge it to the user. With a `requestId`
- * already stored (a client retrying a label whose acknowledgement it lost), nothing is written and the
- * stored row is returned; the same id for another judgement is refused.
+ * Appends several judgements in one transaction: one commit, so one fsync at synchronous FULL, however
+ * many labels. Each runs in a savepoint of its own, so a label that fails (an unknown ROI, a reused request
+ * id) is rolled back alone and reported in its slot, and the others are committed when this returns. With
+ * a `requestId` already stored (a client retrying a label whose acknowledgement it lost), nothing is
+ * written and the stored row is returned. An error of the transaction itself (BEGIN or COMMIT on a locked
+ * or full disk) throws, and then none of them is committed.
  */
+export function setLabels(project: Project, requests: readonly LabelRequest[]): LabelResult[] {
+  const db = project.db
+  const savepoint = db.transaction((r: LabelRequest) => insertLabel(project, r))
+  return db
+    .transaction((): LabelResult[] => {
+      const results = requests.map((r): LabelResult => {
+        try {
+          return { row: savepoint(r) }
+        } catch (error) {
+          // Some errors (disk full, I/O) make SQLite roll the whole transaction back: then nothing of
+          // the batch can be committed, and the batch fails as one.
+          if (!db.inTransaction) throw error
+          return { error }
+        }
+      })
+      pauseBeforeCommit()
+      return results
+    })
+    .immediate()
+}
+
+/** One judgement, committed when this returns (see setLabels), so a caller may acknowledge it to the user. */
 export function setLabel(
   project: Project,
   setId: number,
@@ -99,39 +175,9 @@ export function setLabel(
   round?: number,
   requestId?: string,
 ): LabelRow {
-  checkAnnotator(annotator)
-  if (!LABEL_VALUES.includes(value))
-    throw new InputError(`label '${value}': expected one of ${LABEL_VALUES.join(', ')}`)
-  if (requestId !== undefined && !REQUEST_ID.test(requestId))
-    throw new InputError(`request id '${requestId}': expected 8-64 letters, digits, dashes or underscores`)
-  checkRoi(project, setId, roi)
-  if (round !== undefined) {
-    const r = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(round) as
-      { set_id: number } | undefined
-    if (!r || r.set_id !== setId) throw new InputError(`round ${round}: not a round of proposal set ${setId}`)
-  }
-  const earlier = (): LabelRow | null => {
-    if (requestId === undefined) return null
-    const row = project.db.prepare('SELECT * FROM labels WHERE request_id = ?').get(requestId) as
-      Row | undefined
-    if (!row) return null
-    const same =
-      row.set_id === setId && row.roi_id === roi && row.annotator === annotator && row.value === value
-    if (!same) throw new InputError(`request id '${requestId}' was already used for another label`)
-    return toRow(row)
-  }
-  return project.db
-    .transaction((): LabelRow => {
-      const found = earlier()
-      if (found) return found
-      const info = project.db
-        .prepare(
-          'INSERT INTO labels (set_id, roi_id, annotator, value, undo_of, round_id, at, request_id) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
-        )
-        .run(setId, roi, annotator, value, round ?? null, new Date().toISOString(), requestId ?? null)
-      return labelRow(project, Number(info.lastInsertRowid))
-    })
-    .immediate()
+  const [result] = setLabels(project, [{ setId, roi, value, annotator, round, requestId }])
+  if (!result || 'error' in result) throw result?.error
+  return result.row
 }
 
 function labelRow(project: Project, id: number): LabelRow {

@@ -32,9 +32,12 @@ function heldBridge(): {
   let id = 1
   const bridge: ActiveEmBridge = {
     async call(method, params) {
+      // The turn is taken when the call is made: replies may be ready in another order (a label waits for
+      // its group commit, a ui.state.set does not).
+      const turn = queue.on ? new Promise<void>((resolve) => waiting.push(resolve)) : null
       const reply = await dispatch({ id: id++, method, params }, { transport: 'ipc', project: null })
       await gates.get(method)
-      if (queue.on) await new Promise<void>((resolve) => waiting.push(resolve))
+      await turn
       return unwrapResponse(method, reply)
     },
   }
