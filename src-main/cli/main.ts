@@ -96,7 +96,7 @@ const COMMANDS: Record<string, Command> = {
   label: {
     summary: 'label one ROI correct, incorrect or unsure (or undo your last label), as the query grid does',
     usage:
-      'activeem label --project DIR (--roi ID --value correct|incorrect|unsure | --undo) [--annotator NAME] [--json]',
+      'activeem label --project DIR (--roi ID --value correct|incorrect|unsure [--request-id ID] | --undo) [--annotator NAME] [--json]',
     load: async () => (await import('./commands/label.ts')).labelCommand,
   },
   labels: {
