@@ -28,34 +28,39 @@ export class CheckedFileStore {
     return new InputError(`${this.spec}: chunk ${key.replace(/^\//, '')}: ${what}`)
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    let handle: fs.FileHandle
+  /** The file's handle, or undefined when it does not exist: an absent chunk is the fill value. */
+  private async open(key: string): Promise<fs.FileHandle | undefined> {
     try {
-      handle = await fs.open(this.path(key), 'r')
+      return await fs.open(this.path(key), 'r')
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw this.fail(key, `cannot open (${(e as NodeJS.ErrnoException).code})`)
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return undefined
+      throw this.fail(key, `cannot open (${code})`)
     }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const handle = await this.open(key)
+    if (!handle) return undefined
     try {
       const { size } = await handle.stat()
       requireWithinBudget(this.spec, `chunk file ${key.replace(/^\//, '')}`, size)
-      const data = Buffer.alloc(size)
-      const { bytesRead } = await handle.read(data, 0, size, 0)
-      if (bytesRead !== size) throw this.fail(key, `read ${bytesRead} of ${size} bytes`)
-      return data
+      return await this.read(handle, key, 0, size)
     } finally {
       await handle.close()
     }
   }
 
+  private async read(handle: fs.FileHandle, key: string, offset: number, length: number): Promise<Buffer> {
+    const data = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(data, 0, length, offset)
+    if (bytesRead !== length) throw this.fail(key, `read ${bytesRead} of ${length} bytes`)
+    return data
+  }
+
   async getRange(key: string, range: Range): Promise<Uint8Array | undefined> {
-    let handle: fs.FileHandle
-    try {
-      handle = await fs.open(this.path(key), 'r')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw this.fail(key, `cannot open (${(e as NodeJS.ErrnoException).code})`)
-    }
+    const handle = await this.open(key)
+    if (!handle) return undefined
     try {
       const { size } = await handle.stat()
       const [offset, length] =
@@ -68,10 +73,7 @@ export class CheckedFileStore {
           `the shard index points at bytes ${offset}..${offset + length}, past the file's ${size} bytes`,
         )
       requireWithinBudget(this.spec, `a range of shard ${key.replace(/^\//, '')}`, length)
-      const data = Buffer.alloc(length)
-      const { bytesRead } = await handle.read(data, 0, length, offset)
-      if (bytesRead !== length) throw this.fail(key, `read ${bytesRead} of ${length} bytes`)
-      return data
+      return await this.read(handle, key, offset, length)
     } finally {
       await handle.close()
     }

@@ -42,6 +42,19 @@ function writeV3(dir: string, meta: V3, files: Record<string, Uint8Array>): stri
   return dir
 }
 
+/** A 4 x 4 x 4 uint8 array stored as one shard of `inner` chunks, uncompressed. */
+function sharded(inner: number[]): V3 {
+  const bytes = [{ name: 'bytes', configuration: { endian: 'little' } }]
+  return {
+    shape: [4, 4, 4],
+    chunks: [4, 4, 4],
+    dtype: 'uint8',
+    codecs: [
+      { name: 'sharding_indexed', configuration: { chunk_shape: inner, codecs: bytes, index_codecs: bytes } },
+    ],
+  }
+}
+
 const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 const ramp = (n: number): Uint16Array => Uint16Array.from({ length: n }, (_, i) => i)
 
@@ -152,25 +165,7 @@ describe('Zarr reads check what they decode', () => {
   })
 
   test('chunks that do not tile a shard, and a codec chain without a bytes codec, are refused by field', async () => {
-    const shard = writeV3(
-      join(tmp.dir, 'bad-shard.zarr'),
-      {
-        shape: [4, 4, 4],
-        chunks: [4, 4, 4],
-        dtype: 'uint8',
-        codecs: [
-          {
-            name: 'sharding_indexed',
-            configuration: {
-              chunk_shape: [3, 4, 4],
-              codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-              index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-            },
-          },
-        ],
-      },
-      {},
-    )
+    const shard = writeV3(join(tmp.dir, 'bad-shard.zarr'), sharded([3, 4, 4]), {})
     await refused(shard, ['sharding_indexed chunk_shape [3,4,4] must divide the shard shape [4,4,4]'])
     const chain = writeV3(
       join(tmp.dir, 'no-bytes.zarr'),
@@ -183,25 +178,9 @@ describe('Zarr reads check what they decode', () => {
   test('a shard index pointing past the end of its file is an error, not zero padding', async () => {
     const inner = bytesOf(Uint8Array.from({ length: 32 }, (_, i) => i + 1))
     const index = new BigUint64Array([0n, 32n, 40n, 32n]) // the second chunk claims bytes 40..72 of 64
-    const dir = writeV3(
-      join(tmp.dir, 'short-shard.zarr'),
-      {
-        shape: [4, 4, 4],
-        chunks: [4, 4, 4],
-        dtype: 'uint8',
-        codecs: [
-          {
-            name: 'sharding_indexed',
-            configuration: {
-              chunk_shape: [2, 4, 4],
-              codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-              index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-            },
-          },
-        ],
-      },
-      { 'c/0/0/0': Buffer.concat([inner, bytesOf(index)]) },
-    )
+    const dir = writeV3(join(tmp.dir, 'short-shard.zarr'), sharded([2, 4, 4]), {
+      'c/0/0/0': Buffer.concat([inner, bytesOf(index)]),
+    })
     await refused(dir, ['chunk c/0/0/0', 'past the file'])
   })
 
