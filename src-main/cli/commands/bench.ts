@@ -28,7 +28,7 @@ import {
   type VaeConfig,
   type VaeKind,
 } from '../../engine/embed/index.ts'
-import { createRng } from '../../engine/synth/random.ts'
+import { createRng } from '../../engine/random.ts'
 import { writeNpy } from '../../engine/volume/npy.ts'
 import { Project } from '../../engine/store/index.ts'
 import { benchGrid, GRID_BENCH, gridPrerequisiteMissing } from './bench-grid.ts'

@@ -11,7 +11,7 @@ import { saveProposalSet, type Roi } from '../../engine/proposals/rois.ts'
 import { Project } from '../../engine/store/index.ts'
 import { saveRound } from '../../engine/suggest/rounds.ts'
 import type { Query } from '../../engine/suggest/strategies.ts'
-import { createRng, type Rng } from '../../engine/synth/random.ts'
+import { createRng, type Rng } from '../../engine/random.ts'
 
 export interface BigRoundOptions {
   /** ROIs in the set, all of them queried; default 5000. */

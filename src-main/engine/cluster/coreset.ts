@@ -4,7 +4,7 @@
  * or picked so far, which greedily shrinks the largest distance from any point to the chosen set.
  */
 import { InputError } from '../errors.ts'
-import { createRng } from '../synth/random.ts'
+import { createRng } from '../random.ts'
 import { centredRows, checkShape } from './points.ts'
 import { withShards } from './shards.ts'
 import type { NearestReply } from './shard.ts'

@@ -8,7 +8,7 @@
  * backend in one product on the device (gpu-shard.ts).
  */
 import { InputError } from '../errors.ts'
-import { createRng } from '../synth/random.ts'
+import { createRng } from '../random.ts'
 import type { StepReply } from './lloyd-state.ts'
 import { centredRows, checkShape } from './points.ts'
 import { kmeansPlusPlus, randomCentres, type Rows } from './seeding.ts'

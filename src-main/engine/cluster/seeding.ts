@@ -2,7 +2,7 @@
  * Initial centres for k-means, drawn as scikit-learn draws them (so results are comparable, not
  * equal: the random streams differ).
  */
-import type { Rng } from '../synth/random.ts'
+import type { Rng } from '../random.ts'
 import type { Shards } from './shards.ts'
 
 /** Centred rows of the points by index (points.ts centredRows). */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path'
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
 import { decodeNamed, encodeNamed } from '../model/io.ts'
-import { createRng } from '../synth/random.ts'
+import { createRng } from '../random.ts'
 import { tf, tfSeed } from '../tensor/index.ts'
 import { encode, initVaeWeights, vaeLoss, vaeParameterSpecs, type VaeConfig, type VaeWeights } from './vae.ts'
 

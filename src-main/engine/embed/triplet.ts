@@ -6,7 +6,7 @@
  * Only the encoder's weights move (the decoder is not used), and the next round clusters on the new means.
  */
 import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
-import { createRng } from '../synth/random.ts'
+import { createRng } from '../random.ts'
 import { tf } from '../tensor/index.ts'
 import type { PatchBatchSource } from './train-vae.ts'
 import { encode, type VaeConfig, type VaeWeights } from './vae.ts'

@@ -18,7 +18,7 @@ import {
   type Weights,
 } from '../model/index.ts'
 import type { Roi } from '../proposals/index.ts'
-import { createRng, hashSeed } from '../synth/random.ts'
+import { createRng, hashSeed } from '../random.ts'
 import { tf } from '../tensor/index.ts'
 import {
   loadTrainingData,

@@ -1,6 +1,6 @@
 import { kCenterGreedy, kmeans } from '../cluster/index.ts'
 import { InputError } from '../errors.ts'
-import { createRng } from '../synth/random.ts'
+import { createRng } from '../random.ts'
 import { concat, pick, squaredDistance, standardise, type Matrix } from './features.ts'
 import type { Partition } from './propagate.ts'
 

@@ -15,7 +15,7 @@
  * - distractors: round, dark, granular lysosome-like blobs (not targets)
  * - cytoplasm: per-cell brightness + low-frequency field + per-section offset; light xy blur; Gaussian noise
  */
-import { createRng, hashSeed, type Rng } from './random.ts'
+import { createRng, hashSeed, type Rng } from '../random.ts'
 
 export interface SynthOptions {
   shape: [number, number, number] // z, y, x

@@ -1,3 +1,2 @@
 export { generateSynthetic, type SynthOptions, type SynthVolume, type SynthSynapse } from './generate.ts'
 export { writeSynthetic, SYNTH_FILES, type SynthOutput } from './write.ts'
-export { createRng, type Rng } from './random.ts'

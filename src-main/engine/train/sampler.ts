@@ -1,4 +1,4 @@
-import { createRng, hashSeed, type Rng } from '../synth/random.ts'
+import { createRng, hashSeed, type Rng } from '../random.ts'
 import type { Shape3 } from '../volume/index.ts'
 import type { TrainingData } from './data.ts'
 

@@ -6,7 +6,7 @@ import {
   sampleRotatedNearest,
   type SampleFrame,
 } from '../../../src-main/engine/align/index.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 
 const RAD = Math.PI / 180
 

@@ -1,4 +1,4 @@
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 
 /** n points in d dimensions around `blobs` centres drawn in [-spread, spread]^d, unit normal noise. */
 export function blobs(n: number, d: number, blobs: number, spread: number, seed: number): Float32Array {

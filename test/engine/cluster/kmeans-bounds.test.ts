@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { kmeansTuned, type KMeansOptions } from '../../../src-main/engine/cluster/kmeans.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import { blobs, someRows, uniform } from './data.ts'
 
 /** The same run with Hamerly's bounds and without (every point measured every iteration). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { kmeans } from '../../../src-main/engine/cluster/index.ts'
 import { InputError } from '../../../src-main/engine/errors.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import { blobs, uniform } from './data.ts'
 
 describe('kmeans', () => {

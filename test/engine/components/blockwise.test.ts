@@ -9,7 +9,7 @@ import {
   type Connectivity,
   type Morphology,
 } from '../../../src-main/engine/components/index.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import { fullRegion, openVolume, ZarrV3Writer, type Region } from '../../../src-main/engine/volume/index.ts'
 import type { Shape3 } from '../../../src-main/engine/volume/index.ts'
 import { tempDir } from '../../helpers/peers.ts'

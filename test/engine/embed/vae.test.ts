@@ -14,7 +14,7 @@ import {
   type VaeConfig,
 } from '../../../src-main/engine/embed/index.ts'
 import { suggest } from '../../../src-main/engine/suggest/index.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import { initTensorEngine } from '../../../src-main/engine/tensor/index.ts'
 
 const S = 32

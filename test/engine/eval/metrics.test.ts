@@ -1,4 +1,4 @@
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'

@@ -8,7 +8,7 @@ import {
   suggest,
   type Matrix,
 } from '../../../src-main/engine/suggest/index.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
+import { createRng } from '../../../src-main/engine/random.ts'
 import { initTensorEngine } from '../../../src-main/engine/tensor/index.ts'
 
 /** Points around `centres` (one blob per centre, `per` points each) with a little noise. */

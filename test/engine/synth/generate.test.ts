@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateSynthetic, type SynthVolume } from '../../../src-main/engine/synth/generate.ts'
-import { createRng } from '../../../src-main/engine/synth/random.ts'
 
 type Shape = [number, number, number]
 
@@ -60,38 +59,6 @@ function centroids(labels: Uint32Array, count: number, shape: Shape, an: number)
   }
   return acc
 }
-
-test('random: deterministic, in range, roughly uniform and normal', () => {
-  const a = createRng(42)
-  const b = createRng(42)
-  const c = createRng(43)
-  let same = 0
-  let sum = 0
-  let sumN = 0
-  let sumN2 = 0
-  const n = 20000
-  for (let i = 0; i < n; i++) {
-    const x = a.next()
-    assert.equal(x, b.next())
-    if (x === c.next()) same++
-    assert.ok(x >= 0 && x < 1)
-    sum += x
-    const k = a.int(3, 7)
-    b.int(3, 7)
-    assert.ok(Number.isInteger(k) && k >= 3 && k < 7)
-    const r = a.range(-2, 5)
-    b.range(-2, 5)
-    assert.ok(r >= -2 && r < 5)
-    const g = a.normal()
-    assert.equal(g, b.normal())
-    sumN += g
-    sumN2 += g * g
-  }
-  assert.ok(same < 5)
-  assert.ok(Math.abs(sum / n - 0.5) < 0.02)
-  assert.ok(Math.abs(sumN / n) < 0.05)
-  assert.ok(Math.abs(sumN2 / n - 1) < 0.05)
-})
 
 test('deterministic: same options give byte-identical output, another seed differs', () => {
   const shape: Shape = [24, 96, 96]

@@ -1,5 +1,6 @@
 /**
- * Small, fast, seeded PRNG (mulberry32) for the synthetic data generator.
+ * Small, fast, seeded PRNG (mulberry32): every seeded draw of the engine (synthetic data, sampling,
+ * seeding, strategies) comes from it, so a seed gives the same run on every machine.
  * Deterministic across platforms: only 32-bit integer arithmetic and IEEE doubles.
  */
 
