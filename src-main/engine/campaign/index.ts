@@ -30,4 +30,4 @@ export {
   type CampaignSimulation,
   type CampaignSimulationOptions,
   type CampaignRound,
-} from './simulate.ts'
+} from './simulate-campaigns.ts'

@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts'
 import { createRng } from '../random.ts'
 import { centredRows, checkShape } from './points.ts'
 import { withShards } from './shards.ts'
-import type { NearestReply } from './shard.ts'
+import type { NearestReply } from './worker-shard.ts'
 
 /**
  * `budget` point indices in the order picked. With nothing labelled the first pick is a seeded

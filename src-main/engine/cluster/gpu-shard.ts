@@ -4,7 +4,8 @@
  * there, and only what the host needs comes back (labels, each point's best score), read with
  * `await data()` (WebGPU in Node has no synchronous read). What the wasm shards keep on the host
  * stays on the host, in float64 as there (the per-centre sums that follow the labels, lloyd-state.ts;
- * the distances to the nearest of a set, shard.ts), so that every reply means what theirs does.
+ * the distances to the nearest of a set, worker-shard.ts), so that every reply means what theirs
+ * does.
  *
  * Scores are float32, 2 x.c - ||c||^2 as on wasm, but summed in the device's order: a point within
  * rounding of two centres may take the other one. No Hamerly bounds (lloyd-shard.ts): every point
@@ -14,7 +15,7 @@
 import { checkDevice, tf } from '../tensor/index.ts'
 import { LloydState, type StepReply } from './lloyd-state.ts'
 import { centreRows, partialMoments } from './points.ts'
-import type { NearestReply } from './shard.ts'
+import type { NearestReply } from './worker-shard.ts'
 import type { ShardReplies, ShardRequest, ShardServer } from './shards.ts'
 
 /**

@@ -4,8 +4,8 @@
  * last assignment to the final centres, empty clusters given the farthest points), so that from the
  * same initial centres both reach the same clustering. Each iteration's assignment runs in worker
  * threads (shards.ts), where bounds spare most distance computations without changing a label
- * (lloyd-shard.ts) and the distances left run blocked on the tensor engine (shard.ts), or on a GPU
- * backend in one product on the device (gpu-shard.ts).
+ * (lloyd-shard.ts) and the distances left run blocked on the tensor engine (worker-shard.ts), or on a
+ * GPU backend in one product on the device (gpu-shard.ts).
  */
 import { InputError } from '../errors.ts'
 import { createRng } from '../random.ts'

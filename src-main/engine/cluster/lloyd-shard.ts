@@ -6,7 +6,7 @@
  *
  * The label rule is plain Lloyd's: the highest float32 score (as sklearn takes the least float32
  * distance), on a tie the point's previous centre if it is one of them, else the lowest index. The
- * scores do not depend on which block a point was measured in (shard.ts).
+ * scores do not depend on which block a point was measured in (worker-shard.ts).
  *
  * Bounds are on distances (not squared): per point an upper bound u on the distance to its centre
  * and a lower bound l on the distance to any other. When the centres move by s_j, u grows by s_a and
@@ -26,7 +26,7 @@
  * nothing there.
  */
 import { LloydState, type StepReply } from './lloyd-state.ts'
-import { BLOCK_ROWS, scoreError, type Block, type Scores, type Shard } from './shard.ts'
+import { BLOCK_ROWS, scoreError, type Block, type Scores, type Shard } from './worker-shard.ts'
 
 /**
  * Above this fraction of points left open by the bounds, every point is measured in the full

@@ -3,10 +3,10 @@
  *
  * On wasm (and cpu), one contiguous shard per worker thread: wasm runs single-threaded in Node, so
  * cores are used by running one engine per worker; each worker keeps its shard (and the packed
- * product operand, shard.ts) and its k-means state (lloyd-shard.ts) for the whole call, and a request
- * moves only centres in and per-centre sums out. On a GPU backend ('webgpu', 'tensorflow'), one shard
- * in this thread that keeps the points on the device (gpu-shard.ts): the device does the products, and
- * workers would each need a device of their own.
+ * product operand, worker-shard.ts) and its k-means state (lloyd-shard.ts) for the whole call, and a
+ * request moves only centres in and per-centre sums out. On a GPU backend ('webgpu', 'tensorflow'), one
+ * shard in this thread that keeps the points on the device (gpu-shard.ts): the device does the products,
+ * and workers would each need a device of their own.
  */
 import { Worker } from 'node:worker_threads'
 import { resolveThreads } from '../tensor/backend.ts'
@@ -14,7 +14,7 @@ import { tf } from '../tensor/index.ts'
 import { GpuShard } from './gpu-shard.ts'
 import type { Farthest, StepReply } from './lloyd-state.ts'
 import { combineMoments, type Moments, type PartialMoments } from './points.ts'
-import type { NearestReply } from './shard.ts'
+import type { NearestReply } from './worker-shard.ts'
 
 export type ShardRequest =
   | { op: 'load'; points: Float32Array; rows: number; d: number }

@@ -3,7 +3,7 @@ import { messageOf } from '../errors.ts'
 import { initTensorEngine } from '../tensor/index.ts'
 import { LloydShard } from './lloyd-shard.ts'
 import { partialMoments } from './points.ts'
-import { Shard } from './shard.ts'
+import { Shard } from './worker-shard.ts'
 import type { ShardRequest } from './shards.ts'
 
 /**

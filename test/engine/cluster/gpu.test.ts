@@ -10,7 +10,7 @@ import {
   type KMeansResult,
 } from '../../../src-main/engine/cluster/index.ts'
 import type { Farthest, StepReply } from '../../../src-main/engine/cluster/lloyd-state.ts'
-import type { NearestReply } from '../../../src-main/engine/cluster/shard.ts'
+import type { NearestReply } from '../../../src-main/engine/cluster/worker-shard.ts'
 import {
   placeShards,
   withShards,
