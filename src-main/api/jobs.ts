@@ -1,5 +1,6 @@
 import { InputError } from '../engine/errors.ts'
-import { cancelJob, launchJob, listJobs } from '../engine/jobs/index.ts'
+import { cancelJob, listJobs } from '../engine/jobs/index.ts'
+import { launchJob } from './job-launcher.ts'
 import type { Handlers } from './types.ts'
 
 /**

@@ -1,5 +1,6 @@
 import { cpSync, existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
+import { jobParamsOfKind } from '../jobs/index.ts'
 import { listModels, type ModelRecord } from '../model/index.ts'
 import type { ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
@@ -19,13 +20,8 @@ export interface ExportedModel {
  */
 export function unetOfSet(project: Project, set: ProposalSet): ModelRecord | null {
   const models = listModels(project)
-  const jobs = project.db
-    .prepare("SELECT params FROM jobs WHERE kind = 'predict' ORDER BY id DESC")
-    .all() as Array<{
-    params: string
-  }>
-  for (const j of jobs) {
-    const p = JSON.parse(j.params) as { out?: string; model?: string }
+  for (const params of jobParamsOfKind(project, 'predict')) {
+    const p = params as { out?: string; model?: string }
     if (!p.out || !p.model || resolve(p.out) !== resolve(set.map)) continue
     const found =
       models.find((m) => resolve(project.dir, m.path) === resolve(p.model!)) ??

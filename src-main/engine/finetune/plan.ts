@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
-import { Job } from '../jobs/index.ts'
+import { Job, jobParams } from '../jobs/index.ts'
 import { findModel, listModels, modelDir, resolveModel, type ModelRecord } from '../model/index.ts'
 import { proposalSet, roisOf, type ProposalSet, type Roi } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
@@ -87,10 +87,7 @@ export function planFinetune(project: Project, r: FinetuneRequest): FinetunePlan
   const unfinished = Job.findUnfinished(project, 'finetune', key)
   let name = r.name
   if (name === undefined && unfinished !== null) {
-    const row = project.db.prepare('SELECT params FROM jobs WHERE id = ?').get(unfinished) as {
-      params: string
-    }
-    name = (JSON.parse(row.params) as { name?: string }).name
+    name = (jobParams(project, unfinished) as { name?: string }).name
   }
   name ??= nextVersionName(project, parent.name)
   const dir = modelDir(project, name)

@@ -9,6 +9,7 @@ export {
   type ProgressEvent,
 } from './jobs.ts'
 export { listJobs, cancelJob, type CancelResult } from './list.ts'
-export { launchJob, validateLaunch, repoRoot, LAUNCHABLE, type LaunchKind, type Launched } from './launch.ts'
+export { jobRecords, jobParams, jobParamsOfKind, doneJobParams, doneJobResult } from './history.ts'
+export { recordLaunch, stillLaunched, setLaunchPid, forgetLaunch, settleLaunch } from './launch-rows.ts'
 export { jobProcessAlive, pidAlive, type JobProcess } from './process.ts'
 export { readSeries, SeriesBuffer, type SeriesPoint } from './series.ts'

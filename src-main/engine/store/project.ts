@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { JobRecord, ProjectSummary, VolumeRecord, VolumeRole } from '../../../src-shared/contract.ts'
 import { InputError } from '../errors.ts'
+import { jobRecords } from '../jobs/index.ts'
 import type { Volume } from '../volume/index.ts'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts'
 import { APP_VERSION } from '../version.ts'
@@ -54,16 +55,6 @@ interface VolumeRow {
   role: VolumeRole
   voxel_size_nm: string | null
   added_at: string
-}
-
-interface JobRow {
-  id: number
-  kind: string
-  state: JobRecord['state']
-  progress: number
-  message: string | null
-  created_at: string
-  updated_at: string
 }
 
 /** One project = one folder with its SQLite database and the Zarr outputs of its jobs. */
@@ -168,15 +159,7 @@ export class Project {
   }
 
   jobs(): JobRecord[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY id').all() as JobRow[]).map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      state: r.state,
-      progress: r.progress,
-      message: r.message,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }))
+    return jobRecords(this)
   }
 
   summary(): ProjectSummary {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { InputError } from '../../../src-main/engine/errors.ts'
 import {
   cancelJob,
   Job,
@@ -10,11 +9,8 @@ import {
   listJobs,
   pidAlive,
   readSeries,
-  repoRoot,
-  validateLaunch,
 } from '../../../src-main/engine/jobs/index.ts'
 import { Project } from '../../../src-main/engine/store/index.ts'
-import { REPO } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
 const tmp = tempDir('jobs')
@@ -248,23 +244,4 @@ test('curves are read back at most a few hundred points per name, averaged in or
   } finally {
     project.close()
   }
-})
-
-test('launch arguments: a known kind; the project, JSON output and help are the window’s to set', () => {
-  assert.equal(repoRoot(), REPO.replace(/\/$/, ''))
-  validateLaunch('train', ['--iterations', '10'])
-  const refused = (kind: string, args: string[], message: RegExp): void =>
-    assert.throws(
-      () => validateLaunch(kind, args),
-      (e: unknown) => e instanceof InputError && message.test(e.message),
-    )
-  refused(
-    'simulate',
-    [],
-    /unknown job kind 'simulate', expected one of train, predict, proposals, embed, suggest, finetune/,
-  )
-  refused('train', ['--project', '/x'], /'--project' is set by the window/)
-  refused('train', ['--project=/x'], /'--project' is set by the window/)
-  refused('suggest', ['--json'], /'--json' is set by the window/)
-  refused('suggest', ['-h'], /'-h' is set by the window/)
 })
