@@ -11,6 +11,7 @@ import {
 } from '../embed/index.ts'
 import { embedSet } from '../embed/index.ts'
 import { planFinetune, runFinetune } from '../finetune/index.ts'
+import { doneJobParams, doneJobResult } from '../jobs/index.ts'
 import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
@@ -27,21 +28,6 @@ import type { StepContext, StepOutcome, StepRunners } from './run.ts'
 
 const num = (r: Record<string, unknown>, key: string): number => r[key] as number
 const str = (r: Record<string, unknown>, key: string): string => r[key] as string
-
-/** The result of the newest done job of `kind` whose params hold `key: value` (work a killed step finished). */
-function doneJobResult(
-  project: Project,
-  kind: string,
-  key: string,
-  value: string | number,
-): Record<string, unknown> | null {
-  const row = project.db
-    .prepare(
-      `SELECT result FROM jobs WHERE kind = ? AND state = 'done' AND json_extract(params, '$.${key}') = ? ORDER BY id DESC LIMIT 1`,
-    )
-    .get(kind, value) as { result: string | null } | undefined
-  return row?.result ? (JSON.parse(row.result) as Record<string, unknown>) : null
-}
 
 /** Round 1 predicts with the campaign's model, round r+1 with the version round r fine-tuned. */
 function roundModel(ctx: StepContext): string {
@@ -262,14 +248,10 @@ async function finetune(ctx: StepContext): Promise<StepOutcome> {
     seed: p.seed,
   }
   const plan = planFinetune(ctx.project, request)
-  const row = ctx.project.db
-    .prepare(
-      "SELECT params FROM jobs WHERE kind = 'finetune' AND key = ? AND state = 'done' ORDER BY id DESC LIMIT 1",
-    )
-    .get(plan.key) as { params: string } | undefined
-  if (row) {
+  const done = doneJobParams(ctx.project, 'finetune', plan.key) as { name: string } | null
+  if (done) {
     // Killed after the version was recorded: that version is this step's.
-    const name = (JSON.parse(row.params) as { name: string }).name
+    const name = done.name
     return { done: true, result: { model: name, parent, set } }
   }
   const {
