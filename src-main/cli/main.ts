@@ -129,7 +129,7 @@ const COMMANDS: Record<string, Command> = {
       'benchmarks against the reference peers (numpy, h5py, zarr, scipy, scikit-learn, PyTorch), JSON lines',
     usage:
       'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] [--backend NAME] [--peer-device cpu|cuda]',
-    load: async () => (await import('./commands/bench.ts')).bench,
+    load: async () => (await import('./bench/bench.ts')).bench,
   },
   serve: {
     summary: 'serve the workstation UI to a browser on 127.0.0.1',

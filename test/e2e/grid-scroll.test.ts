@@ -1,5 +1,5 @@
 /**
- * End to end: the query grid on a round of 5,000 queries (src-main/cli/commands/big-round.ts), `activeem serve`
+ * End to end: the query grid on a round of 5,000 queries (src-main/cli/bench/big-round.ts), `activeem serve`
  * as a child process, the built renderer in headless Chromium. Needs `npx electron-vite build` first and
  * Chromium at /usr/bin/chromium (or ACTIVEEM_CHROMIUM). ACTIVEEM_SCREENSHOT_DIR=DIR keeps grid.png.
  * Frame times while scrolling are printed, never asserted (they depend on the machine).
@@ -10,8 +10,8 @@ import { test } from 'node:test'
 import type { Page } from 'playwright-core'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import type { ApiResult } from '../../src-shared/contract.ts'
-import { frameSummary, measureGridScroll } from '../../src-main/cli/commands/bench-grid.ts'
-import { buildBigRound } from '../../src-main/cli/commands/big-round.ts'
+import { frameSummary, measureGridScroll } from '../../src-main/cli/bench/grid.ts'
+import { buildBigRound } from '../../src-main/cli/bench/big-round.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
 const N = 5000
 

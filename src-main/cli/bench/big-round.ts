@@ -10,7 +10,7 @@ import { readPatches, writePatches, type PatchSet } from '../../engine/proposals
 import { saveProposalSet, type Roi } from '../../engine/proposals/rois.ts'
 import { Project } from '../../engine/store/index.ts'
 import { saveRound } from '../../engine/suggest/rounds.ts'
-import type { Query } from '../../engine/suggest/strategies.ts'
+import type { Query } from '../../engine/suggest/index.ts'
 import { createRng, type Rng } from '../../engine/random.ts'
 
 export interface BigRoundOptions {

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core'
 import { buildBigRound } from './big-round.ts'
 import { InputError } from '../../engine/errors.ts'
 import { startWebHost } from '../../web/server.ts'
-import { RENDERER_DIR } from './serve.ts'
+import { RENDERER_DIR } from '../commands/serve.ts'
 
 /** Debian's Chromium and the flags that work on a machine without a GPU or a display (tests use them too). */
 export const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { InputError } from '../../engine/errors.ts'
+import { computeStats, openVolume } from '../../engine/volume/index.ts'
+import { round } from './measure.ts'
+import { PYTHON } from './peers.ts'
+
+const PEER = fileURLToPath(new URL('../../../resources/bench/peer_stats.py', import.meta.url))
+const SHAPE = [128, 1024, 1024]
+
+function python(args: string[]): string {
+  const r = spawnSync(PYTHON, [PEER, ...args], { encoding: 'utf8' })
+  if (r.status !== 0)
+    throw new InputError(
+      `bench: the Python peer failed (${PYTHON} with numpy, h5py, zarr): ${r.stderr.trim().split('\n').at(-1)}`,
+    )
+  return r.stdout
+}
+
+/**
+ * computeStats over a 128x1024x1024 uint8 volume stored as HDF5 (gzip) and as Zarr (blosc), against
+ * h5py and zarr with numpy: the Python peer writes both into `dir` once, and the means must agree.
+ */
+export async function benchStats(dir: string): Promise<void> {
+  if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
+  const voxels = SHAPE.reduce((a, b) => a * b, 1)
+  for (const [name, spec, peerArgs, peer] of [
+    [
+      'stats_hdf5_gzip_uint8_128x1024x1024',
+      `${join(dir, 'bench.h5')}#raw`,
+      [join(dir, 'bench.h5'), 'raw'],
+      'h5py+numpy',
+    ],
+    [
+      'stats_zarr_blosc_uint8_128x1024x1024',
+      join(dir, 'bench.zarr'),
+      [join(dir, 'bench.zarr')],
+      'zarr+numpy',
+    ],
+  ] as const) {
+    const volume = await openVolume(spec)
+    const t0 = performance.now()
+    const ours = await computeStats(volume)
+    const oursS = (performance.now() - t0) / 1000
+    volume.close()
+    const theirs = JSON.parse(python(['stats', ...peerArgs])) as { seconds: number; mean: number }
+    if (Math.abs(theirs.mean - ours.mean) > 1e-9 * ours.mean)
+      throw new Error(`${name}: means differ (${ours.mean} vs ${theirs.mean})`)
+    const line = {
+      name,
+      ours_s: round(oursS),
+      peer,
+      peer_s: round(theirs.seconds),
+      ratio: round(oursS / theirs.seconds),
+      voxels_per_s: Math.round(voxels / oursS),
+    }
+    process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+}
