@@ -379,12 +379,22 @@ export const ApiResponse = z.union([
 ])
 export type ApiResponse = z.infer<typeof ApiResponse>
 
+/** The page's screens, in tab order: the page's tabs and F-keys and the View menu are made from this list. */
+export const SCREENS = [
+  { id: 'project', title: 'Project', key: 'F1' },
+  { id: 'viewer', title: 'Viewer', key: 'F2' },
+  { id: 'queries', title: 'Queries', key: 'F3' },
+  { id: 'jobs', title: 'Jobs', key: 'F4' },
+] as const
+export type ScreenId = (typeof SCREENS)[number]['id']
+const ScreenId = z.enum(SCREENS.map((s) => s.id) as [ScreenId, ...ScreenId[]])
+
 /** What the native menus ask the page to do (Electron only); `path` is a file or folder main already picked. */
 export const MenuCommand = z.discriminatedUnion('command', [
   z.object({ command: z.literal('import-volume'), path: z.string().min(1) }),
   z.object({ command: z.literal('export') }),
   z.object({ command: z.literal('show-help') }),
-  z.object({ command: z.literal('show-screen'), screen: z.enum(['project', 'viewer', 'queries', 'jobs']) }),
+  z.object({ command: z.literal('show-screen'), screen: ScreenId }),
 ])
 export type MenuCommand = z.infer<typeof MenuCommand>
 

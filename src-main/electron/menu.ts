@@ -4,7 +4,7 @@
  * against the contract here and again in the preload.
  */
 import type { MenuItemConstructorOptions, OpenDialogOptions } from 'electron'
-import { MENU_CHANNEL, MenuCommand } from '../../src-shared/contract.ts'
+import { MENU_CHANNEL, MenuCommand, SCREENS } from '../../src-shared/contract.ts'
 
 export type VolumeSource = 'file' | 'folder'
 
@@ -36,13 +36,6 @@ export function volumeDialogOptions(source: VolumeSource): OpenDialogOptions {
     ],
   }
 }
-
-const SCREENS = [
-  { screen: 'project', label: 'Project', key: 'F1' },
-  { screen: 'viewer', label: 'Viewer', key: 'F2' },
-  { screen: 'queries', label: 'Queries', key: 'F3' },
-  { screen: 'jobs', label: 'Jobs', key: 'F4' },
-] as const
 
 export function menuTemplate(actions: MenuActions, options: MenuOptions = {}): MenuItemConstructorOptions[] {
   const mac = (options.platform ?? process.platform) === 'darwin'
@@ -80,10 +73,10 @@ export function menuTemplate(actions: MenuActions, options: MenuOptions = {}): M
     {
       label: 'View',
       submenu: [
-        ...SCREENS.map(({ screen, label, key }): MenuItemConstructorOptions => ({
-          label,
+        ...SCREENS.map(({ id, title, key }): MenuItemConstructorOptions => ({
+          label: title,
           accelerator: key,
-          click: () => actions.send({ command: 'show-screen', screen }),
+          click: () => actions.send({ command: 'show-screen', screen: id }),
         })),
         ...(options.dev
           ? [{ type: 'separator' as const }, { role: 'reload' as const }, { role: 'toggleDevTools' as const }]

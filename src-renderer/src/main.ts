@@ -2,6 +2,7 @@ import './jitless.ts'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
+import { messageOf } from './lib/errors.ts'
 import { useProjectStore } from './stores/project.ts'
 
 const app = createApp(App)
@@ -10,10 +11,9 @@ app.use(pinia)
 
 // Nothing fails silently: any uncaught error ends up in the page's error banner.
 const report = (message: string): void => useProjectStore(pinia).reportError(message)
-app.config.errorHandler = (e) => report(`unexpected error: ${e instanceof Error ? e.message : String(e)}`)
-window.addEventListener('unhandledrejection', (event) => {
-  const reason: unknown = event.reason
-  report(`unexpected error: ${reason instanceof Error ? reason.message : String(reason)}`)
-})
+app.config.errorHandler = (e) => report(`unexpected error: ${messageOf(e)}`)
+window.addEventListener('unhandledrejection', (event) =>
+  report(`unexpected error: ${messageOf(event.reason)}`),
+)
 
 app.mount('#app')

@@ -11,6 +11,7 @@ import {
   type ApiParams,
   type ApiResult,
 } from '../../../src-shared/contract.ts'
+import { messageOf } from '../lib/errors.ts'
 import { apiSocketUrl, takeToken } from './token.ts'
 
 export type TransportKind = 'ipc' | 'web'
@@ -24,10 +25,6 @@ interface Pending {
   resolve: (value: unknown) => void
   reject: (error: Error) => void
   timer: ReturnType<typeof setTimeout>
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
 }
 
 /** The reply of a call, or an ApiCallError whose message says what went wrong. */

@@ -2,10 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { JobDetail, JobKind } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
+import { messageOf } from '../lib/errors.ts'
 
 /** How the window shows a job: its recorded state, except a 'running' one whose process is gone. */
 export type JobShownState = JobDetail['state'] | 'interrupted'

@@ -1,28 +1,25 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ApiResult, ProjectSummary } from '../../../src-shared/contract.ts'
+import type { ApiParams, ApiResult, ProjectSummary, ScreenId } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
+import { messageOf } from '../lib/errors.ts'
+import { latestOnly } from '../lib/latest.ts'
 
 export type AppInfo = ApiResult<'app.info'>
-
-export type Screen = 'project' | 'viewer' | 'queries' | 'jobs'
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
 
 /** The open project, the host's info, and the errors the page shows in its banner. */
 export const useProjectStore = defineStore('project', () => {
   const info = ref<AppInfo | null>(null)
   const summary = ref<ProjectSummary | null>(null)
   const loading = ref(false)
-  const screen = ref<Screen>('project')
+  const screen = ref<ScreenId>('project')
   const helpShown = ref(false)
+  const exportShown = ref(false)
   const errors = ref<string[]>([])
   /** The folder last asked for, opened or not (the page keeps it in the folder field to fix). */
   const requested = ref('')
-  /** Bumped by every open(): a slow earlier reply never overwrites a later one. */
-  let generation = 0
+  /** A slow earlier open() or create() never overwrites a later one. */
+  const opens = latestOnly()
 
   const error = computed(() => errors.value[0] ?? null)
 
@@ -34,12 +31,17 @@ export const useProjectStore = defineStore('project', () => {
     errors.value.splice(index, 1)
   }
 
-  function show(next: Screen): void {
+  function show(next: ScreenId): void {
     screen.value = next
   }
 
   function toggleHelp(shown = !helpShown.value): void {
     helpShown.value = shown
+  }
+
+  /** The export dialog opens only over an open project. */
+  function showExport(shown: boolean): void {
+    exportShown.value = shown && summary.value !== null
   }
 
   async function open(dir: string): Promise<void> {
@@ -48,23 +50,23 @@ export const useProjectStore = defineStore('project', () => {
       reportError('enter a project folder to open')
       return
     }
-    const mine = ++generation
+    const isLatest = opens.next()
     requested.value = wanted
     loading.value = true
     try {
       const result = await useTransport().call('project.show', { dir: wanted })
-      if (mine !== generation) return
+      if (!isLatest()) return
       summary.value = result
       errors.value = []
       creatable.value = false
     } catch (e) {
-      if (mine === generation) {
+      if (isLatest()) {
         const message = messageOf(e)
         creatable.value = /no such project folder|not an ActiveEM project/.test(message)
         reportError(`cannot open project: ${message}`)
       }
     } finally {
-      if (mine === generation) loading.value = false
+      if (isLatest()) loading.value = false
     }
   }
 
@@ -73,18 +75,18 @@ export const useProjectStore = defineStore('project', () => {
 
   async function create(dir: string): Promise<void> {
     const wanted = dir.trim()
-    const mine = ++generation
+    const isLatest = opens.next()
     loading.value = true
     try {
       const result = await useTransport().call('project.create', { dir: wanted })
-      if (mine !== generation) return
+      if (!isLatest()) return
       summary.value = result
       errors.value = []
       creatable.value = false
     } catch (e) {
-      if (mine === generation) reportError(`cannot create a project in ${wanted}: ${messageOf(e)}`)
+      if (isLatest()) reportError(`cannot create a project in ${wanted}: ${messageOf(e)}`)
     } finally {
-      if (mine === generation) loading.value = false
+      if (isLatest()) loading.value = false
     }
   }
 
@@ -97,6 +99,15 @@ export const useProjectStore = defineStore('project', () => {
     } catch (e) {
       reportError(`cannot read project ${dir}: ${messageOf(e)}`)
     }
+  }
+
+  /** Writes the open project's labeled dataset to `params.out`; the dialog shows the reply or the refusal. */
+  async function exportDataset(
+    params: Omit<ApiParams<'export.run'>, 'dir'>,
+  ): Promise<ApiResult<'export.run'>> {
+    const dir = summary.value?.dir
+    if (!dir) throw new Error('no project is open')
+    return useTransport().call('export.run', { dir, ...params })
   }
 
   /** At start: the host's info, then the project it was started with, else the `?project=` of the page URL. */
@@ -121,6 +132,9 @@ export const useProjectStore = defineStore('project', () => {
     screen,
     helpShown,
     toggleHelp,
+    exportShown,
+    showExport,
+    exportDataset,
     errors,
     error,
     requested,

@@ -1,14 +1,17 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ApiResult, ArrayInfo, VolumeRecord, VolumeRole } from '../../../src-shared/contract.ts'
+import type {
+  ApiResult,
+  ArrayInfo,
+  SliceImage,
+  VolumeRecord,
+  VolumeRole,
+} from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
+import { messageOf } from '../lib/errors.ts'
 import { useProjectStore } from './project.ts'
 
 export type Listing = ApiResult<'volume.list'> & { path: string }
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
 
 /** PATH#DATASET as the engine takes it; a stack or TIFF file is one volume named by its path alone. */
 export function specOf(listing: Listing, array: ArrayInfo): string {
@@ -25,7 +28,10 @@ export function guessRole(name: string): VolumeRole {
   return 'raw'
 }
 
-/** The import flow: a path (typed, picked in a menu or dropped), its arrays, then one added to the project. */
+/**
+ * The import flow: a path (typed, picked in a menu or dropped), its arrays, then one added to the project;
+ * and the slices the Project screen shows of each volume.
+ */
 export const useVolumesStore = defineStore('volumes', () => {
   const listing = ref<Listing | null>(null)
   const inspecting = ref(false)
@@ -81,5 +87,10 @@ export const useVolumesStore = defineStore('volumes', () => {
     listing.value = null
   }
 
-  return { listing, inspecting, adding, lastAdded, inspect, add, close }
+  /** One z slice of a volume, at most `maxSize` pixels a side: the Project screen's thumbnails. */
+  function readSlice(spec: string, z: number, maxSize: number): Promise<SliceImage> {
+    return useTransport().call('volume.slice', { spec, z, maxSize })
+  }
+
+  return { listing, inspecting, adding, lastAdded, inspect, add, close, readSlice }
 })

@@ -4,6 +4,7 @@
  * counts the frames drawn with data and is disposed on unmount.
  */
 import { computed, onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
+import { messageOf } from '../../lib/errors.ts'
 import { createScene, type Scene } from './vtk-scene.ts'
 
 export interface VtkViewOptions {
@@ -37,7 +38,6 @@ export function useVtkView(options: VtkViewOptions) {
         ? 'ready'
         : 'loading',
   )
-  const failure = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
   let scene: Scene | null = null
   let frameRequest = 0
@@ -58,7 +58,7 @@ export function useVtkView(options: VtkViewOptions) {
         frames.value++
       }
     } catch (e) {
-      renderFailure.value = `${options.name()}: ${failure(e)}`
+      renderFailure.value = `${options.name()}: ${messageOf(e)}`
     }
   }
 
@@ -68,7 +68,7 @@ export function useVtkView(options: VtkViewOptions) {
       scene = createScene(options.glHost.value!, { interactive: options.interactive })
       options.populate(scene)
     } catch (e) {
-      renderFailure.value = `${options.name()}: cannot start WebGL (${failure(e)})`
+      renderFailure.value = `${options.name()}: cannot start WebGL (${messageOf(e)})`
       return
     }
     observer = new ResizeObserver(([entry]) => {

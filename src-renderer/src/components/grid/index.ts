@@ -1,0 +1,2 @@
+/** The Queries feature's public entry. */
+export { default as QueryGrid } from './QueryGrid.vue'

@@ -1,0 +1,2 @@
+/** The Jobs feature's public entry. */
+export { default as JobsPanel } from './JobsPanel.vue'
