@@ -1,30 +1,396 @@
+import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData'
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue'
+import type { RoiInfo, RoiSetInfo, VolumeCrop } from '../../../src-shared/contract.ts'
+import { useTransport } from '../api/transport.ts'
+import { loadUiState, saveUiState } from '../api/ui-state.ts'
+import { messageOf } from '../lib/errors.ts'
+import { latestOnly } from '../lib/latest.ts'
+import {
+  aspectOf,
+  clampVoxel,
+  DEFAULT_CROP_SIZE,
+  roiAt,
+  type CropBox,
+  type Vec3,
+} from '../viewer/geometry.ts'
+import { fitScale, PLANES, type Plane } from '../viewer/planes.ts'
+import {
+  overlayOptions,
+  shortSpec,
+  startingOverlay,
+  startingVolume,
+  volumeOptions,
+} from '../viewer/sources.ts'
+import { DEFAULT_VIEW_STATE, parseViewState, type ViewState } from '../viewer/view-state.ts'
+import { decodeCrop, type CropVoxels } from '../viewer/voxels.ts'
+import { clampWindowLevel, type WindowLevel } from '../viewer/window-level.ts'
+import { useProjectStore } from './project.ts'
+
+export type ImageData = ReturnType<typeof vtkImageData.newInstance>
+
+/** What the slice views draw of the crop: vtk.js images of the image and of the map. */
+export interface SliceLayers {
+  /** Image voxels (0..255) of the crop. */
+  raw: ImageData
+  /** The probability map over the same box, or null when none is shown or it failed. */
+  prob: ImageData | null
+  crop: CropBox
+  step: number
+  dims: Vec3
+}
+
+/** What the 3D view draws of the crop. */
+export interface VolumeLayers {
+  /** Two components per voxel: image, probability (0 when there is no map). */
+  image: ImageData
+  crop: CropBox
+}
+
+export interface CropLayers {
+  slices: SliceLayers
+  volume3d: VolumeLayers
+}
 
 /**
- * The selected ROI, shared by the viewer and the query grid. `select` (the grid, or anyone outside the
- * viewer) also asks the viewer to centre every view on the ROI; `pick` (a click in the viewer) selects
- * without moving the views. The request is a counter so the viewer can tell, even when it mounts
- * later, whether a selection it has not centred on yet is waiting.
+ * The viewer's state, read by every view by plane: which volume and map it shows, the focus (the
+ * crosshair), centre and zoom all views share, window/level and the layer toggles (remembered per
+ * project), and the crop loaded around the focus.
+ *
+ * The selected ROI is shared with the query grid. `select` (the grid, or anyone outside the viewer)
+ * also asks the viewer to centre every view on the ROI; `pick` (a click in the viewer) selects without
+ * moving the views. The request is a counter so the viewer can tell, even when it opens later,
+ * whether a selection it has not centred on yet is waiting.
  */
 export const useViewerStore = defineStore('viewer', () => {
+  const project = useProjectStore()
+
   const selectedRoi = ref<number | null>(null)
   const centreRequest = ref(0)
   const centredRequest = ref(0)
 
+  /** The project whose view is shown and remembered; null while the viewer is closed. */
+  const dir = ref<string | null>(null)
+  /** Each start and close begins a session: a reply for an earlier one changes nothing. */
+  const sessions = latestOnly()
+  let saved: ViewState = { ...DEFAULT_VIEW_STATE }
+
+  const set = shallowRef<RoiSetInfo | null>(null)
+  const rois = computed<readonly RoiInfo[]>(() => set.value?.rois ?? [])
+  const volumeSpec = ref<string | null>(null)
+  const overlaySpec = ref<string | null>(null)
+  const showProbability = ref(saved.showProbability)
+  const showRois = ref(saved.showRois)
+  const windowLevel = ref<WindowLevel>({ window: saved.window, level: saved.level })
+  /** The user's zoom; null: fit the crop. */
+  const zoom = ref<number | null>(saved.zoom)
+
+  const shape = ref<Vec3 | null>(null)
+  const voxelSizeNm = ref<Vec3 | null>(null)
+  const aspect = computed(() => aspectOf(voxelSizeNm.value))
+  const focus = ref<Vec3>([0, 0, 0])
+  const centre = ref<Vec3>([0, 0, 0])
+  const hover = ref<Vec3 | null>(null)
+  const sizes = reactive<Record<Plane, { width: number; height: number }>>({
+    xy: { width: 0, height: 0 },
+    xz: { width: 0, height: 0 },
+    yz: { width: 0, height: 0 },
+  })
+
+  const voxels = shallowRef<CropVoxels | null>(null)
+  const layers = shallowRef<CropLayers | null>(null)
+  const slices = computed(() => layers.value?.slices ?? null)
+  const volume3d = computed(() => layers.value?.volume3d ?? null)
+  const loading = ref(false)
+  const failure = ref<string | null>(null)
+
+  const options = computed(() => {
+    const volumes = project.summary?.volumes ?? []
+    return { volumes: volumeOptions(set.value, volumes), overlays: overlayOptions(set.value, volumes) }
+  })
+
+  /** The 3D view reads every other voxel; along z only when z is not already coarser than x and y. */
+  const stride = computed<Vec3>(() => [aspect.value[0] >= 2 ? 1 : 2, 2, 2])
+
+  /** Shown zoom: the user's, or the one that fits the crop in every view. */
+  const scale = computed(() => {
+    if (zoom.value !== null) return zoom.value
+    const v = voxels.value
+    const extent: Vec3 = v ? (v.dims.map((n) => n * v.step) as Vec3) : (shape.value ?? [1, 1, 1])
+    return fitScale(extent, aspect.value, sizes)
+  })
+
+  const selected = computed(() => rois.value.find((r) => r.id === selectedRoi.value) ?? null)
+
+  watch(
+    [focus, volumeSpec, overlaySpec, showProbability, showRois, windowLevel, zoom],
+    () => {
+      if (!dir.value) return
+      saveUiState(dir.value, 'viewer', {
+        focus: shape.value ? focus.value : saved.focus,
+        volume: volumeSpec.value,
+        overlay: overlaySpec.value,
+        showProbability: showProbability.value,
+        showRois: showRois.value,
+        window: windowLevel.value.window,
+        level: windowLevel.value.level,
+        zoom: zoom.value,
+      } satisfies ViewState)
+    },
+    { deep: true },
+  )
+
+  function fail(message: string): void {
+    failure.value = message
+    project.reportError(message)
+  }
+
+  function release(): void {
+    voxels.value = null
+    layers.value = null
+  }
+
+  /**
+   * Opens the viewer on a project: its remembered view, its ROI set, the volume and map to show.
+   * The focus to start from (null: the volume's middle), or null when there is nothing to show.
+   */
+  async function start(projectDir: string): Promise<{ focus: Vec3 | null } | null> {
+    const isOpen = sessions.next()
+    // Nothing is saved until the remembered view is back: the defaults would overwrite it.
+    dir.value = null
+    release()
+    set.value = null
+    volumeSpec.value = overlaySpec.value = null
+    shape.value = voxelSizeNm.value = hover.value = null
+    focus.value = [0, 0, 0]
+    centre.value = [0, 0, 0]
+    loading.value = false
+    failure.value = null
+    const remembered = parseViewState(await loadUiState<unknown>(projectDir, 'viewer'))
+    if (!isOpen()) return null
+    saved = remembered
+    showProbability.value = saved.showProbability
+    showRois.value = saved.showRois
+    windowLevel.value = { window: saved.window, level: saved.level }
+    zoom.value = saved.zoom
+    dir.value = projectDir
+    try {
+      const found = await useTransport().call('rois.list', { dir: projectDir })
+      if (!isOpen()) return null
+      set.value = found ? markRaw(found) : null
+    } catch (e) {
+      if (!isOpen()) return null
+      project.reportError(`cannot list the ROIs of ${projectDir}: ${messageOf(e)}`)
+    }
+    const volumes = project.summary?.volumes ?? []
+    volumeSpec.value = startingVolume(saved.volume, set.value, volumes)
+    overlaySpec.value = startingOverlay(saved.overlay, set.value, volumes)
+    if (!volumeSpec.value) {
+      fail('this project has no volume to show: add one on the Project screen')
+      return null
+    }
+    return { focus: saved.focus }
+  }
+
+  /** The viewer left the screen: its crop is let go, and selections wait for it to open again. */
+  function close(): void {
+    sessions.next()
+    dir.value = null
+    release()
+    shape.value = null
+    hover.value = null
+    for (const plane of Object.keys(sizes) as Plane[]) sizes[plane] = { width: 0, height: 0 }
+  }
+
+  /**
+   * Reads the shown volume's shape and voxel size (a one-voxel crop) and puts the focus on the waiting
+   * selection, at `preferred`, or in the middle. False when it failed or another volume was chosen meanwhile.
+   */
+  async function openVolume(preferred: Vec3 | null): Promise<boolean> {
+    const spec = volumeSpec.value
+    if (!spec) return false
+    const isOpen = sessions.current()
+    release()
+    loading.value = true
+    let probe: VolumeCrop
+    try {
+      probe = await useTransport().call('volume.crop', { spec, size: [1, 1, 1] })
+    } catch (e) {
+      if (!isOpen()) return false
+      loading.value = false
+      fail(`cannot open ${shortSpec(spec)}: ${messageOf(e)}`)
+      return false
+    }
+    if (!isOpen() || spec !== volumeSpec.value) return false
+    shape.value = probe.shape as Vec3
+    voxelSizeNm.value = probe.voxelSizeNm as Vec3 | null
+    const pending = pendingSelection()
+    const at = pending ? roundedCentroid(pending) : preferred
+    focus.value = clampVoxel(at ?? (probe.shape.map((n) => Math.floor(n / 2)) as Vec3), shape.value)
+    centre.value = [...focus.value]
+    if (pending) centredRequest.value = centreRequest.value
+    return true
+  }
+
+  /**
+   * The crop around `center`: the image, and over the same box the map while it is shown. A map that
+   * fails or does not fit the image is reported and left out. Null once `isLatest` says a later crop
+   * was asked for, or the viewer closed: then nothing is reported.
+   */
+  async function readCrop(center: Vec3, isLatest: () => boolean): Promise<CropVoxels | null> {
+    const spec = volumeSpec.value!
+    const isOpen = sessions.current()
+    const size = DEFAULT_CROP_SIZE
+    const mapSpec = showProbability.value ? overlaySpec.value : null
+    const transport = useTransport()
+    const [raw, prob] = await Promise.all([
+      transport.call('volume.crop', { spec, center, size, window: 'image' }),
+      mapSpec
+        ? transport
+            .call('volume.crop', { spec: mapSpec, center, size, window: 'probability' })
+            .catch((e: unknown) => new Error(`probability map ${shortSpec(mapSpec)}: ${messageOf(e)}`))
+        : Promise.resolve(null),
+    ])
+    if (!isLatest() || !isOpen()) return null
+    let map: VolumeCrop | null = null
+    if (prob instanceof Error) project.reportError(prob.message)
+    else if (prob && prob.shape.join() !== raw.shape.join())
+      project.reportError(
+        `probability map ${shortSpec(prob.spec)} is ${prob.shape.join(' × ')} but the image is ${raw.shape.join(' × ')}: not overlaid`,
+      )
+    else map = prob
+    return decodeCrop(raw, map)
+  }
+
+  /** The crop read last, as arrays and as the views' vtk.js images. */
+  function showCrop(crop: CropVoxels, cropLayers: CropLayers): void {
+    voxels.value = markRaw(crop)
+    layers.value = markRaw(cropLayers)
+    failure.value = null
+  }
+
+  function pendingSelection(): RoiInfo | null {
+    if (centreRequest.value <= centredRequest.value || selectedRoi.value === null) return null
+    return rois.value.find((r) => r.id === selectedRoi.value) ?? null
+  }
+
+  function roundedCentroid(roi: RoiInfo): Vec3 {
+    return roi.centroid.map((v) => Math.round(v)) as Vec3
+  }
+
+  /** Selects an ROI and centres every view on it, now if a volume is open, else once one is. */
   function select(roi: number | null): void {
     selectedRoi.value = roi
-    if (roi !== null) centreRequest.value++
+    if (roi === null) return
+    centreRequest.value++
+    const pending = pendingSelection()
+    if (!pending || !shape.value) return
+    centredRequest.value = centreRequest.value
+    focus.value = clampVoxel(roundedCentroid(pending), shape.value)
+    centre.value = [...focus.value]
   }
 
   function pick(roi: number | null): void {
     selectedRoi.value = roi
   }
 
-  /** The viewer has centred on every request up to `request`. */
-  function centred(request: number): void {
-    centredRequest.value = request
+  /** A click in a slice view: the focus moves there and the ROI there, if any, is selected. */
+  function pickAt(voxel: Vec3): void {
+    focus.value = voxel
+    const roi = roiAt(voxel, rois.value, aspect.value)
+    if (roi) pick(roi.id)
   }
 
-  return { selectedRoi, centreRequest, centredRequest, select, pick, centred }
+  /** The previous or next ROI of the set (wrapping round), centred. */
+  function stepRoi(delta: number): void {
+    const list = rois.value
+    if (list.length === 0) return
+    const index = list.findIndex((r) => r.id === selectedRoi.value)
+    const next = index < 0 ? (delta > 0 ? 0 : list.length - 1) : (index + delta + list.length) % list.length
+    select(list[next]!.id)
+  }
+
+  /** Puts `plane`'s slice at `index` along its normal (clamped to the volume). */
+  function setSlice(plane: Plane, index: number): void {
+    if (!shape.value) return
+    const next: Vec3 = [...focus.value]
+    next[PLANES[plane].n] = index
+    focus.value = clampVoxel(next, shape.value)
+  }
+
+  function moveSlice(plane: Plane, delta: number): void {
+    setSlice(plane, focus.value[PLANES[plane].n] + delta)
+  }
+
+  /** A pan or zoom in any view: every view shows the same centre at the same zoom. */
+  function setView(nextCentre: Vec3, nextScale: number): void {
+    centre.value = nextCentre
+    zoom.value = Math.max(0.05, Math.min(64, nextScale))
+  }
+
+  /** Fits the crop in every view, centred on the focus. */
+  function fit(): void {
+    zoom.value = null
+    centre.value = [...focus.value]
+  }
+
+  function setWindowLevel(value: WindowLevel): void {
+    windowLevel.value = clampWindowLevel(value)
+  }
+
+  function setHover(voxel: Vec3 | null): void {
+    hover.value = voxel
+  }
+
+  function setSize(plane: Plane, width: number, height: number): void {
+    sizes[plane] = { width, height }
+  }
+
+  return {
+    selectedRoi,
+    centreRequest,
+    centredRequest,
+    dir,
+    set,
+    rois,
+    selected,
+    volumeSpec,
+    overlaySpec,
+    options,
+    showProbability,
+    showRois,
+    windowLevel,
+    zoom,
+    shape,
+    voxelSizeNm,
+    aspect,
+    focus,
+    centre,
+    hover,
+    sizes,
+    scale,
+    stride,
+    voxels,
+    slices,
+    volume3d,
+    loading,
+    failure,
+    fail,
+    start,
+    close,
+    openVolume,
+    readCrop,
+    showCrop,
+    select,
+    pick,
+    pickAt,
+    stepRoi,
+    setSlice,
+    moveSlice,
+    setView,
+    fit,
+    setWindowLevel,
+    setHover,
+    setSize,
+  }
 })

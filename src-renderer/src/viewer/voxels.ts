@@ -1,11 +1,30 @@
 /** The crop arrays the viewer hands to vtk.js: decoded, subsampled for the 3D view, interleaved. */
+import type { VolumeCrop } from '../../../src-shared/contract.ts'
+import { decodeBase64 } from '../lib/base64.ts'
 import type { Vec3 } from './geometry.ts'
 
-export function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
+/** A crop's voxels (0..255 display values) and where they lie; `prob` covers the same box. */
+export interface CropVoxels {
+  raw: Uint8Array
+  prob: Uint8Array | null
+  origin: Vec3
+  dims: Vec3
+  step: number
+  /** The volume values mapped to 0 and 255. */
+  low: number
+  high: number
+}
+
+export function decodeCrop(raw: VolumeCrop, prob: VolumeCrop | null): CropVoxels {
+  return {
+    raw: decodeBase64(raw.voxels),
+    prob: prob ? decodeBase64(prob.voxels) : null,
+    origin: raw.origin as Vec3,
+    dims: raw.dims as Vec3,
+    step: raw.step,
+    low: raw.low,
+    high: raw.high,
+  }
 }
 
 /** Every stride-th voxel per axis of a C-order (z, y, x) array, as the host's step does. */

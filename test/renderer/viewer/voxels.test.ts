@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeBase64, interleave, subsample, voxelValue } from '../../../src-renderer/src/viewer/voxels.ts'
-
-test('decodeBase64 reads what Buffer wrote', () => {
-  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 256)
-  assert.deepEqual(decodeBase64(Buffer.from(bytes).toString('base64')), bytes)
-})
+import { interleave, subsample, voxelValue } from '../../../src-renderer/src/viewer/voxels.ts'
 
 test('subsample keeps every stride-th voxel per axis, rounding the size up', () => {
   const dims: [number, number, number] = [3, 4, 5]

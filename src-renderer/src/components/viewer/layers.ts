@@ -1,23 +1,5 @@
-/** What the viewer hands its views: the current crop as vtk.js images, and how each plane looks. */
-import type { CropBox, Vec3 } from '../../viewer/geometry.ts'
+/** How the viewer's layers look: each plane's colour, the ROI boxes and the probability overlay. */
 import type { Plane } from '../../viewer/planes.ts'
-import type { ImageData } from './vtk-scene.ts'
-
-export interface SliceLayers {
-  /** Image voxels (0..255) of the crop. */
-  raw: ImageData
-  /** The probability map over the same box, or null when none is shown or it failed. */
-  prob: ImageData | null
-  crop: CropBox
-  step: number
-  dims: Vec3
-}
-
-export interface VolumeLayers {
-  /** Two components per voxel: image, probability (0 when there is no map). */
-  image: ImageData
-  crop: CropBox
-}
 
 /** Each plane has one colour: its view's badge, and its line wherever another view shows it. */
 export const PLANE_COLOURS: Record<Plane, string> = {
