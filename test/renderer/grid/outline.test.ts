@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  decodeBase64,
   MITO_PALETTE,
   outlineOf,
   renderThumb,
@@ -55,18 +54,5 @@ test('thumbnail: grey outside, outline in the side colours, a faint tint inside'
   assert.throws(
     () => renderThumb(new Uint8Array(35), synapseMask(), 6, SYNAPSE_PALETTE),
     /expected 36 pixels/,
-  )
-})
-
-test('base64: the bytes the host encoded', () => {
-  const bytes = Uint8Array.from([0, 1, 127, 128, 255])
-  assert.deepEqual(decodeBase64(Buffer.from(bytes).toString('base64')), bytes)
-  assert.deepEqual(
-    [
-      ...new Int8Array(
-        decodeBase64(Buffer.from(Int8Array.from([-1, 1, 0]).buffer).toString('base64')).buffer,
-      ),
-    ],
-    [-1, 1, 0],
   )
 })

@@ -1,7 +1,7 @@
 /**
- * The query store against the real API handlers (an in-process window.activeem bridge): a label.set or
- * label.undo reply that arrives after the annotator changed belongs to the previous annotator and must
- * not show as the new one's label.
+ * The query grid's stores against the real API handlers (an in-process window.activeem bridge): a
+ * label.set or label.undo reply that arrives after the annotator changed belongs to the previous
+ * annotator and must not show as the new one's label.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -52,17 +52,20 @@ function heldBridge(): {
   return { bridge, hold, queue }
 }
 
-/** Imported by a path the node type check does not follow: the store is typed against the DOM lib. */
+/** Imported by paths the node type check does not follow: the stores are typed against the DOM lib. */
 const QUERIES_STORE: string = '../../../src-renderer/src/stores/queries.ts'
+const LABELS_STORE: string = '../../../src-renderer/src/stores/labels.ts'
 
-/** The part of the store this test drives. */
+/** The parts of the stores this test drives. */
 interface QueriesStore {
-  mine: Map<number, string>
-  pending: Map<number, string>
   setAnnotator(name: string): Promise<boolean>
   load(dir: string): Promise<void>
-  label(roi: number, value: 'correct' | 'incorrect' | 'unsure'): Promise<void>
   undo(): Promise<void>
+}
+interface LabelsStore {
+  mine: Map<number, string>
+  pending: Map<number, string>
+  label(roi: number, value: 'correct' | 'incorrect' | 'unsure'): Promise<void>
 }
 
 function installGlobals(bridge: ActiveEmBridge): void {
@@ -98,48 +101,50 @@ test('queries store: a label or undo answered after the annotator changed is not
   installGlobals(bridge)
   setActivePinia(createPinia())
   const { useQueriesStore } = (await import(QUERIES_STORE)) as { useQueriesStore(): QueriesStore }
+  const { useLabelsStore } = (await import(LABELS_STORE)) as { useLabelsStore(): LabelsStore }
   const store = useQueriesStore()
+  const labels = useLabelsStore()
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50))
   assert.equal(await store.setAnnotator('alice'), true)
   await store.load(dir)
-  await store.label(1, 'incorrect')
-  assert.deepEqual([...store.mine], [[1, 'incorrect']])
+  await labels.label(1, 'incorrect')
+  assert.deepEqual([...labels.mine], [[1, 'incorrect']])
 
   // label.set committed for alice, answered once bob is the annotator.
   let release = hold('label.set')
-  const labelled = store.label(2, 'correct')
+  const labelled = labels.label(2, 'correct')
   await settle()
   await store.setAnnotator('bob')
-  assert.equal(store.mine.size, 0, 'bob has no labels')
+  assert.equal(labels.mine.size, 0, 'bob has no labels')
   release()
   await labelled
-  assert.deepEqual([...store.mine], [], "alice's late label does not show as bob's")
+  assert.deepEqual([...labels.mine], [], "alice's late label does not show as bob's")
 
   // label.undo of alice's 3: incorrect -> correct, answered once bob is the annotator again.
   await store.setAnnotator('alice')
-  await store.label(3, 'correct')
-  await store.label(3, 'incorrect')
+  await labels.label(3, 'correct')
+  await labels.label(3, 'incorrect')
   release = hold('label.undo')
   const undone = store.undo()
   await settle()
   await store.setAnnotator('bob')
   release()
   await undone
-  assert.deepEqual([...store.mine], [], "alice's late undo does not show as bob's")
-  assert.equal(store.pending.size, 0)
+  assert.deepEqual([...labels.mine], [], "alice's late undo does not show as bob's")
+  assert.equal(labels.pending.size, 0)
 
   // Y N Y on one ROI, replies one by one: the ROI stays pending until the last label sent is answered.
   queue.on = true
-  const sent = [store.label(1, 'correct'), store.label(1, 'incorrect'), store.label(1, 'correct')]
+  const sent = [labels.label(1, 'correct'), labels.label(1, 'incorrect'), labels.label(1, 'correct')]
   await settle()
   queue.next()
   await settle()
-  assert.equal(store.pending.get(1), 'correct', 'two labels of ROI 1 still unanswered: still pending')
+  assert.equal(labels.pending.get(1), 'correct', 'two labels of ROI 1 still unanswered: still pending')
   queue.next()
   await settle()
-  assert.equal(store.pending.get(1), 'correct')
+  assert.equal(labels.pending.get(1), 'correct')
   queue.next()
   await Promise.all(sent)
-  assert.equal(store.pending.has(1), false)
-  assert.equal(store.mine.get(1), 'correct')
+  assert.equal(labels.pending.has(1), false)
+  assert.equal(labels.mine.get(1), 'correct')
 })
