@@ -1,8 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { InputError } from '../errors.ts'
-import { listSliceFiles } from './stack.ts'
-import type { VolumeFormat } from './types.ts'
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
 
@@ -26,7 +23,7 @@ export function findHdf5Superblock(path: string): number | null {
   }
 }
 
-function hasTiffSignature(path: string): boolean {
+export function hasTiffSignature(path: string): boolean {
   const fd = openSync(path, 'r')
   try {
     const buf = Buffer.alloc(4)
@@ -35,24 +32,4 @@ function hasTiffSignature(path: string): boolean {
   } finally {
     closeSync(fd)
   }
-}
-
-export function detectFormat(path: string): VolumeFormat {
-  let st
-  try {
-    st = statSync(path)
-  } catch {
-    throw new InputError(`${path}: no such file or directory`)
-  }
-  if (st.isDirectory()) {
-    if (isZarrNode(path)) return 'zarr'
-    if (listSliceFiles(path).length > 0) return 'stack'
-    throw new InputError(
-      `${path}: not a Zarr store (expected zarr.json, .zgroup or .zarray in the folder) nor a folder of PNG/TIFF slices`,
-    )
-  }
-  if (st.size === 0) throw new InputError(`${path}: empty file, expected HDF5 or a Zarr folder`)
-  if (findHdf5Superblock(path) !== null) return 'hdf5'
-  if (hasTiffSignature(path)) return 'tiff'
-  throw new InputError(`${path}: not an HDF5 file (no HDF5 signature), a TIFF, or a Zarr folder`)
 }

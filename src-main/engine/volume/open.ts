@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs'
-import { InputError } from '../errors.ts'
-import { detectFormat } from './detect.ts'
-import { listHdf5, openHdf5 } from './hdf5.ts'
+import { detectFormat, FORMATS } from './formats.ts'
 import { parseSpec } from './spec.ts'
-import { openStack } from './stack.ts'
 import type { ArrayInfo, Volume, VolumeFormat } from './types.ts'
-import { listZarr, openZarr } from './zarr.ts'
 import { resolveBox, splitRegionSuffix, SubVolume } from './subvolume.ts'
 import { guarded, guardVolume } from './read-guard.ts'
 
@@ -15,11 +11,7 @@ export async function listArrays(path: string): Promise<{ format: VolumeFormat; 
 
 async function listAll(path: string): Promise<{ format: VolumeFormat; arrays: ArrayInfo[] }> {
   const format = detectFormat(path)
-  if (format === 'hdf5') return { format, arrays: await listHdf5(path) }
-  if (format === 'zarr') return { format, arrays: listZarr(path) }
-  const stack = openStack(path)
-  stack.close()
-  return { format, arrays: [stack.info()] }
+  return { format, arrays: await FORMATS[format].list(path) }
 }
 
 /**
@@ -44,10 +36,5 @@ async function openBoxed(spec: string): Promise<Volume> {
 
 async function openWhole(spec: string): Promise<Volume> {
   const { path, dataset } = parseSpec(spec)
-  const format = detectFormat(path)
-  if (format === 'hdf5') return openHdf5(path, dataset)
-  if (format === 'zarr') return openZarr(path, dataset)
-  if (dataset !== null)
-    throw new InputError(`${path}: an image stack holds one volume; name it by its path alone`)
-  return openStack(path)
+  return FORMATS[detectFormat(path)].open(path, dataset)
 }

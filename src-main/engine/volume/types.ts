@@ -1,8 +1,9 @@
 import type { DType, TypedArray } from './dtype.ts'
 
 export type Shape3 = [number, number, number]
-/** `stack`: a folder of PNG/TIFF slices; `tiff`: one multi-page TIFF. */
-export type VolumeFormat = 'hdf5' | 'zarr' | 'stack' | 'tiff'
+/** `stack`: a folder of PNG/TIFF slices; `tiff`: one multi-page TIFF. Defined once, in the contract. */
+export type { VolumeFormat } from '../../../src-shared/contract.ts'
+import type { VolumeFormat } from '../../../src-shared/contract.ts'
 
 /** Half-open box [z0,z1) x [y0,y1) x [x0,x1) in voxels. */
 export interface Region {
