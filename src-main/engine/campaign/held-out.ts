@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { componentSizes, labelComponents } from '../components/index.ts'
-import type { ProgressEvent } from '../jobs/index.ts'
 import type { Task } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
 import { roisOf, runProposals } from '../proposals/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from '../suggest/index.ts'
 import { fullRegion, openVolume, toNumberArrayView } from '../volume/index.ts'
@@ -47,35 +47,33 @@ export async function countObjects(gtSpec: string): Promise<number> {
  * covered). Prediction and proposals are recorded in `project` like any others. The caller checks the
  * pair's shapes once (simulateCampaigns does, before any work); oracleLabels refuses a mismatch too.
  */
-export async function heldOutAccuracy(o: {
-  project: Project
-  task: Task
-  model: string
-  raw: string
-  gt: string
-  /** Objects in `gt`, when already counted. */
-  objects?: number
-  out: string
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
-}): Promise<HeldOutAccuracy> {
-  const extra = {
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-  }
+export async function heldOutAccuracy(
+  o: StageOptions & {
+    project: Project
+    task: Task
+    model: string
+    raw: string
+    gt: string
+    /** Objects in `gt`, when already counted. */
+    objects?: number
+    out: string
+  },
+): Promise<HeldOutAccuracy> {
   const prediction = await predictVolume({
     project: o.project,
     raw: o.raw,
     modelDir: join(o.project.dir, 'models', o.model),
     out: o.out,
-    ...extra,
+    signal: o.signal,
+    onProgress: o.onProgress,
   })
   const proposals = await runProposals({
     project: o.project,
     task: o.task,
     map: prediction.out,
     raw: o.raw,
-    ...extra,
+    signal: o.signal,
+    onProgress: o.onProgress,
   })
   const rois = roisOf(o.project, proposals.set.id)
   const truth = await oracleLabels(rois, proposals.labels, o.gt)

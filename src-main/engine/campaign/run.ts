@@ -1,4 +1,5 @@
-import { CancelledError, type ProgressEvent } from '../jobs/index.ts'
+import { CancelledError } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import type { Project } from '../store/index.ts'
 import {
   claimStep,
@@ -13,7 +14,7 @@ import {
   type StepState,
 } from './state.ts'
 
-export interface StepContext {
+export interface StepContext extends StageOptions {
   project: Project
   campaign: Campaign
   round: number
@@ -21,8 +22,6 @@ export interface StepContext {
   startedAt: string
   /** What a finished step made; a step reads its inputs from here. */
   resultOf: (round: number, step: StepName) => Record<string, unknown>
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 /** done: false leaves the step pending (annotate waiting for labels). */
@@ -52,7 +51,7 @@ function resultOf(project: Project, round: number, step: StepName): Record<strin
 export async function runStep(
   project: Project,
   runners: StepRunners,
-  o: { step?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
+  o: StageOptions & { step?: string } = {},
 ): Promise<StepReport> {
   const campaign = requireCampaign(project)
   // Picked and claimed in one write transaction: two processes started together cannot both run it.
@@ -72,8 +71,8 @@ export async function runStep(
       round: row.round,
       startedAt: claimed.startedAt!,
       resultOf: (round, step) => resultOf(project, round, step),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      signal: o.signal,
+      onProgress: o.onProgress,
     })
   } catch (e) {
     // A cancelled step is left as a killed one would be: 'running' with no process, resumed next time.
@@ -95,7 +94,7 @@ export async function runUntil(
   project: Project,
   runners: StepRunners,
   until: StepName,
-  o: { signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
+  o: StageOptions = {},
 ): Promise<StepReport[]> {
   const reports: StepReport[] = []
   for (;;) {

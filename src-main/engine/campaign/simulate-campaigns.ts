@@ -1,8 +1,8 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
-import type { ProgressEvent } from '../jobs/index.ts'
 import { readModelMeta, recordModel, resolveModel, type Task } from '../model/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import { Project } from '../store/index.ts'
 import type { Strategy } from '../suggest/index.ts'
 import { openVolume } from '../volume/index.ts'
@@ -11,7 +11,7 @@ import { runUntil } from './run.ts'
 import { initCampaign, type CampaignParams } from './state.ts'
 import { CAMPAIGN_STEPS } from './steps.ts'
 
-export interface CampaignSimulationOptions {
+export interface CampaignSimulationOptions extends StageOptions {
   /** Holds the base model; each strategy's campaign runs in its own project below `out`. */
   project: Project
   model?: string
@@ -26,8 +26,6 @@ export interface CampaignSimulationOptions {
   params: Omit<CampaignParams, 'oracle'>
   /** Folder of the per-strategy projects; default DIR/simulations/<time>. */
   out?: string
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface CampaignRound {
@@ -93,10 +91,7 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
   const out = o.out ?? join(o.project.dir, 'simulations', new Date().toISOString().replace(/[:.]/g, '-'))
   if (existsSync(out)) throw new InputError(`--out ${out}: exists; a simulation never reuses a folder`)
   mkdirSync(out, { recursive: true })
-  const extra = {
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-  }
+  const stage: StageOptions = { signal: o.signal, onProgress: o.onProgress }
   const objects = await countObjects(o.test.gt)
   const evaluate = (p: Project, model: string, tag: string): Promise<HeldOutAccuracy> =>
     heldOutAccuracy({
@@ -107,7 +102,7 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
       gt: o.test.gt,
       objects,
       out: join(p.dir, 'predictions', `held-out-${tag}.zarr`),
-      ...extra,
+      ...stage,
     })
 
   const baseProject = projectWithModel(join(out, 'base'), o.project, base.name, 'held-out: base model')
@@ -127,7 +122,7 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
         params: { ...o.params, oracle: o.gt },
       })
       for (let r = 1; r <= o.rounds; r++) {
-        const reports = await runUntil(p, CAMPAIGN_STEPS, 'finetune', extra)
+        const reports = await runUntil(p, CAMPAIGN_STEPS, 'finetune', stage)
         const last = reports.at(-1)!
         if (last.step !== 'finetune' || last.state !== 'done')
           throw new Error(`round ${r} of ${strategy} stopped at ${last.step} (${last.state})`)

@@ -46,8 +46,8 @@ async function predict(ctx: StepContext): Promise<StepOutcome> {
       raw: ctx.campaign.raw,
       modelDir: join(ctx.project.dir, model.path),
       out,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
     }))
   return { done: true, result: { map: out, model: model.name, tiles: r.tiles } }
 }
@@ -69,8 +69,8 @@ async function proposals(ctx: StepContext): Promise<StepOutcome> {
     task: ctx.campaign.task,
     map,
     raw: ctx.campaign.raw,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    signal: ctx.signal,
+    onProgress: ctx.onProgress,
   })
   return { done: true, result: { set: r.set.id, count: r.count, map } }
 }
@@ -96,8 +96,8 @@ async function embed(ctx: StepContext): Promise<StepOutcome> {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(imageVae ? { imageVae } : {}),
     seed: ctx.campaign.params.seed,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    signal: ctx.signal,
+    onProgress: ctx.onProgress,
   })
   return { done: true, result: { set, features: r.features, rois: r.rois, imageVae } }
 }
@@ -191,8 +191,8 @@ async function tuneEu(ctx: StepContext): Promise<StepOutcome> {
     const t = await fineTuneTriplet(config, weights, source, {
       labels: answers,
       seed: ctx.campaign.params.seed,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
     })
     // Kept for the next round's embed: its new set is clustered with the Eu these answers tuned.
     const vae = join(dir, 'vae-image-tuned')
@@ -259,8 +259,8 @@ async function finetune(ctx: StepContext): Promise<StepOutcome> {
     result: r,
     job,
   } = await runFinetune(ctx.project, plan, request, {
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    signal: ctx.signal,
+    onProgress: ctx.onProgress,
   })
   return {
     done: true,

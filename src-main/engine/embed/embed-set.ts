@@ -3,6 +3,7 @@ import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { Job, runJob, type ProgressEvent } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import { createRng } from '../random.ts'
@@ -20,7 +21,7 @@ import {
 } from './train-vae.ts'
 import { VAE_DEFAULTS, validateVaeConfig, type VaeConfig, type VaeWeights } from './vae.ts'
 
-export interface EmbedOptions {
+export interface EmbedOptions extends StageOptions {
   project: Project
   /** Proposal set; default: the newest. */
   set?: number
@@ -42,8 +43,6 @@ export interface EmbedOptions {
    * the set does not use (simulate's embedding seeds).
    */
   out?: string
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface EmbedResult {
@@ -230,7 +229,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
         seed,
         dir: join(dir, 'vae-mask'),
         onProgress: report(0),
-        ...(o.signal ? { signal: o.signal } : {}),
+        signal: o.signal,
       })
       const maskFeatures = await vaeFeatures(mask, m.weights, maskSource(patches))
       disposeVae(m.weights)
@@ -259,7 +258,7 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
           seed: seed + 1,
           dir: join(dir, 'vae-image'),
           onProgress: report(1),
-          ...(o.signal ? { signal: o.signal } : {}),
+          signal: o.signal,
         })
       const imageFeatures = await vaeFeatures(image, i.weights, { n, size, data: roiImages })
       disposeVae(i.weights)

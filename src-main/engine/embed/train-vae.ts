@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import { decodeNamed, encodeNamed } from '../model/io.ts'
 import { createRng } from '../random.ts'
 import { tf, tfSeed } from '../tensor/index.ts'
@@ -14,7 +15,7 @@ export interface PatchBatchSource {
   data: Float32Array
 }
 
-export interface TrainVaeOptions {
+export interface TrainVaeOptions extends StageOptions {
   config: VaeConfig
   patches: PatchBatchSource
   epochs: number
@@ -23,8 +24,6 @@ export interface TrainVaeOptions {
   seed?: number
   /** Folder for the model and its checkpoints (weights after every epoch); reused to resume. */
   dir: string
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface TrainVaeResult {

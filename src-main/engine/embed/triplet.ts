@@ -5,13 +5,14 @@
  * p+ = e^d+ / (e^d+ + e^d-), and the loss ||(p+, p- - 1)||^2 = 2 p+^2 drives d+ / d- towards 0.
  * Only the encoder's weights move (the decoder is not used), and the next round clusters on the new means.
  */
-import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import { createRng } from '../random.ts'
 import { tf } from '../tensor/index.ts'
 import type { PatchBatchSource } from './train-vae.ts'
 import { encode, type VaeConfig, type VaeWeights } from './vae.ts'
 
-export interface TripletOptions {
+export interface TripletOptions extends StageOptions {
   /** ROI index -> label (true: correct) of the annotated ROIs; both labels must occur. */
   labels: ReadonlyMap<number, boolean>
   epochs?: number
@@ -20,8 +21,6 @@ export interface TripletOptions {
   stepsPerEpoch?: number
   learningRate?: number
   seed?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface TripletResult {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
-import { checkpointYield, Job, runJob, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield, Job, runJob } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import { channelsOf, readModelMeta } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { availableParallelism } from 'node:os'
@@ -11,7 +12,7 @@ import { blocks, openVolume, ZarrV3Writer, type Shape3 } from '../volume/index.t
 import { runTilesInWorkers } from './pool.ts'
 import { TilePredictor, tileKey, type TileJob } from './tile.ts'
 
-export interface PredictOptions {
+export interface PredictOptions extends StageOptions {
   project: Project
   raw: string
   modelDir: string
@@ -20,8 +21,6 @@ export interface PredictOptions {
   batchSize?: number
   /** Worker threads, one tensor engine each; default: the machine's cores. 1 = in this thread. */
   workers?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface PredictResult {

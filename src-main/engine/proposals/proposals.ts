@@ -4,7 +4,8 @@ import { join, relative } from 'node:path'
 import { alignRoi, cropRadius, type AlignVariant } from '../align/index.ts'
 import { labelVolume, type Connectivity, type Morphology } from '../components/index.ts'
 import { InputError } from '../errors.ts'
-import { checkpointYield, Job, runJob, throwIfCancelled, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield, Job, runJob, throwIfCancelled } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import type { Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { openVolume, ZarrV3Writer, type Region, type TypedArray, type Volume } from '../volume/index.ts'
@@ -14,7 +15,7 @@ import { writePatches } from './patches.ts'
 import { PolarityAccumulator } from './polarity.ts'
 import { saveProposalSet, type ProposalSet, type Roi, type RoiAlignment } from './rois.ts'
 
-export interface ProposalOptions {
+export interface ProposalOptions extends StageOptions {
   project: Project
   task: Task
   /** A probability map of the project (its group path or a channel's volume name); default: the newest. */
@@ -34,8 +35,6 @@ export interface ProposalOptions {
   patchSize?: number
   /** Patch pixels per voxel (1: native resolution). */
   scale?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface ProposalResult {
@@ -151,7 +150,7 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
           minSize,
           maxSize,
           ...(morphology ? { morphology } : {}),
-          ...(o.signal ? { signal: o.signal } : {}),
+          signal: o.signal,
           labelsOut: async (region: Region, labels: Uint32Array, count: number) => {
             await labelArray.writeRegion(region, labels)
             if (pre && post) {

@@ -3,7 +3,8 @@ import { checkDevice, deviceFailure } from '../tensor/device-state.ts'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { mean } from '../stats.ts'
-import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield } from '../jobs/index.ts'
+import type { StageOptions } from '../stage-options.ts'
 import {
   channelsOf,
   decodeNamed,
@@ -24,7 +25,7 @@ import type { Shape3 } from '../volume/index.ts'
 import { loadTrainingData, splitTrainValidation, type LabelSources, type TrainingData } from './data.ts'
 import { sampleBatch, type SamplerOptions } from './sampler.ts'
 
-export interface TrainOptions {
+export interface TrainOptions extends StageOptions {
   config: ModelConfig
   raw: string
   labels: LabelSources
@@ -37,8 +38,6 @@ export interface TrainOptions {
   seed?: number
   checkpointEvery?: number
   validateEvery?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
   onLog?: (line: string) => void
 }
 
