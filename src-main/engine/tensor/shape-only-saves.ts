@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { GRADIENTS } from './gradients.ts'
 
-/** Kernels whose gradient functions in gradients.ts use nothing of a saved tensor but its shape. */
+/** Kernels whose gradient functions (gradients-math.ts, gradients-shape.ts) use nothing of a saved tensor but its shape. */
 export const SHAPE_ONLY = new Set(['Add', 'Sub', 'Reshape', 'Slice', 'PadV2', 'Sum', 'Mean'])
 
 interface EngineInternals {
