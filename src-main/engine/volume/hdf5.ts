@@ -181,27 +181,31 @@ interface Walked {
   unreadable: string[]
 }
 
-function walk(h5: H5, file: H5File): Walked {
+function walk(h5: H5, file: H5File, path: string): Walked {
   const out: Walked = { datasets: [], unreadable: [] }
   const visit = (group: InstanceType<H5['Group']>, prefix: string): void => {
     let keys: string[]
     try {
       keys = quietly(() => group.keys())
-    } catch {
-      return
+    } catch (e) {
+      throw hdf5Failure(formatSpec(path, prefix || '/'), 'damaged group, its members cannot be listed', e)
     }
     for (const key of keys) {
       const name = prefix === '' ? key : `${prefix}/${key}`
       let node
       try {
         node = quietly(() => group.get(key))
-      } catch {
-        node = null
+      } catch (e) {
+        throw hdf5Failure(formatSpec(path, name), 'damaged object', e)
       }
       if (node instanceof h5.Dataset) out.datasets.push({ name, dataset: node })
       else if (node instanceof h5.Group) visit(node, name)
-      // Broken external or soft links are not data; a name that did not survive UTF-8 is listed.
-      else if (/[^\x20-\x7e]/.test(key)) out.unreadable.push(escapeOdd(name))
+      // A name that did not survive UTF-8 is listed as such; h5wasm finds nothing under the mangled name.
+      else if (node === null && /[^\x20-\x7e]/.test(key)) out.unreadable.push(escapeOdd(name))
+      // Nothing, not even a broken link (those and committed datatypes are not data): the object header
+      // is damaged. h5py refuses such a file; a listing that left it out would be silently incomplete.
+      else if (node === null)
+        throw new InputError(`${formatSpec(path, name)}: damaged object, its type cannot be determined`)
     }
   }
   visit(file, '')
@@ -233,7 +237,7 @@ function infoOf(name: string, dataset: H5Dataset): ArrayInfo {
 export async function listHdf5(path: string): Promise<ArrayInfo[]> {
   const { h5, file } = await openFile(path)
   try {
-    const { datasets, unreadable } = walk(h5, file)
+    const { datasets, unreadable } = walk(h5, file, path)
     return [
       ...datasets.map(({ name, dataset }) => quietly(() => infoOf(name, dataset))),
       ...unreadable.map((name) => ({
@@ -254,7 +258,7 @@ export async function listHdf5(path: string): Promise<ArrayInfo[]> {
 export async function openHdf5(path: string, datasetName: string | null): Promise<Volume> {
   const { h5, file } = await openFile(path)
   try {
-    const { datasets: arrays, unreadable } = walk(h5, file)
+    const { datasets: arrays, unreadable } = walk(h5, file, path)
     const name =
       datasetName ??
       requireSingleArray(

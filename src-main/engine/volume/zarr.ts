@@ -3,7 +3,6 @@ import * as zarr from 'zarrita'
 import { InputError, messageOf } from '../errors.ts'
 import { requireWithinBudget } from './budget.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
-import { CheckedCrc32cCodec } from './crc32c.ts'
 import { bytesPerElement, prepareOutput, type DType, type TypedArray } from './dtype.ts'
 import { escapeName, resolveEscaped } from './names.ts'
 import { formatSpec, normaliseDataset } from './spec.ts'
@@ -24,9 +23,10 @@ import {
   type FsPath,
   type NodeMeta,
 } from './zarr-meta.ts'
+import { registerCheckedCodecs } from './zarr-codecs.ts'
 import { CheckedFileStore } from './zarr-store.ts'
 
-zarr.registry.set('crc32c', async () => CheckedCrc32cCodec as never)
+registerCheckedCodecs()
 
 interface Found {
   name: string
