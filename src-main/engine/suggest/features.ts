@@ -49,3 +49,8 @@ export function squaredDistance(m: Matrix, i: number, c: Float32Array, ci: numbe
   }
   return s
 }
+
+/** Both streams side by side, each standardised: the space of late fusion, core-set and nearest queries. */
+export function bothStreams(mask: Matrix, image: Matrix): Matrix {
+  return concat(standardise(mask), standardise(image))
+}

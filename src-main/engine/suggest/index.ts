@@ -1,13 +1,6 @@
-export {
-  STRATEGIES,
-  subclusterCounts,
-  suggest,
-  type Strategy,
-  type SuggestInput,
-  type SuggestParams,
-  type Suggestion,
-  type Query,
-} from './strategies.ts'
+export { suggest, type SuggestInput, type SuggestParams, type Suggestion, type Query } from './suggest.ts'
+export { STRATEGIES, STRATEGY_REGISTRY, type Strategy } from './strategies/registry.ts'
+export { subclusterCounts } from './strategies/two-stream.ts'
 export { propagate, accuracy, randomBaseline, type Partition } from './propagate.ts'
 export { oracleLabels } from './oracle.ts'
 export { saveRound, round, queriedRois, type Round, type RoundQuery } from './rounds.ts'

@@ -1,5 +1,5 @@
 import { mean } from '../stats.ts'
-import type { Strategy } from './strategies.ts'
+import type { Strategy } from './strategies/registry.ts'
 
 /** The runs' shape that pairing needs (a SimulationRun). */
 export interface PairableRun {

@@ -1,5 +1,6 @@
 import type { Project } from '../store/index.ts'
-import type { Strategy, Suggestion } from './strategies.ts'
+import type { Strategy } from './strategies/registry.ts'
+import type { Suggestion } from './suggest.ts'
 
 export interface RoundQuery {
   rank: number

@@ -5,7 +5,8 @@ import { proposalSet, roisOf, type ProposalSet, type Roi } from '../proposals/in
 import type { Project } from '../store/index.ts'
 import type { Matrix } from './features.ts'
 import { queriedRois, saveRound, type Round } from './rounds.ts'
-import { suggest, type Strategy, type SuggestInput, type SuggestParams } from './strategies.ts'
+import type { Strategy } from './strategies/registry.ts'
+import { suggest, type SuggestInput, type SuggestParams } from './suggest.ts'
 
 export interface SetData {
   set: ProposalSet

@@ -16,7 +16,8 @@ import { mean } from '../stats.ts'
 import { pairedDifferences, type PairedComparison } from './paired.ts'
 import { accuracy, propagate, randomBaseline } from './propagate.ts'
 import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.ts'
-import { suggest, type Strategy, type SuggestParams } from './strategies.ts'
+import { STRATEGY_REGISTRY, type Strategy } from './strategies/registry.ts'
+import { suggest, type SuggestParams } from './suggest.ts'
 
 export interface SimulateOptions {
   project: Project
@@ -89,8 +90,6 @@ export interface SimulationResult {
   paired: { reference: Strategy; against: PairedComparison[] } | null
   seconds: number
 }
-
-const USES_IMAGE = new Set<Strategy>(['two-stream', 'late-fusion', 'image-only', 'core-set'])
 
 /** The set's image VAE fine-tuned with triplets on `answers`, and the ROIs' new image features. */
 async function activeImageFeatures(
@@ -192,7 +191,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
             randomBaseline: randomBaseline(p, fraction),
             notes: s.notes,
           })
-          if (o.active && r < o.rounds && USES_IMAGE.has(strategy)) {
+          if (o.active && r < o.rounds && STRATEGY_REGISTRY[strategy].usesImage) {
             const tuned = await activeImageFeatures(o.project, data, space.dir, answers, seed)
             if (tuned) image = tuned
             else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
