@@ -2,6 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 import globals from 'globals'
+import activeem from './resources/lint/import-zones.js'
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'scratch/**', 'activeem-demo/**', '.tmp/**'] },
@@ -14,7 +15,9 @@ export default tseslint.config(
   },
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    plugins: { activeem },
     rules: {
+      'activeem/import-zones': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'vue/multi-word-component-names': 'off',
       // Formatting is Prettier's job.

@@ -1,5 +1,5 @@
 import { isInputError, messageOf } from '../engine/errors.ts'
-import { deviceFailure } from '../engine/tensor/device-state.ts'
+import { deviceFailure } from '../engine/device-state.ts'
 import { APP_VERSION } from '../engine/version.ts'
 
 interface Command {

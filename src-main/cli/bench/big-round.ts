@@ -7,9 +7,9 @@
 import { mkdirSync, renameSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { readPatches, writePatches, type PatchSet } from '../../engine/proposals/index.ts'
-import { saveProposalSet, type Roi } from '../../engine/proposals/rois.ts'
+import { saveProposalSet, type Roi } from '../../engine/proposals/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { saveRound } from '../../engine/suggest/rounds.ts'
+import { saveRound } from '../../engine/suggest/index.ts'
 import type { Query } from '../../engine/suggest/index.ts'
 import { createRng, type Rng } from '../../engine/random.ts'
 

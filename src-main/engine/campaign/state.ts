@@ -1,6 +1,6 @@
 import { InputError } from '../errors.ts'
 import { jobProcessAlive } from '../jobs/index.ts'
-import { thisHost } from '../jobs/process.ts'
+import { thisHost } from '../jobs/index.ts'
 import type { Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 

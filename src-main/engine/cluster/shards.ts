@@ -9,7 +9,7 @@
  * and workers would each need a device of their own.
  */
 import { Worker } from 'node:worker_threads'
-import { resolveThreads } from '../tensor/backend.ts'
+import { resolveThreads } from '../tensor/index.ts'
 import { tf } from '../tensor/index.ts'
 import { GpuShard } from './gpu-shard.ts'
 import type { Farthest, StepReply } from './lloyd-state.ts'

@@ -1,4 +1,4 @@
-import type { Shape3 } from '../volume/types.ts'
+import type { Shape3 } from '../volume/index.ts'
 
 /** 6: faces; 18: faces and edges; 26: faces, edges and corners (scipy's generate_binary_structure(3, 1|2|3)). */
 export type Connectivity = 6 | 18 | 26

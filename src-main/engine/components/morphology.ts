@@ -1,4 +1,4 @@
-import type { Shape3 } from '../volume/types.ts'
+import type { Shape3 } from '../volume/index.ts'
 
 /** A box structuring element by its radius along z, y and x: (2rz+1) x (2ry+1) x (2rx+1) voxels. */
 export type BoxRadius = Shape3

@@ -1,4 +1,4 @@
-import type { Region } from '../volume/types.ts'
+import type { Region } from '../volume/index.ts'
 import type { LabeledRuns } from './label.ts'
 
 /** One component of a labeled volume: what the ROI table and rois.csv hold. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { loadH5wasm } from '../volume/hdf5.ts'
+import { loadH5wasm } from '../volume/index.ts'
 
 /** The two streams' features of one proposal set: row i belongs to ROI roi[i]. */
 export interface SetFeatures {

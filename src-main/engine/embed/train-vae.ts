@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path'
 import { checkpointYield } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
-import { decodeNamed, encodeNamed } from '../model/io.ts'
+import { decodeNamed, encodeNamed } from '../model/index.ts'
 import { createRng } from '../random.ts'
 import { tf, tfSeed } from '../tensor/index.ts'
 import { encode, initVaeWeights, vaeLoss, vaeParameterSpecs, type VaeConfig, type VaeWeights } from './vae.ts'

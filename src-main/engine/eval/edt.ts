@@ -1,4 +1,4 @@
-import type { Shape3 } from '../volume/types.ts'
+import type { Shape3 } from '../volume/index.ts'
 
 /** Lines of the y and z passes processed together. */
 const TILE = 16

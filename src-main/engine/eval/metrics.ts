@@ -1,4 +1,4 @@
-import type { Shape3 } from '../volume/types.ts'
+import type { Shape3 } from '../volume/index.ts'
 import { squaredDistanceToMask, type Sampling } from './edt.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { checkDevice, deviceFailure } from '../tensor/device-state.ts'
+import { checkDevice, deviceFailure } from '../device-state.ts'
 import type { Project } from '../store/index.ts'
 import { thisHost } from './process.ts'
 import { SeriesBuffer } from './series.ts'

@@ -8,6 +8,7 @@ export {
   proposalSets,
   roiPlace,
   roisOf,
+  saveProposalSet,
   type ProposalSet,
   type Roi,
   type RoiAlignment,

@@ -1,4 +1,4 @@
-import { loadH5wasm } from '../volume/hdf5.ts'
+import { loadH5wasm } from '../volume/index.ts'
 
 /**
  * The aligned patches of one proposal set, in one HDF5 file (not one file per ROI): row i of every

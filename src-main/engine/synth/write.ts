@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
-import { loadH5wasm } from '../volume/hdf5.ts'
+import { loadH5wasm } from '../volume/index.ts'
 import { ZarrV3Writer, fullRegion, type Shape3 } from '../volume/index.ts'
 import type { SynthVolume } from './generate.ts'
 

@@ -6,6 +6,7 @@
 export {
   BACKEND_REQUESTS,
   initTensorEngine,
+  resolveThreads,
   tf,
   type BackendName,
   type BackendRequest,
@@ -24,4 +25,4 @@ export {
 export { doctor, type DoctorReport } from './doctor.ts'
 export { tfSeed } from './seed.ts'
 export { maxBufferBytes, probeWebGpu, adapterLine, type AdapterReport, type WebGpuProbe } from './webgpu.ts'
-export { checkDevice, deviceFailure, DeviceError } from './device-state.ts'
+export { checkDevice, deviceFailure, DeviceError } from '../device-state.ts'

@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { messageOf } from '../errors.ts'
-import { deviceFailed, onTestDeviceLoss, resetDeviceState } from './device-state.ts'
+import { deviceFailed, onTestDeviceLoss, resetDeviceState } from '../device-state.ts'
 import { registerRankFoldingWebGpu } from './kernels/webgpu-rank.ts'
 
 export const WEBGPU_PACKAGE = 'webgpu'

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { checkDevice, deviceFailure } from '../tensor/device-state.ts'
+import { checkDevice, deviceFailure } from '../device-state.ts'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { mean } from '../stats.ts'

@@ -4,7 +4,7 @@
  * first failure here and long loops check it between steps (jobs' checkpointYield does). No tfjs import:
  * the job runner reads it.
  */
-import { InputError } from '../errors.ts'
+import { InputError } from './errors.ts'
 
 /** A GPU failure that the user can act on (another backend, a smaller batch): exit 2, one line. */
 export class DeviceError extends InputError {}
