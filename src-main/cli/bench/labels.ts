@@ -4,20 +4,23 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { setLabel, type LabelValue } from '../../engine/labels/index.ts'
 import { saveProposalSet } from '../../engine/proposals/rois.ts'
-import { Project } from '../../engine/store/index.ts'
+import { DB_FILE, Project } from '../../engine/store/index.ts'
 import { startWebHost } from '../../web/server.ts'
 
 const LABELS = 2000
 const ROIS = 500
 
-/** Python's sqlite3 doing the same durable work: one INSERT and one COMMIT per label, same pragmas. */
+/**
+ * Python's sqlite3 doing the same durable work: one INSERT and one COMMIT per label, same pragmas, into
+ * a project database the migrations made (the labels table with its indexes and foreign keys).
+ */
 const PEER = `
 import sqlite3, sys, time
 path, sync, n, rois = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 db = sqlite3.connect(path, isolation_level=None)
 db.execute('PRAGMA journal_mode = WAL')
 db.execute('PRAGMA synchronous = ' + sync)
-db.execute('CREATE TABLE labels (id INTEGER PRIMARY KEY, set_id INTEGER, roi_id INTEGER, annotator TEXT, value TEXT, undo_of INTEGER, round_id INTEGER, at TEXT)')
+db.execute('PRAGMA foreign_keys = ON')
 values = ['correct', 'incorrect', 'unsure']
 t0 = time.perf_counter()
 for i in range(n):
@@ -62,9 +65,11 @@ export function benchLabels(dir: string, python: string | null): object[] {
       project.close()
       let peer: number | null = null
       if (python) {
+        const peerDir = join(work, 'peer')
+        projectWithRois(peerDir).close()
         const r = spawnSync(
           python,
-          ['-c', PEER, join(work, 'peer.sqlite'), sync, String(LABELS), String(ROIS)],
+          ['-c', PEER, join(peerDir, DB_FILE), sync, String(LABELS), String(ROIS)],
           {
             encoding: 'utf8',
           },
