@@ -4,8 +4,10 @@
 // - the renderer never imports the main process (it reaches it only through the preload's API);
 // - outside a pipeline stage (src-main/engine/<stage>/), the stage is imported only through its
 //   index.ts, so what a stage offers is what its index says. Tests may reach inside the stage they test.
+// - inside the renderer, the zones of renderer-zones.js (only stores call the host, features by index.ts).
 import { relative, sep } from 'node:path'
 import { resolveImport } from './import-graph.js'
+import { rendererZoneViolation } from './renderer-zones.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 
@@ -39,7 +41,7 @@ export function zoneViolation(importer, target) {
     if (!testOfStage && from[0] !== 'test')
       return `import the ${stage} stage through src-main/engine/${stage}/index.ts, not ${to.join('/')}`
   }
-  return null
+  return rendererZoneViolation(from, to)
 }
 
 export const importZones = {

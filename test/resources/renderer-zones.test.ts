@@ -1,7 +1,10 @@
 /** The renderer's import zones: only stores call the host, features are entered by their index.ts, logic stays DOM-free. */
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import { ESLint } from 'eslint'
 import { rendererZoneViolation } from '../../resources/lint/renderer-zones.js'
+import { REPO } from '../helpers/cli.ts'
 
 const zone = (from: string, to: string): string | null =>
   rendererZoneViolation(`src-renderer/src/${from}`.split('/'), `src-renderer/src/${to}`.split('/'))
@@ -43,4 +46,17 @@ test('tests and other trees are outside the renderer zones', () => {
     ),
     null,
   )
+})
+
+test('eslint refuses a component calling the host, and a feature entered by its insides', async () => {
+  const eslint = new ESLint({ cwd: REPO })
+  const zone = async (file: string, code: string): Promise<string[]> => {
+    const [result] = await eslint.lintText(code, { filePath: join(REPO, file) })
+    return result!.messages.filter((m) => m.ruleId === 'activeem/import-zones').map((m) => m.message)
+  }
+  const transport = "import { useTransport } from '../../api/transport.ts'\nexport const t = useTransport\n"
+  assert.match((await zone('src-renderer/src/components/jobs/zz.ts', transport))[0] ?? '', /only stores/)
+  assert.deepEqual(await zone('src-renderer/src/stores/zz/zz.ts', transport), [])
+  const inside = "import SliceView from './components/viewer/SliceView.vue'\nexport const v = SliceView\n"
+  assert.match((await zone('src-renderer/src/zz.ts', inside))[0] ?? '', /components\/viewer\/index.ts/)
 })
