@@ -16,20 +16,39 @@ function npyHeader(dtype: DType, shape: readonly number[]): Buffer {
   return Buffer.concat([prefix, Buffer.from(header, 'latin1')])
 }
 
-/** NumPy .npy v1.0, written to a temporary name and renamed so a reader never sees half a file. */
-export function writeNpy(file: string, dtype: DType, shape: readonly number[], data: TypedArray): void {
+/**
+ * `write` fills a temporary file that is renamed to `file` once it has returned (or its promise
+ * resolved): a reader never sees half a file, and a failure leaves nothing behind.
+ */
+function atomically<T>(file: string, write: (fd: number) => T): T {
   const tmp = `${file}.partial`
   const fd = openSync(tmp, 'w')
-  try {
-    writeSync(fd, npyHeader(dtype, shape))
-    writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-  } catch (e) {
+  const fail = (e: unknown): never => {
     closeSync(fd)
     rmSync(tmp, { force: true })
     throw e
   }
-  closeSync(fd)
-  renameSync(tmp, file)
+  const done = (): void => {
+    closeSync(fd)
+    renameSync(tmp, file)
+  }
+  let result: T
+  try {
+    result = write(fd)
+  } catch (e) {
+    return fail(e)
+  }
+  if (result instanceof Promise) return result.then(done, fail) as T
+  done()
+  return result
+}
+
+/** NumPy .npy v1.0 of one array in memory. */
+export function writeNpy(file: string, dtype: DType, shape: readonly number[], data: TypedArray): void {
+  atomically(file, (fd) => {
+    writeSync(fd, npyHeader(dtype, shape))
+    writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  })
 }
 
 /**
@@ -43,9 +62,7 @@ export async function writeNpyBoxes(
   region: Region,
   boxes: AsyncIterable<Box>,
 ): Promise<void> {
-  const tmp = `${file}.partial`
-  const fd = openSync(tmp, 'w')
-  try {
+  await atomically(file, async (fd) => {
     const header = npyHeader(dtype, regionShape(region))
     writeSync(fd, header)
     const item = bytesPerElement(dtype)
@@ -67,11 +84,5 @@ export async function writeNpyBoxes(
     }
     if (written !== regionSize(region))
       throw new Error(`npy: ${written} values written, the region holds ${regionSize(region)}`)
-  } catch (e) {
-    closeSync(fd)
-    rmSync(tmp, { force: true })
-    throw e
-  }
-  closeSync(fd)
-  renameSync(tmp, file)
+  })
 }
