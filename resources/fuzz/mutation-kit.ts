@@ -1,6 +1,6 @@
 /** What a mutation sees and the edits the mutations share (HDF5 dataspace/datatype, Zarr metadata and codecs). */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { readJson, writeJson } from './files.ts'
 import type { Box, Format, H5Dataset, Source, SourceArray, V3ArrayTruth } from './manifest.ts'
 import type { Rng } from './rng.ts'
@@ -145,4 +145,109 @@ export const V3_SAME_SIZE: Record<string, string> = {
   int32: 'float32',
   float32: 'int32',
   float64: 'int64',
+}
+
+// ---------------------------------------------------------------- mutation shapes that repeat
+
+const ZARR: Format[] = ['zarr2', 'zarr3']
+
+/** A mutation that edits a Zarr array's metadata (and, for v3, its truth; `truth` is absent for v2). */
+export function metaLie(
+  per: number,
+  edit: (meta: Record<string, unknown>, truth: V3ArrayTruth | undefined, c: MutationContext) => string,
+  formats: Format[] = ZARR,
+): Mutation {
+  return { formats, per, run: (c) => editMeta(c, (m, t) => edit(m, t, c)) }
+}
+
+/** A Zarr metadata lie no reader can read past: for Zarr v3 the array is then broken. */
+export function brokenMeta(
+  per: number,
+  edit: (meta: Record<string, unknown>, c: MutationContext) => string,
+  formats: Format[] = ZARR,
+): Mutation {
+  return metaLie(
+    per,
+    (m, t, c) => {
+      const what = edit(m, c)
+      if (t) t.broken = true
+      return what
+    },
+    formats,
+  )
+}
+
+/** A Zarr shape a reader can honour: regions are chosen inside it and, for v3, it is the true shape. */
+export function zarrShapeLie(
+  per: number,
+  shape: (old: number[]) => number[],
+  what = (s: number[]) => `shape [${s}]`,
+): Mutation {
+  return metaLie(per, (m, t, c) => {
+    const s = shape(m.shape as number[])
+    m.shape = s
+    c.shape = s
+    if (t) t.shape = s
+    return what(s)
+  })
+}
+
+/** An HDF5 dataspace lie (v1 object headers, where the dims sit at a known offset). */
+export function h5ShapeLie(per: number, dims: (old: number[]) => number[]): Mutation {
+  return { formats: ['hdf5'], per, applies: v1Header, run: (c) => setH5Dims(c, dims) }
+}
+
+/** An HDF5 datatype lie, edited in place on the datatype message. */
+export function h5DatatypeLie(
+  per: number,
+  edit: (buf: Buffer, at: number, c: MutationContext) => string,
+): Mutation {
+  return {
+    formats: ['hdf5'],
+    per,
+    applies: (s, t) => hdf5Target(s, t).datatype !== null,
+    run: (c) => editH5Datatype(c, (buf, at) => edit(buf, at, c)),
+  }
+}
+
+/**
+ * Damage to one present chunk file; for Zarr v3 its box then reads as `box` says (refused, or the fill
+ * value for a deleted chunk).
+ */
+export function chunkDamage(
+  per: number,
+  damage: (chunk: ChunkRef, c: MutationContext) => string,
+  box: 'refuseBoxes' | 'fillBoxes' = 'refuseBoxes',
+): Mutation {
+  return {
+    formats: ZARR,
+    per,
+    run: (c) => {
+      const chunk = someChunk(c)
+      const what = damage(chunk, c)
+      if (c.source.format === 'zarr3') truthOf(c)[box].push(chunk.box!)
+      return `${relative(c.data, chunk.file)}${what}`
+    },
+  }
+}
+
+/**
+ * A Zarr dtype swapped for the one `lies` names (`fallback`, else unchanged, where it names none); for v3
+ * the truth takes the new dtype and `v3` says what else follows from it.
+ */
+export function zarrDtypeLie(
+  per: number,
+  lies: { v2: Record<string, string>; v3: Record<string, string> },
+  fallback: { v2?: string; v3?: string },
+  v3: (meta: Record<string, unknown>, truth: V3ArrayTruth, c: MutationContext) => string,
+): Mutation {
+  return metaLie(per, (m, t, c) => {
+    const key = t ? 'data_type' : 'dtype'
+    const old = m[key] as string
+    m[key] = (t ? lies.v3 : lies.v2)[old] ?? (t ? fallback.v3 : fallback.v2) ?? old
+    const what = `${key} ${old} -> ${m[key] as string}`
+    if (!t) return what
+    t.dtype = m.data_type as string
+    return what + v3(m, t, c)
+  })
 }

@@ -1,7 +1,7 @@
 /** Mutations of HDF5 files: truncations, flipped header and chunk bytes, dataspace and datatype lies. */
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { flipBytes } from './files.ts'
-import { editH5Datatype, hdf5Target, setH5Dims, v1Header, type Mutation } from './mutation-kit.ts'
+import { h5DatatypeLie, h5ShapeLie, hdf5Target, type Mutation } from './mutation-kit.ts'
 
 export const HDF5_MUTATIONS: Record<string, Mutation> = {
   truncate: {
@@ -76,63 +76,25 @@ export const HDF5_MUTATIONS: Record<string, Mutation> = {
       return `appended ${n} random bytes`
     },
   },
-  'shape-huge': {
-    formats: ['hdf5'],
-    per: 4,
-    applies: v1Header,
-    run: (c) => setH5Dims(c, () => [10000, 10000, 10000]),
-  },
-  'shape-bigger': {
-    formats: ['hdf5'],
-    per: 4,
-    applies: v1Header,
-    run: (c) => setH5Dims(c, (d) => [d[0]! * 2, d[1]!, d[2]!]),
-  },
-  'shape-smaller': {
-    formats: ['hdf5'],
-    per: 4,
-    applies: v1Header,
-    run: (c) => setH5Dims(c, (d) => [d[0]!, Math.ceil(d[1]! / 2), d[2]!]),
-  },
-  'shape-zero': {
-    formats: ['hdf5'],
-    per: 2,
-    applies: v1Header,
-    run: (c) => setH5Dims(c, (d) => [0, d[1]!, d[2]!]),
-  },
-  'dtype-size': {
-    formats: ['hdf5'],
-    per: 6,
-    applies: (s, t) => hdf5Target(s, t).datatype !== null,
-    run: (c) =>
-      editH5Datatype(c, (buf, at) => {
-        const old = buf.readUInt32LE(at + 4)
-        const next = old === 8 ? 4 : old * 2
-        buf.writeUInt32LE(next, at + 4)
-        return `datatype size ${old} -> ${next}`
-      }),
-  },
-  'dtype-class': {
-    formats: ['hdf5'],
-    per: 4,
-    applies: (s, t) => hdf5Target(s, t).datatype !== null,
-    run: (c) =>
-      editH5Datatype(c, (buf, at) => {
-        const old = buf[at]! & 0x0f
-        const next = old === 0 ? 1 : old === 1 ? 0 : 3
-        buf[at] = (buf[at]! & 0xf0) | next
-        return `datatype class ${old} -> ${next}`
-      }),
-  },
-  'dtype-sign-order': {
-    formats: ['hdf5'],
-    per: 4,
-    applies: (s, t) => hdf5Target(s, t).datatype !== null,
-    run: (c) =>
-      editH5Datatype(c, (buf, at) => {
-        const bit = c.rng.pick([0, 3])
-        buf[at + 1] = buf[at + 1]! ^ (1 << bit)
-        return bit === 0 ? 'byte order flipped' : 'signed flag flipped'
-      }),
-  },
+  'shape-huge': h5ShapeLie(4, () => [10000, 10000, 10000]),
+  'shape-bigger': h5ShapeLie(4, (d) => [d[0]! * 2, d[1]!, d[2]!]),
+  'shape-smaller': h5ShapeLie(4, (d) => [d[0]!, Math.ceil(d[1]! / 2), d[2]!]),
+  'shape-zero': h5ShapeLie(2, (d) => [0, d[1]!, d[2]!]),
+  'dtype-size': h5DatatypeLie(6, (buf, at) => {
+    const old = buf.readUInt32LE(at + 4)
+    const next = old === 8 ? 4 : old * 2
+    buf.writeUInt32LE(next, at + 4)
+    return `datatype size ${old} -> ${next}`
+  }),
+  'dtype-class': h5DatatypeLie(4, (buf, at) => {
+    const old = buf[at]! & 0x0f
+    const next = old === 0 ? 1 : old === 1 ? 0 : 3
+    buf[at] = (buf[at]! & 0xf0) | next
+    return `datatype class ${old} -> ${next}`
+  }),
+  'dtype-sign-order': h5DatatypeLie(4, (buf, at, c) => {
+    const bit = c.rng.pick([0, 3])
+    buf[at + 1] = buf[at + 1]! ^ (1 << bit)
+    return bit === 0 ? 'byte order flipped' : 'signed flag flipped'
+  }),
 }

@@ -4,6 +4,7 @@ import { relative } from 'node:path'
 import { flipBytes } from './files.ts'
 import {
   arrayOf,
+  chunkDamage,
   chunkFilesOf,
   compressed,
   hasCrc,
@@ -13,28 +14,16 @@ import {
 } from './mutation-kit.ts'
 
 export const ZARR_CHUNK_MUTATIONS: Record<string, Mutation> = {
-  'chunk-truncate': {
-    formats: ['zarr2', 'zarr3'],
-    per: 5,
-    run: (c) => {
-      const chunk = someChunk(c)
-      const size = statSync(chunk.file).size
-      const keep = Math.floor(size * 0.9 * c.rng.next())
-      truncateSync(chunk.file, keep)
-      if (c.source.format === 'zarr3') truthOf(c).refuseBoxes.push(chunk.box!)
-      return `${relative(c.data, chunk.file)}: ${size} -> ${keep} bytes`
-    },
-  },
-  'chunk-empty': {
-    formats: ['zarr2', 'zarr3'],
-    per: 4,
-    run: (c) => {
-      const chunk = someChunk(c)
-      truncateSync(chunk.file, 0)
-      if (c.source.format === 'zarr3') truthOf(c).refuseBoxes.push(chunk.box!)
-      return `${relative(c.data, chunk.file)} emptied`
-    },
-  },
+  'chunk-truncate': chunkDamage(5, (chunk, c) => {
+    const size = statSync(chunk.file).size
+    const keep = Math.floor(size * 0.9 * c.rng.next())
+    truncateSync(chunk.file, keep)
+    return `: ${size} -> ${keep} bytes`
+  }),
+  'chunk-empty': chunkDamage(4, (chunk) => {
+    truncateSync(chunk.file, 0)
+    return ' emptied'
+  }),
   'chunk-pad': {
     formats: ['zarr2', 'zarr3'],
     per: 5,
@@ -53,8 +42,6 @@ export const ZARR_CHUNK_MUTATIONS: Record<string, Mutation> = {
     },
   },
   'chunk-flip': {
-    formats: ['zarr2', 'zarr3'],
-    per: 5,
     // Without a checksum (crc32c, gzip's crc32, a shard index's crc32c) a flipped byte is a different,
     // equally valid value that no reader can know about: v3 only where the damage is detectable.
     applies: (s, t) =>
@@ -62,27 +49,22 @@ export const ZARR_CHUNK_MUTATIONS: Record<string, Mutation> = {
       !!s.arrays[t]!.sharded ||
       hasCrc(s.arrays[t]!) ||
       (s.arrays[t]!.codecs ?? []).includes('gzip'),
-    run: (c) => {
-      const chunk = someChunk(c)
+    ...chunkDamage(5, (chunk, c) => {
       const a = arrayOf(c)
       const size = statSync(chunk.file).size
       // Shards: flip inside the index (the last 16 bytes per inner chunk and the crc32c).
       const from = a.sharded ? Math.max(0, size - 36) : c.source.format === 'zarr3' && !hasCrc(a) ? 10 : 0
-      const what = flipBytes(chunk.file, c.rng, from, size, c.rng.int(1, 3))
-      if (c.source.format === 'zarr3') truthOf(c).refuseBoxes.push(chunk.box!)
-      return `${relative(c.data, chunk.file)}: ${what}`
-    },
+      return `: ${flipBytes(chunk.file, c.rng, from, size, c.rng.int(1, 3))}`
+    }),
   },
-  'chunk-delete': {
-    formats: ['zarr2', 'zarr3'],
-    per: 4,
-    run: (c) => {
-      const chunk = someChunk(c)
+  'chunk-delete': chunkDamage(
+    4,
+    (chunk) => {
       rmSync(chunk.file)
-      if (c.source.format === 'zarr3') truthOf(c).fillBoxes.push(chunk.box!)
-      return `${relative(c.data, chunk.file)} deleted`
+      return ' deleted'
     },
-  },
+    'fillBoxes',
+  ),
   'chunk-swap': {
     formats: ['zarr2'],
     per: 3,

@@ -4,9 +4,11 @@ import { basename, dirname, join } from 'node:path'
 import { NON_UTF8 } from './files.ts'
 import {
   arrayDir,
+  brokenMeta,
   compressed,
   editCodecs,
   editMeta,
+  metaLie,
   hasCrc,
   isGroup,
   metaFile,
@@ -93,15 +95,14 @@ export const ZARR_META_MUTATIONS: Record<string, Mutation> = {
       return 'crc32c removed (chunks still carry it: 4 bytes too many)'
     },
   },
-  'meta-filters': {
-    formats: ['zarr2'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m) => {
-        m.filters = [{ id: 'delta', dtype: m.dtype }]
-        return 'a delta filter the chunks were not written with'
-      }),
-  },
+  'meta-filters': metaLie(
+    3,
+    (m) => {
+      m.filters = [{ id: 'delta', dtype: m.dtype }]
+      return 'a delta filter the chunks were not written with'
+    },
+    ['zarr2'],
+  ),
   'meta-fill-change': {
     formats: ['zarr2', 'zarr3'],
     per: 2,
@@ -125,41 +126,29 @@ export const ZARR_META_MUTATIONS: Record<string, Mutation> = {
         return 'fill_value "NaN"'
       }),
   },
-  'meta-fill-invalid': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        m.fill_value = c.rng.pick(['abc', [1, 2], { v: 1 }] as const)
-        if (t) t.broken = true
-        return `fill_value ${JSON.stringify(m.fill_value)}`
-      }),
-  },
-  'meta-order-lie': {
-    formats: ['zarr2'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m) => {
-        m.order = m.order === 'F' ? 'C' : 'F'
-        return `order ${m.order}`
-      }),
-  },
-  'meta-separator-lie': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        if (t) {
-          const enc = m.chunk_key_encoding as { configuration: { separator: string } }
-          enc.configuration.separator = enc.configuration.separator === '/' ? '.' : '/'
-          // No chunk file is found under the new keys: everything reads as the fill value.
-          t.fillBoxes.push([0, 1e9, 0, 1e9, 0, 1e9])
-          return `chunk key separator "${enc.configuration.separator}"`
-        }
-        m.dimension_separator = m.dimension_separator === '/' ? '.' : '/'
-        return `dimension_separator "${m.dimension_separator}"`
-      }),
-  },
+  'meta-fill-invalid': brokenMeta(3, (m, c) => {
+    m.fill_value = c.rng.pick(['abc', [1, 2], { v: 1 }] as const)
+    return `fill_value ${JSON.stringify(m.fill_value)}`
+  }),
+  'meta-order-lie': metaLie(
+    3,
+    (m) => {
+      m.order = m.order === 'F' ? 'C' : 'F'
+      return `order ${m.order}`
+    },
+    ['zarr2'],
+  ),
+  'meta-separator-lie': metaLie(3, (m, t) => {
+    if (t) {
+      const enc = m.chunk_key_encoding as { configuration: { separator: string } }
+      enc.configuration.separator = enc.configuration.separator === '/' ? '.' : '/'
+      // No chunk file is found under the new keys: everything reads as the fill value.
+      t.fillBoxes.push([0, 1e9, 0, 1e9, 0, 1e9])
+      return `chunk key separator "${enc.configuration.separator}"`
+    }
+    m.dimension_separator = m.dimension_separator === '/' ? '.' : '/'
+    return `dimension_separator "${m.dimension_separator}"`
+  }),
   'meta-json-truncated': {
     formats: ['zarr2', 'zarr3'],
     per: 3,
@@ -180,44 +169,31 @@ export const ZARR_META_MUTATIONS: Record<string, Mutation> = {
       return `${basename(metaFile(c))} replaced by random bytes`
     },
   },
-  'meta-zarr-format': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        m.zarr_format = c.source.format === 'zarr3' ? c.rng.pick([2, 4]) : c.rng.pick([1, 3])
-        if (t) t.broken = true
-        return `zarr_format ${m.zarr_format}`
-      }),
-  },
-  'meta-missing-field': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const fields =
-          c.source.format === 'zarr3'
-            ? ['shape', 'data_type', 'chunk_grid', 'codecs', 'fill_value', 'chunk_key_encoding']
-            : ['shape', 'dtype', 'chunks', 'compressor', 'order', 'zarr_format']
-        const field = c.rng.pick(fields)
-        delete m[field]
-        // Without shape, dtype or chunk grid nothing can be read; the rest a reader may default (the
-        // default fill 0, codecs [bytes], "/" keys): then it must give the values those defaults give.
-        if (t && ['shape', 'data_type', 'chunk_grid'].includes(field)) t.broken = true
-        else if (t) t.eitherBoxes.push([0, 1e9, 0, 1e9, 0, 1e9])
-        return `"${field}" removed`
-      }),
-  },
-  'meta-node-type': {
-    formats: ['zarr3'],
-    per: 1,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        m.node_type = c.rng.pick(['group', 'table'])
-        if (t) t.broken = true
-        return `node_type "${m.node_type}"`
-      }),
-  },
+  'meta-zarr-format': brokenMeta(3, (m, c) => {
+    m.zarr_format = c.source.format === 'zarr3' ? c.rng.pick([2, 4]) : c.rng.pick([1, 3])
+    return `zarr_format ${m.zarr_format}`
+  }),
+  'meta-missing-field': metaLie(3, (m, t, c) => {
+    const fields =
+      c.source.format === 'zarr3'
+        ? ['shape', 'data_type', 'chunk_grid', 'codecs', 'fill_value', 'chunk_key_encoding']
+        : ['shape', 'dtype', 'chunks', 'compressor', 'order', 'zarr_format']
+    const field = c.rng.pick(fields)
+    delete m[field]
+    // Without shape, dtype or chunk grid nothing can be read; the rest a reader may default (the
+    // default fill 0, codecs [bytes], "/" keys): then it must give the values those defaults give.
+    if (t && ['shape', 'data_type', 'chunk_grid'].includes(field)) t.broken = true
+    else if (t) t.eitherBoxes.push([0, 1e9, 0, 1e9, 0, 1e9])
+    return `"${field}" removed`
+  }),
+  'meta-node-type': brokenMeta(
+    1,
+    (m, c) => {
+      m.node_type = c.rng.pick(['group', 'table'])
+      return `node_type "${m.node_type}"`
+    },
+    ['zarr3'],
+  ),
   'attrs-garbage': {
     formats: ['zarr2'],
     per: 2,

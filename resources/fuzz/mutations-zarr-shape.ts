@@ -2,142 +2,72 @@
 import { chunkBox } from './files.ts'
 import {
   arrayOf,
+  brokenMeta,
   editCodecs,
   editMeta,
+  metaLie,
   presentBoxes,
   truthOf,
   V2_SAME_SIZE,
   V2_SIZE_LIE,
   V3_SAME_SIZE,
   V3_SIZE_LIE,
+  zarrDtypeLie,
+  zarrShapeLie,
   type Mutation,
 } from './mutation-kit.ts'
 
 export const ZARR_SHAPE_MUTATIONS: Record<string, Mutation> = {
-  'meta-shape-string': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        m.shape = (m.shape as number[]).join(',')
-        if (t) t.broken = true
-        return `shape "${m.shape}"`
-      }),
-  },
-  'meta-shape-negative': {
-    formats: ['zarr2', 'zarr3'],
-    per: 2,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const s = m.shape as number[]
-        s[0] = -s[0]!
-        if (t) t.broken = true
-        return `shape [${s}]`
-      }),
-  },
-  'meta-shape-float': {
-    formats: ['zarr2', 'zarr3'],
-    per: 1,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const s = m.shape as number[]
-        s[2] = s[2]! + 0.5
-        if (t) t.broken = true
-        return `shape [${s}]`
-      }),
-  },
-  'meta-shape-huge': {
-    formats: ['zarr2', 'zarr3'],
-    per: 4,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        m.shape = [10000, 10000, 10000]
-        c.shape = m.shape as number[]
-        if (t) t.shape = c.shape
-        return 'shape [10000,10000,10000]: 10^12 voxels, nearly all in missing chunks'
-      }),
-  },
-  'meta-shape-bigger': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const s = m.shape as number[]
-        s[0] = s[0]! + 7
-        c.shape = s
-        if (t) t.shape = s
-        return `shape [${s}]`
-      }),
-  },
-  'meta-shape-smaller': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const s = m.shape as number[]
-        s[1] = Math.ceil(s[1]! / 2)
-        c.shape = s
-        if (t) t.shape = s
-        return `shape [${s}]`
-      }),
-  },
-  'meta-shape-lead-axis': {
-    formats: ['zarr2'],
-    per: 1,
-    run: (c) =>
-      editMeta(c, (m) => {
-        m.shape = [1, ...(m.shape as number[])]
-        m.chunks = [1, ...(m.chunks as number[])]
-        return 'a leading axis of length 1 (every chunk key now misses: all fill)'
-      }),
-  },
-  'meta-shape-rank': {
-    formats: ['zarr2', 'zarr3'],
-    per: 2,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const s = m.shape as number[]
-        m.shape = [s[0]! * s[1]!, s[2]!]
-        if (t) t.broken = true
-        return `shape [${m.shape}] (2D, chunks still 3D)`
-      }),
-  },
-  'meta-dtype-size': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        if (t) {
-          const old = m.data_type as string
-          m.data_type = V3_SIZE_LIE[old] ?? 'uint64'
-          t.dtype = m.data_type as string
-          t.refuseBoxes.push(...presentBoxes(c))
-          return `data_type ${old} -> ${m.data_type}`
-        }
-        const old = m.dtype as string
-        m.dtype = V2_SIZE_LIE[old] ?? '<u8'
-        return `dtype ${old} -> ${m.dtype}`
-      }),
-  },
-  'meta-dtype-same-size': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        if (t) {
-          const old = m.data_type as string
-          m.data_type = V3_SAME_SIZE[old] ?? old
-          t.dtype = m.data_type as string
-          t.view = t.dtype
-          // A float fill value such as 0.5 is no integer's: keep the metadata valid apart from the lie.
-          if (!t.dtype.startsWith('float') && !Number.isInteger(m.fill_value)) m.fill_value = t.fill = 0
-          return `data_type ${old} -> ${m.data_type} (same size: the bytes read as the new type)`
-        }
-        const old = m.dtype as string
-        m.dtype = V2_SAME_SIZE[old] ?? old
-        return `dtype ${old} -> ${m.dtype}`
-      }),
-  },
+  'meta-shape-string': brokenMeta(3, (m) => {
+    m.shape = (m.shape as number[]).join(',')
+    return `shape "${m.shape}"`
+  }),
+  'meta-shape-negative': brokenMeta(2, (m) => {
+    const s = m.shape as number[]
+    s[0] = -s[0]!
+    return `shape [${s}]`
+  }),
+  'meta-shape-float': brokenMeta(1, (m) => {
+    const s = m.shape as number[]
+    s[2] = s[2]! + 0.5
+    return `shape [${s}]`
+  }),
+  'meta-shape-huge': zarrShapeLie(
+    4,
+    () => [10000, 10000, 10000],
+    () => 'shape [10000,10000,10000]: 10^12 voxels, nearly all in missing chunks',
+  ),
+  'meta-shape-bigger': zarrShapeLie(3, (s) => [s[0]! + 7, s[1]!, s[2]!]),
+  'meta-shape-smaller': zarrShapeLie(3, (s) => [s[0]!, Math.ceil(s[1]! / 2), s[2]!]),
+  'meta-shape-lead-axis': metaLie(
+    1,
+    (m) => {
+      m.shape = [1, ...(m.shape as number[])]
+      m.chunks = [1, ...(m.chunks as number[])]
+      return 'a leading axis of length 1 (every chunk key now misses: all fill)'
+    },
+    ['zarr2'],
+  ),
+  'meta-shape-rank': brokenMeta(2, (m) => {
+    const s = m.shape as number[]
+    m.shape = [s[0]! * s[1]!, s[2]!]
+    return `shape [${m.shape}] (2D, chunks still 3D)`
+  }),
+  'meta-dtype-size': zarrDtypeLie(
+    3,
+    { v2: V2_SIZE_LIE, v3: V3_SIZE_LIE },
+    { v2: '<u8', v3: 'uint64' },
+    (m, t, c) => {
+      t.refuseBoxes.push(...presentBoxes(c))
+      return ''
+    },
+  ),
+  'meta-dtype-same-size': zarrDtypeLie(3, { v2: V2_SAME_SIZE, v3: V3_SAME_SIZE }, {}, (m, t) => {
+    t.view = t.dtype
+    // A float fill value such as 0.5 is no integer's: keep the metadata valid apart from the lie.
+    if (!t.dtype.startsWith('float') && !Number.isInteger(m.fill_value)) m.fill_value = t.fill = 0
+    return ' (same size: the bytes read as the new type)'
+  }),
   'meta-dtype-endian': {
     formats: ['zarr2', 'zarr3'],
     per: 3,
@@ -159,19 +89,12 @@ export const ZARR_SHAPE_MUTATIONS: Record<string, Mutation> = {
       })
     },
   },
-  'meta-dtype-invalid': {
-    formats: ['zarr2', 'zarr3'],
-    per: 3,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const bad = c.rng.pick(['<x9', 'uint12', 17, '<U8', '|O', ''] as const)
-        if (t) {
-          m.data_type = bad
-          t.broken = true
-        } else m.dtype = bad
-        return `dtype ${JSON.stringify(bad)}`
-      }),
-  },
+  'meta-dtype-invalid': brokenMeta(3, (m, c) => {
+    const bad = c.rng.pick(['<x9', 'uint12', 17, '<U8', '|O', ''] as const)
+    if (c.source.format === 'zarr3') m.data_type = bad
+    else m.dtype = bad
+    return `dtype ${JSON.stringify(bad)}`
+  }),
   'meta-chunks-lie': {
     formats: ['zarr2', 'zarr3'],
     per: 3,
@@ -199,17 +122,11 @@ export const ZARR_SHAPE_MUTATIONS: Record<string, Mutation> = {
         return `chunks [${ch}]`
       }),
   },
-  'meta-chunks-invalid': {
-    formats: ['zarr2', 'zarr3'],
-    per: 2,
-    run: (c) =>
-      editMeta(c, (m, t) => {
-        const bad = c.rng.pick([[0, 16, 16], '4,16,16', [4, -16, 16], [4, 16]] as const)
-        if (t) {
-          ;(m.chunk_grid as { configuration: { chunk_shape: unknown } }).configuration.chunk_shape = bad
-          t.broken = true
-        } else m.chunks = bad
-        return `chunks ${JSON.stringify(bad)}`
-      }),
-  },
+  'meta-chunks-invalid': brokenMeta(2, (m, c) => {
+    const bad = c.rng.pick([[0, 16, 16], '4,16,16', [4, -16, 16], [4, 16]] as const)
+    if (c.source.format === 'zarr3')
+      (m.chunk_grid as { configuration: { chunk_shape: unknown } }).configuration.chunk_shape = bad
+    else m.chunks = bad
+    return `chunks ${JSON.stringify(bad)}`
+  }),
 }

@@ -277,16 +277,22 @@ def h5_stats(name):
         return acc.result(), shape, dt
 
 
+def readable_lead(arr, region):
+    """The leading axes of a readable volume, or ValueError: not a volume, an unreadable dtype, a region outside it."""
+    shape, lead, why = volume_of(arr.shape)
+    if why or dtype_name(arr.dtype) in (None, "float16"):
+        raise ValueError(why or f"dtype {arr.dtype}")
+    if not in_bounds(region, shape):
+        raise ValueError(f"region outside {shape}")
+    return lead
+
+
 def h5_read(name, region):
     import h5py
 
     with h5py.File(data, "r") as f:
         ds = f[name]
-        shape, lead, why = volume_of(ds.shape)
-        if why or dtype_name(ds.dtype) in (None, "float16"):
-            raise ValueError(why or f"dtype {ds.dtype}")
-        if not in_bounds(region, shape):
-            raise ValueError(f"region outside {shape}")
+        lead = readable_lead(ds, region)
         h5_chunk_check(ds, region)
         return ds[slices(region, lead)]
 
@@ -391,11 +397,7 @@ def z2_stats(name):
 
 def z2_read(name, region):
     a = z2_open(name)
-    shape, lead, why = volume_of(a.shape)
-    if why or dtype_name(a.dtype) in (None, "float16"):
-        raise ValueError(why or f"dtype {a.dtype}")
-    if not in_bounds(region, shape):
-        raise ValueError(f"region outside {shape}")
+    lead = readable_lead(a, region)
     blosc_check(a, region)
     return a[slices(region, lead)]
 
