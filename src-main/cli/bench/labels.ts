@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { setLabel, type LabelValue } from '../../engine/labels/index.ts'
-import { saveProposalSet } from '../../engine/proposals/rois.ts'
+import { saveProposalSet } from '../../engine/proposals/index.ts'
 import { DB_FILE, Project } from '../../engine/store/index.ts'
 import { startWebHost } from '../../web/server.ts'
 
