@@ -2,7 +2,7 @@ import { InputError } from '../errors.ts'
 import type { Normalisation, Task } from '../model/index.ts'
 import type { Roi } from '../proposals/index.ts'
 import type { Rng } from '../random.ts'
-import { copyCrop, drawAugmentation } from '../train/sampler.ts'
+import { copyCrop, drawAugmentation } from '../train/index.ts'
 import {
   isIntegerDType,
   openVolume,
