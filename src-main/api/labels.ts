@@ -2,8 +2,10 @@ import {
   checkSet,
   currentLabels,
   majorityLabels,
+  roiVotes,
   undoLabel,
   type LabelValue,
+  type Verdict,
 } from '../engine/labels/index.ts'
 import type { Handlers } from './types.ts'
 
@@ -14,9 +16,9 @@ export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.u
       const labels = currentLabels(project, set)
       const mine: Record<string, LabelValue> = {}
       for (const [roi, value] of labels.get(annotator) ?? []) mine[roi] = value
-      const majority: Record<string, LabelValue> = {}
-      for (const [roi, m] of majorityLabels(labels))
-        if (m.votes > 0 && m.value !== 'unsure') majority[roi] = m.value
+      const majority: Record<string, Verdict> = {}
+      for (const [roi, correct] of roiVotes(majorityLabels(labels)))
+        majority[roi] = correct ? 'correct' : 'incorrect'
       return { setId: set, annotator, mine, majority, annotators: [...labels.keys()].sort() }
     }),
 

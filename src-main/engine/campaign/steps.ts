@@ -12,7 +12,7 @@ import {
 import { embedSet } from '../embed/index.ts'
 import { planFinetune, runFinetune } from '../finetune/index.ts'
 import { doneJobParams, doneJobResult } from '../jobs/index.ts'
-import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
+import { currentLabels, majorityLabels, roiVotes, setLabel } from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
 import { readPatches, roisOf, runProposals } from '../proposals/index.ts'
@@ -171,11 +171,11 @@ async function annotate(ctx: StepContext): Promise<StepOutcome> {
 async function tuneEu(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
   const data = await loadSetData(ctx.project, set)
-  const majority = majorityLabels(currentLabels(ctx.project, set))
+  const votes = roiVotes(majorityLabels(currentLabels(ctx.project, set)))
   const answers = new Map<number, boolean>()
   data.rois.forEach((r, i) => {
-    const m = majority.get(r.id)
-    if (m && m.value !== 'unsure') answers.set(i, m.value === 'correct')
+    const v = votes.get(r.id)
+    if (v !== undefined) answers.set(i, v)
   })
   const correct = [...answers.values()].filter(Boolean).length
   const incorrect = answers.size - correct

@@ -5,14 +5,15 @@ import { InputError } from '../errors.ts'
 import { labelHistory, labelSummary, type LabelRow, type RoiLabels } from '../labels/index.ts'
 import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
-import { round as roundOf, type Round } from '../suggest/index.ts'
+import { roiTable, type RoiTable, type RoiTableRow } from '../review/index.ts'
+import { round as roundOf, roundsOf, type Round } from '../suggest/index.ts'
 import type { DType, TypedArray } from '../volume/index.ts'
 import { APP_VERSION } from '../version.ts'
 import { checkOut, commit, EXPORT_KIND, MANIFEST, stagingFor } from './folder.ts'
 import { Hdf5Sink } from './hdf5-sink.ts'
 import { copyModels, type ExportedModel } from './models.ts'
 import { dataFileName, type DataSink, type ExportFormat } from './sink.ts'
-import { LABEL_RULE, roiTable, TABLE_COLUMNS, tableCsv, type RoiTableRow } from './table.ts'
+import { TABLE_COLUMNS, tableCsv, VOLUME_RULE } from './table.ts'
 import { writeLabelVolumes } from './volume.ts'
 import { ZarrV2Sink } from './zarr-v2.ts'
 
@@ -45,7 +46,8 @@ export interface Manifest {
   set: ProposalSet
   round: { id: number; number: number; strategy: string } | null
   parameters: { format: ExportFormat; set: number; round: number | null; compression: string }
-  labelRule: typeof LABEL_RULE
+  /** The verdict rule in words, the level the round's clusters allowed, the tie policy, and the corrected volume. */
+  labelRule: RoiTable['rule'] & { volume: string }
   data: { path: string; format: ExportFormat; datasets: DatasetEntry[] }
   files: Array<{ path: string; description: string; rows?: number }>
   models: ExportedModel[]
@@ -90,7 +92,8 @@ export interface LabelsFile {
 }
 
 export interface RoundsFile {
-  rounds: Array<Round & { clusters: Array<[number, number]> }>
+  /** clusters: [ROI id, cluster, first-stream cluster or null]; exports before the first stream was kept hold pairs. */
+  rounds: Array<Round & { clusters: Array<[number, number, number | null] | [number, number]> }>
 }
 
 export function labelsFile(project: Project, setId: number): LabelsFile {
@@ -98,20 +101,10 @@ export function labelsFile(project: Project, setId: number): LabelsFile {
 }
 
 function roundsFile(project: Project, setId: number): RoundsFile {
-  const ids = project.db
-    .prepare('SELECT id FROM rounds WHERE set_id = ? ORDER BY number')
-    .all(setId) as Array<{
-    id: number
-  }>
-  const clusters = project.db.prepare(
-    'SELECT roi_id, cluster FROM roi_clusters WHERE round_id = ? ORDER BY roi_id',
-  )
   return {
-    rounds: ids.map(({ id }) => ({
-      ...roundOf(project, id)!,
-      clusters: (clusters.all(id) as Array<{ roi_id: number; cluster: number }>).map(
-        (c): [number, number] => [c.roi_id, c.cluster],
-      ),
+    rounds: roundsOf(project, setId).map((r) => ({
+      ...r,
+      clusters: r.clusters.map((c): [number, number, number | null] => [c.roi, c.cluster, c.parent]),
     })),
   }
 }
@@ -231,16 +224,16 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
     const datasets: DatasetEntry[] = []
     let volume
     try {
-      sink.group('labels', { set: set.id, task: set.task, rule: LABEL_RULE.volume })
+      sink.group('labels', { set: set.id, task: set.task, rule: VOLUME_RULE })
       volume = await writeLabelVolumes(labelsSpec, removed, sink, {
         instances: {
           description: 'instance labels of the proposal set as proposed (ROI id per voxel, 0 background)',
         },
-        corrected: { description: LABEL_RULE.volume, removed_rois: [...removed] },
+        corrected: { description: VOLUME_RULE, removed_rois: [...removed] },
       })
       for (const [name, description] of [
         ['labels/instances', 'instance labels as proposed: ROI id per voxel, 0 background'],
-        ['labels/corrected', LABEL_RULE.volume],
+        ['labels/corrected', VOLUME_RULE],
       ] as const)
         datasets.push({
           name,
@@ -267,7 +260,10 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
         description: 'current labels per annotator and the full label history (audit trail)',
         rows: labels.history.length,
       },
-      { path: 'rounds.json', description: "the query rounds of the set: queries and every ROI's cluster" },
+      {
+        path: 'rounds.json',
+        description: "the query rounds of the set: queries and every ROI's cluster and first-stream cluster",
+      },
     ]
     const features = join(setDir, 'features.h5')
     if (existsSync(features)) {
@@ -304,7 +300,7 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
         round: table.round?.id ?? null,
         compression: o.format === 'hdf5' ? 'gzip level 4' : 'zlib level 5',
       },
-      labelRule: LABEL_RULE,
+      labelRule: { ...table.rule, volume: VOLUME_RULE },
       data: { path: dataPath, format: o.format, datasets },
       files,
       models,

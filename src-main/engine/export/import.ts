@@ -19,13 +19,14 @@ import {
   type Roi,
   type RoiAlignment,
 } from '../proposals/index.ts'
+import type { RoiTableRow } from '../review/index.ts'
 import { Project } from '../store/index.ts'
+import { restoreRound } from '../suggest/index.ts'
 import { blocks, openVolume, ZarrV3Writer } from '../volume/index.ts'
 import { readCrops } from './crops.ts'
 import type { LabelsFile, Manifest, RoundsFile } from './export.ts'
 import { EXPORT_VERSION } from './export.ts'
 import { EXPORT_KIND, MANIFEST } from './folder.ts'
-import type { RoiTableRow } from './table.ts'
 
 export interface ImportOptions {
   /** The export folder. */
@@ -185,26 +186,13 @@ function insertRows(
       'INSERT INTO proposal_sets (id, task, map, raw, params, dir, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(set.id, set.task, set.map, set.raw, JSON.stringify(set.params), setDir, set.count, set.createdAt)
     insertRois(project, set.id, rois)
-    const round = db.prepare(
-      'INSERT INTO rounds (id, set_id, number, strategy, params, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    const query = db.prepare(
-      'INSERT INTO queries (round_id, rank, roi_id, cluster, distance) VALUES (?, ?, ?, ?, ?)',
-    )
-    const cluster = db.prepare('INSERT INTO roi_clusters (round_id, roi_id, cluster) VALUES (?, ?, ?)')
-    for (const r of rounds) {
-      round.run(
-        r.id,
-        set.id,
-        r.number,
-        r.strategy,
-        JSON.stringify(r.params),
-        JSON.stringify(r.notes),
-        r.createdAt,
-      )
-      for (const q of r.queries) query.run(r.id, q.rank, q.roi, q.cluster, q.distance)
-      for (const [roiId, c] of r.clusters) cluster.run(r.id, roiId, c)
-    }
+    for (const r of rounds)
+      restoreRound(project, {
+        ...r,
+        setId: set.id,
+        // Exports made before the first-stream cluster was kept hold pairs: those rounds have none.
+        clusters: r.clusters.map(([roi, cluster, parent]) => ({ roi, cluster, parent: parent ?? null })),
+      })
     const label = db.prepare(
       'INSERT INTO labels (id, set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     )

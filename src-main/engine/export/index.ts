@@ -10,14 +10,6 @@ export {
   type RoundsFile,
 } from './export.ts'
 export { importExport, readManifest, type ImportOptions, type ImportResult } from './import.ts'
-export {
-  roiTable,
-  tableCsv,
-  latestRound,
-  LABEL_RULE,
-  TABLE_COLUMNS,
-  type RoiTableRow,
-  type Verdict,
-} from './table.ts'
+export { tableCsv, TABLE_COLUMNS, VOLUME_RULE } from './table.ts'
 export { EXPORT_FORMATS, type ExportFormat } from './sink.ts'
 export { isExport, EXPORT_KIND, MANIFEST } from './folder.ts'

@@ -29,7 +29,7 @@ import {
   type TrainingData,
 } from '../train/index.ts'
 import { RoiWindows } from './roi-windows.ts'
-import type { Verdict } from './targets.ts'
+import type { Verdict } from '../labels/index.ts'
 
 export interface FinetuneOptions {
   /** The model fine-tuned: its folder (never written to). */

@@ -11,7 +11,8 @@ import {
   type Shape3,
   type Volume,
 } from '../volume/index.ts'
-import { roiTargets, type Verdict } from './targets.ts'
+import type { Verdict } from '../labels/index.ts'
+import { roiTargets } from './targets.ts'
 
 export interface RoiWindow {
   /** Normalised raw, [D, H, W]. */

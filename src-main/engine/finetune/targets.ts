@@ -1,6 +1,5 @@
+import type { Verdict } from '../labels/index.ts'
 import { TASK_CHANNELS, type Task } from '../model/index.ts'
-
-export type Verdict = 'correct' | 'incorrect'
 
 /** What an annotator's verdict on an ROI says about one output channel on that ROI's mask. */
 type Rule = { correct: 'foreground' | 'unknown'; incorrect: 'background' }

@@ -206,6 +206,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX labels_by_request ON labels(request_id) WHERE request_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: "roi_clusters: each ROI's first-stream cluster, so that answers propagate over both levels",
+    // Null for strategies without a first stream and for rounds stored before: those propagate over
+    // their clusters alone, as they always did.
+    sql: `
+      ALTER TABLE roi_clusters ADD COLUMN parent INTEGER;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,9 +1,21 @@
 export { suggest, type SuggestInput, type SuggestParams, type Suggestion, type Query } from './suggest.ts'
 export { STRATEGIES, STRATEGY_REGISTRY, type Strategy } from './strategies/registry.ts'
 export { subclusterCounts } from './strategies/two-stream.ts'
-export { propagate, accuracy, randomBaseline, type Partition } from './propagate.ts'
+export { suggestionVerdicts, accuracy, randomBaseline, type Partition } from './propagate.ts'
 export { oracleLabels } from './oracle.ts'
-export { saveRound, round, queriedRois, type Round, type RoundQuery } from './rounds.ts'
+export {
+  saveRound,
+  round,
+  queriedRois,
+  latestRound,
+  roundsOf,
+  roundClusters,
+  restoreRound,
+  type Round,
+  type RoundQuery,
+  type RoiCluster,
+  type RoundRecord,
+} from './rounds.ts'
 export { loadSetData, suggestRound, type SetData } from './run.ts'
 export {
   simulate,

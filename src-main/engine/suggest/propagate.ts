@@ -1,45 +1,23 @@
-/** Clusters of every ROI, numbered 0 .. clusters - 1. */
-export interface Partition {
-  assignment: Int32Array
-  clusters: number
-}
+import { propagateVerdicts, VERDICT_RULE, type Partition, type Verdicts } from '../labels/index.ts'
 
-function votes(p: Partition, answers: ReadonlyMap<number, boolean>): Int32Array {
-  const v = new Int32Array(p.clusters)
-  for (const [i, correct] of answers) v[p.assignment[i]!]! += correct ? 1 : -1
-  return v
-}
+export type { Partition }
 
 /**
- * Label propagation (paper Sec. 4.2): every ROI takes the majority label of its cluster's annotated
- * ROIs; a cluster without annotations, or with a tie, keeps the detection as it is (correct).
- * With `coarse` (two-stream's first-stream clusters over its subclusters), the majority is taken over
- * the coarse cluster's answers, and a tie there falls to the ROI's own subcluster: from the second
- * round on a first-stream cluster holds several answers, and one wrong subcluster answer no longer
- * decides alone.
+ * The labels simulate scores: the project's one verdict rule over a suggestion's clusters (two-stream:
+ * its first-stream clusters over its subclusters). `answers` is keyed by ROI index.
  */
-export function propagate(
-  fine: Partition,
+export function suggestionVerdicts(
+  s: { assignment: Int32Array; clusters: number; parents?: Partition | undefined },
   answers: ReadonlyMap<number, boolean>,
-  coarse?: Partition,
-): Uint8Array {
-  const vf = votes(fine, answers)
-  const vc = coarse ? votes(coarse, answers) : null
-  const out = new Uint8Array(fine.assignment.length)
-  for (let i = 0; i < out.length; i++) {
-    const a = answers.get(i)
-    const c = vc ? vc[coarse!.assignment[i]!]! : 0
-    const vote = c !== 0 ? c : vf[fine.assignment[i]!]!
-    out[i] = a !== undefined ? (a ? 1 : 0) : vote >= 0 ? 1 : 0
-  }
-  return out
+): Verdicts {
+  return propagateVerdicts({ fine: s, first: s.parents }, answers, VERDICT_RULE)
 }
 
-/** Fraction of ROIs whose label equals the truth. */
-export function accuracy(labels: Uint8Array, truth: Uint8Array): number {
+/** Fraction of ROIs whose verdict equals the truth (1: correct). */
+export function accuracy(verdicts: Verdicts, truth: Uint8Array): number {
   let right = 0
-  for (let i = 0; i < labels.length; i++) if (labels[i] === truth[i]) right++
-  return right / labels.length
+  for (let i = 0; i < truth.length; i++) if ((verdicts.final[i] === 'correct' ? 1 : 0) === truth[i]) right++
+  return right / truth.length
 }
 
 /** Expected accuracy of annotating a random fraction s and leaving the rest as detected: p + s(1 - p). */

@@ -9,6 +9,13 @@ export interface RoundQuery {
   distance: number
 }
 
+/** An ROI's cluster in a round, and the first-stream cluster above it (null: the strategy has none, or the round predates it). */
+export interface RoiCluster {
+  roi: number
+  cluster: number
+  parent: number | null
+}
+
 export interface Round {
   id: number
   setId: number
@@ -18,6 +25,16 @@ export interface Round {
   notes: string[]
   createdAt: string
   queries: RoundQuery[]
+}
+
+/** A round as an export carries it: every ROI's cluster with it. */
+export type RoundRecord = Round & { clusters: RoiCluster[] }
+
+function insertClusters(project: Project, roundId: number, clusters: readonly RoiCluster[]): void {
+  const c = project.db.prepare(
+    'INSERT INTO roi_clusters (round_id, roi_id, cluster, parent) VALUES (?, ?, ?, ?)',
+  )
+  for (const r of clusters) c.run(roundId, r.roi, r.cluster, r.parent)
 }
 
 /** Stores a suggestion as the set's next round (queries in display order, every ROI's cluster), in one transaction. */
@@ -54,8 +71,15 @@ export function saveRound(
     suggestion.queries.forEach((query, rank) =>
       q.run(roundId, rank, roiIds[query.index]!, query.cluster, query.distance),
     )
-    const c = db.prepare('INSERT INTO roi_clusters (round_id, roi_id, cluster) VALUES (?, ?, ?)')
-    suggestion.assignment.forEach((cluster, i) => c.run(roundId, roiIds[i]!, cluster))
+    insertClusters(
+      project,
+      roundId,
+      Array.from(suggestion.assignment, (cluster, i) => ({
+        roi: roiIds[i]!,
+        cluster,
+        parent: suggestion.parents?.assignment[i] ?? null,
+      })),
+    )
     return roundId
   })()
   return round(project, id)!
@@ -97,4 +121,40 @@ export function queriedRois(project: Project, setId: number): Set<number> {
     )
     .all(setId) as Array<{ roi: number }>
   return new Set(rows.map((r) => r.roi))
+}
+
+/** The latest round of the set, if any. */
+export function latestRound(project: Project, setId: number): { id: number; number: number } | null {
+  const r = project.db
+    .prepare('SELECT id, number FROM rounds WHERE set_id = ? ORDER BY number DESC LIMIT 1')
+    .get(setId) as { id: number; number: number } | undefined
+  return r ?? null
+}
+
+/** Every ROI's cluster in the round, by ROI id. */
+export function roundClusters(project: Project, roundId: number): RoiCluster[] {
+  return project.db
+    .prepare('SELECT roi_id AS roi, cluster, parent FROM roi_clusters WHERE round_id = ? ORDER BY roi_id')
+    .all(roundId) as RoiCluster[]
+}
+
+/** The set's rounds in order, each with every ROI's cluster. */
+export function roundsOf(project: Project, setId: number): RoundRecord[] {
+  const ids = project.db
+    .prepare('SELECT id FROM rounds WHERE set_id = ? ORDER BY number')
+    .all(setId) as Array<{ id: number }>
+  return ids.map(({ id }) => ({ ...round(project, id)!, clusters: roundClusters(project, id) }))
+}
+
+/** A round restored under its own id (import); the caller holds the transaction. */
+export function restoreRound(project: Project, r: RoundRecord): void {
+  const db = project.db
+  db.prepare(
+    'INSERT INTO rounds (id, set_id, number, strategy, params, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(r.id, r.setId, r.number, r.strategy, JSON.stringify(r.params), JSON.stringify(r.notes), r.createdAt)
+  const query = db.prepare(
+    'INSERT INTO queries (round_id, rank, roi_id, cluster, distance) VALUES (?, ?, ?, ?, ?)',
+  )
+  for (const q of r.queries) query.run(r.id, q.rank, q.roi, q.cluster, q.distance)
+  insertClusters(project, r.id, r.clusters)
 }

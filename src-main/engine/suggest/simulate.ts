@@ -14,7 +14,7 @@ import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
 import { mean } from '../stats.ts'
 import { pairedDifferences, type PairedComparison } from './paired.ts'
-import { accuracy, propagate, randomBaseline } from './propagate.ts'
+import { accuracy, randomBaseline, suggestionVerdicts } from './propagate.ts'
 import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.ts'
 import { STRATEGY_REGISTRY, type Strategy } from './strategies/registry.ts'
 import { suggest, type SuggestParams } from './suggest.ts'
@@ -179,7 +179,6 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
             { ...o.params, seed: seed * 1000 + r },
           )
           for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
-          const labels = propagate(s, answers, s.parents)
           const fraction = answers.size / n
           rounds.push({
             round: r,
@@ -187,7 +186,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
             asked: s.queries.map((q) => data.rois[q.index]!.id),
             annotated: answers.size,
             fraction,
-            accuracy: accuracy(labels, truth),
+            accuracy: accuracy(suggestionVerdicts(s, answers), truth),
             randomBaseline: randomBaseline(p, fraction),
             notes: s.notes,
           })

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import {
-  judgedRois,
-  nextVersionName,
-  roiTargets,
-  type Verdict,
-} from '../../../src-main/engine/finetune/index.ts'
-import { setLabel } from '../../../src-main/engine/labels/index.ts'
+import { judgedRois, nextVersionName, roiTargets } from '../../../src-main/engine/finetune/index.ts'
+import { setLabel, type Verdict } from '../../../src-main/engine/labels/index.ts'
 import { recordModel, defaultConfig } from '../../../src-main/engine/model/index.ts'
 import { initTensorEngine, tf } from '../../../src-main/engine/tensor/index.ts'
 import { weightedSegmentationLoss, segmentationLoss } from '../../../src-main/engine/model/index.ts'

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, describe, test } from 'node:test'
-import {
-  accuracy,
-  propagate,
-  randomBaseline,
-  subclusterCounts,
-  suggest,
-  type Matrix,
-} from '../../../src-main/engine/suggest/index.ts'
+import { subclusterCounts, suggest, type Matrix } from '../../../src-main/engine/suggest/index.ts'
 import { createRng } from '../../../src-main/engine/random.ts'
 import { initTensorEngine } from '../../../src-main/engine/tensor/index.ts'
 
@@ -211,37 +204,5 @@ describe('query strategies', () => {
       c.queries.map((q) => q.index),
       [3],
     )
-  })
-
-  test("propagation: each cluster takes its annotated members' majority; accuracy and the random baseline", () => {
-    const assignment = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2])
-    const answers = new Map([
-      [0, false],
-      [1, false],
-      [2, true],
-      [3, true],
-    ])
-    const labels = propagate({ assignment, clusters: 3 }, answers)
-    assert.deepEqual(Array.from(labels), [0, 0, 1, 1, 1, 1, 1, 1])
-    const truth = Uint8Array.from([0, 0, 1, 1, 0, 1, 1, 1])
-    assert.equal(accuracy(labels, truth), 7 / 8)
-    assert.equal(randomBaseline(0.6, 0.25), 0.7)
-  })
-
-  test('two-stream propagation: the first-stream cluster decides, a tie there falls to the subcluster', () => {
-    // Subclusters 0-3; first-stream clusters {0, 1} and {2, 3}.
-    const fine = { assignment: Int32Array.from([0, 0, 1, 1, 1, 2, 2, 3, 3, 3]), clusters: 4 }
-    const coarse = { assignment: Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]), clusters: 2 }
-    // Cluster 0: one no (subcluster 0), two yes (subcluster 1): yes for all, subcluster 0 outvoted.
-    // Cluster 1: one yes (subcluster 2), one no (subcluster 3): a tie, each subcluster keeps its answer.
-    const answers = new Map([
-      [0, false],
-      [2, true],
-      [3, true],
-      [5, true],
-      [7, false],
-    ])
-    assert.deepEqual(Array.from(propagate(fine, answers, coarse)), [0, 1, 1, 1, 1, 1, 1, 0, 0, 0])
-    assert.deepEqual(Array.from(propagate(fine, answers)), [0, 0, 1, 1, 1, 1, 1, 0, 0, 0])
   })
 })

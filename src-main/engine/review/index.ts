@@ -1,0 +1,2 @@
+export { reviewSet, type SetReview } from './set.ts'
+export { roiTable, type RoiTable, type RoiTableRow } from './table.ts'
