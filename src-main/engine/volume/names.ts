@@ -33,15 +33,28 @@ export function unescapeName(name: string): Buffer {
   return Buffer.concat(parts)
 }
 
+/** A path as fs takes it: a string while every part is text, bytes once a part is a non-UTF-8 name. */
+export type FsPath = string | Buffer
+
+/** `dir`/`name`, for string and byte paths alike. */
+export function childPath(dir: FsPath, name: string | Uint8Array): FsPath {
+  if (typeof dir === 'string' && typeof name === 'string') return `${dir}/${name}`
+  return Buffer.concat([
+    Buffer.from(dir),
+    Buffer.from('/'),
+    typeof name === 'string' ? Buffer.from(name, 'utf8') : name,
+  ])
+}
+
 /**
  * The on-disk path of `segments` under `root`: each segment as typed when that exists, else as the
  * bytes its escapes stand for. A Buffer, because fs takes non-UTF-8 paths only as bytes.
  */
 export function resolveEscaped(root: string, segments: string[]): Buffer {
-  let path = Buffer.from(root, 'utf8')
+  let path: FsPath = Buffer.from(root, 'utf8')
   for (const segment of segments) {
-    const literal = Buffer.concat([path, Buffer.from(`/${segment}`, 'utf8')])
-    path = existsSync(literal) ? literal : Buffer.concat([path, Buffer.from('/'), unescapeName(segment)])
+    const literal = childPath(path, segment)
+    path = existsSync(literal) ? literal : childPath(path, unescapeName(segment))
   }
-  return path
+  return path as Buffer
 }

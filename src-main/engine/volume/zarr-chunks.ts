@@ -1,5 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs'
-import type { CheckedArray, FsPath } from './zarr-meta.ts'
+import { childPath, type FsPath } from './names.ts'
+import type { CheckedArray } from './zarr-meta.ts'
 
 export function chunkKey(meta: CheckedArray, coords: number[]): string {
   return meta.key.prefix + coords.join(meta.key.separator)
@@ -11,10 +12,6 @@ function entries(dir: FsPath): Dirent<Buffer>[] {
   } catch {
     return []
   }
-}
-
-function sub(dir: FsPath, name: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(dir), Buffer.from('/'), name])
 }
 
 const INDEX = /^(0|[1-9]\d*)$/
@@ -32,7 +29,7 @@ export function storedCells(dir: FsPath, meta: CheckedArray): number[][] {
   const { prefix, separator } = meta.key
   let root: FsPath = dir
   let first: string | null = null
-  if (prefix === 'c/') root = sub(dir, Buffer.from('c'))
+  if (prefix === 'c/') root = childPath(dir, 'c')
   else if (prefix === 'c.') first = 'c'
   if (separator === '.') {
     for (const e of entries(root)) {
@@ -55,7 +52,7 @@ export function storedCells(dir: FsPath, meta: CheckedArray): number[][] {
       const coords = [...prefixCoords, Number(name)]
       if (coords.length === rank) {
         if (e.isFile() && inGrid(coords)) out.push(coords)
-      } else if (e.isDirectory()) visit(sub(folder, e.name), coords)
+      } else if (e.isDirectory()) visit(childPath(folder, e.name), coords)
     }
   }
   if (rank === 0) return out

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { InputError, messageOf } from '../errors.ts'
+import { childPath as join, type FsPath } from './names.ts'
 import type { ArrayInfo } from './types.ts'
 
-export type FsPath = string | Buffer
+export type { FsPath }
 
 export interface NodeMeta {
   kind: 'array' | 'group'
@@ -11,10 +12,6 @@ export interface NodeMeta {
   file: string
   json: Record<string, unknown>
   attributes: Record<string, unknown>
-}
-
-function join(dir: FsPath, name: string): FsPath {
-  return typeof dir === 'string' ? `${dir}/${name}` : Buffer.concat([dir, Buffer.from(`/${name}`)])
 }
 
 function shown(path: FsPath): string {

@@ -4,7 +4,7 @@ import { InputError, messageOf } from '../errors.ts'
 import { requireWithinBudget } from './budget.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
 import { bytesPerElement, prepareOutput, type DType, type TypedArray } from './dtype.ts'
-import { escapeName, resolveEscaped } from './names.ts'
+import { childPath, escapeName, resolveEscaped } from './names.ts'
 import { formatSpec, normaliseDataset } from './spec.ts'
 import {
   regionSize,
@@ -53,11 +53,7 @@ function walk(root: string): Found[] {
       .filter((e) => e.isDirectory() && e.name[0] !== 0x2e)
       .map((e) => ({ e, shown: escapeName(e.name) }))
       .sort((a, b) => naturalCompare(a.shown, b.shown))
-    for (const { e, shown } of named)
-      visit(
-        Buffer.concat([Buffer.from(dir), Buffer.from('/'), e.name]),
-        name === '' ? shown : `${name}/${shown}`,
-      )
+    for (const { e, shown } of named) visit(childPath(dir, e.name), name === '' ? shown : `${name}/${shown}`)
   }
   visit(root, '')
   return out
