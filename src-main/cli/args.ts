@@ -94,3 +94,17 @@ export function parseOptionalNumber(flag: string, text: string | undefined): num
     throw new InputError(`${flag}: expected a number, got '${text}'`)
   return v
 }
+
+type StringOptions<S extends string> = { [K in S]: { type: 'string' } }
+type SwitchOptions<B extends string> = { [K in B]: { type: 'boolean' } }
+
+/** A command's options by name: `--name VALUE` ones, then `--name` switches. */
+export function options<const S extends string, const B extends string = never>(
+  strings: readonly S[],
+  switches: readonly B[] = [],
+): StringOptions<S> & SwitchOptions<B> {
+  const out: Record<string, { type: 'string' | 'boolean' }> = {}
+  for (const name of strings) out[name] = { type: 'string' }
+  for (const name of switches) out[name] = { type: 'boolean' }
+  return out as StringOptions<S> & SwitchOptions<B>
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice, parseInteger, parseIntList } from '../args.ts'
+import { options as namedOptions, parse, parseChoice, parseIntList, parseInteger } from '../args.ts'
 import { benchComponents } from './components.ts'
 import { benchGrid, GRID_BENCH, gridPrerequisiteMissing } from './grid.ts'
 import { benchKMeans } from './kmeans.ts'
@@ -37,15 +37,7 @@ export async function bench(argv: string[]): Promise<void> {
   const { values } = parse(
     'bench',
     argv,
-    {
-      dir: { type: 'string' },
-      only: { type: 'string' },
-      backend: { type: 'string' },
-      'peer-device': { type: 'string' },
-      'predict-shape': { type: 'string' },
-      'predict-batch': { type: 'string' },
-      quick: { type: 'boolean' },
-    },
+    namedOptions(['dir', 'only', 'backend', 'peer-device', 'predict-shape', 'predict-batch'], ['quick']),
     { min: 0, max: 0, usage },
   )
   const only = values.only

@@ -8,7 +8,7 @@ import {
 } from '../../engine/components/index.ts'
 import { InputError } from '../../engine/errors.ts'
 import { loadH5wasm, openVolume, ZarrV3Writer, type Region, type Shape3 } from '../../engine/volume/index.ts'
-import { parse, parseChoice, parseOptionalNumber, parseInteger, parseIntList } from '../args.ts'
+import { options, parse, parseChoice, parseIntList, parseInteger, parseOptionalNumber } from '../args.ts'
 import { emit, progressReporter } from '../output.ts'
 import { writeRoisCsv } from '../../engine/components/index.ts'
 
@@ -19,17 +19,17 @@ export async function components(argv: string[]): Promise<void> {
   const { values, positionals } = parse(
     'components',
     argv,
-    {
-      threshold: { type: 'string' },
-      connectivity: { type: 'string' },
-      'min-size': { type: 'string' },
-      'max-size': { type: 'string' },
-      dilate: { type: 'string' },
-      close: { type: 'string' },
-      block: { type: 'string' },
-      out: { type: 'string' },
-      'labels-out': { type: 'string' },
-    },
+    options([
+      'threshold',
+      'connectivity',
+      'min-size',
+      'max-size',
+      'dilate',
+      'close',
+      'block',
+      'out',
+      'labels-out',
+    ]),
     { min: 1, max: 1, usage },
   )
   const connectivity = Number(

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
 import { Project } from '../../engine/store/index.ts'
 import { computeStats, openVolume } from '../../engine/volume/index.ts'
-import { parse, parseInteger, parseIntList } from '../args.ts'
+import { options, parse, parseIntList, parseInteger } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 import { progressPrinter } from '../jobs.ts'
 import { evaluate } from '../../engine/eval/index.ts'
@@ -39,14 +39,7 @@ export async function demo(argv: string[]): Promise<void> {
   const { values } = parse(
     'demo',
     argv,
-    {
-      out: { type: 'string' },
-      shape: { type: 'string' },
-      seed: { type: 'string' },
-      iterations: { type: 'string' },
-      epochs: { type: 'string' },
-      rounds: { type: 'string' },
-    },
+    options(['out', 'shape', 'seed', 'iterations', 'epochs', 'rounds']),
     { min: 0, max: 0, usage },
   )
   const out = resolve(values.out ?? 'activeem-demo')

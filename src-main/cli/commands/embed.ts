@@ -3,7 +3,7 @@ import { embedSet } from '../../engine/embed/index.ts'
 import { CancelledError } from '../../engine/jobs/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
@@ -14,17 +14,17 @@ export async function embed(argv: string[]): Promise<void> {
   const { values } = parse(
     'embed',
     argv,
-    {
-      project: { type: 'string' },
-      set: { type: 'string' },
-      epochs: { type: 'string' },
-      'mask-latent': { type: 'string' },
-      'image-latent': { type: 'string' },
-      'image-samples': { type: 'string' },
-      'kl-weight': { type: 'string' },
-      loss: { type: 'string' },
-      seed: { type: 'string' },
-    },
+    options([
+      'project',
+      'set',
+      'epochs',
+      'mask-latent',
+      'image-latent',
+      'image-samples',
+      'kl-weight',
+      'loss',
+      'seed',
+    ]),
     { min: 0, max: 0, usage },
   )
   if (!values.project) throw new InputError(`embed: --project is required; usage: ${usage}`)

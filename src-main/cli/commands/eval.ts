@@ -1,7 +1,7 @@
 import { InputError } from '../../engine/errors.ts'
 import { evaluate, METRICS, type EvaluationResult, type Metric } from '../../engine/eval/index.ts'
 import type { Sampling } from '../../engine/eval/index.ts'
-import { parse, parseChoice, parseOptionalNumber, parsePositiveNumbers } from '../args.ts'
+import { options, parse, parseChoice, parseOptionalNumber, parsePositiveNumbers } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
 export const usage =
@@ -11,14 +11,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'eval',
     argv,
-    {
-      pred: { type: 'string' },
-      gt: { type: 'string' },
-      metric: { type: 'string' },
-      threshold: { type: 'string' },
-      iou: { type: 'string' },
-      'voxel-size': { type: 'string' },
-    },
+    options(['pred', 'gt', 'metric', 'threshold', 'iou', 'voxel-size']),
     { min: 0, max: 0, usage },
   )
   for (const flag of ['pred', 'gt', 'metric'] as const) {

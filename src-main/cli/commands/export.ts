@@ -1,7 +1,7 @@
 import { InputError } from '../../engine/errors.ts'
 import { EXPORT_FORMATS, exportProject, importExport, type ExportFormat } from '../../engine/export/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const exportUsage =
@@ -14,18 +14,11 @@ function megabytes(bytes: number): string {
 
 /** The dataset export of one proposal set: tables, labels with history, volumes, crops, models, manifest. */
 export async function exportCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    'export',
-    argv,
-    {
-      project: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      set: { type: 'string' },
-      force: { type: 'boolean' },
-    },
-    { min: 0, max: 0, usage: exportUsage },
-  )
+  const { values } = parse('export', argv, options(['project', 'out', 'format', 'set'], ['force']), {
+    min: 0,
+    max: 0,
+    usage: exportUsage,
+  })
   if (!values.project) throw new InputError(`export: --project is required; usage: ${exportUsage}`)
   if (!values.out) throw new InputError(`export: --out is required; usage: ${exportUsage}`)
   const format = parseChoice<ExportFormat>('--format', values.format, EXPORT_FORMATS, 'hdf5')
@@ -71,12 +64,11 @@ export async function exportCommand(argv: string[]): Promise<void> {
 
 /** A new project from an export: the set, its rounds and every label row as they were. */
 export async function importCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    'import',
-    argv,
-    { export: { type: 'string' }, project: { type: 'string' } },
-    { min: 0, max: 0, usage: importUsage },
-  )
+  const { values } = parse('import', argv, options(['export', 'project']), {
+    min: 0,
+    max: 0,
+    usage: importUsage,
+  })
   if (!values.export) throw new InputError(`import: --export is required; usage: ${importUsage}`)
   if (!values.project) throw new InputError(`import: --project is required; usage: ${importUsage}`)
   const r = await importExport({ from: values.export, project: values.project })

@@ -3,7 +3,7 @@ import { planFinetune, runFinetune } from '../../engine/finetune/index.ts'
 import { CancelledError } from '../../engine/jobs/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice, parseInteger, parsePositiveNumbers } from '../args.ts'
+import { options, parse, parseChoice, parseInteger, parsePositiveNumbers } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
@@ -20,19 +20,10 @@ export async function finetune(argv: string[]): Promise<void> {
   const { values } = parse(
     'finetune',
     argv,
-    {
-      project: { type: 'string' },
-      model: { type: 'string' },
-      set: { type: 'string' },
-      name: { type: 'string' },
-      iterations: { type: 'string' },
-      ratio: { type: 'string' },
-      propagated: { type: 'boolean' },
-      lr: { type: 'string' },
-      batch: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-    },
+    options(
+      ['project', 'model', 'set', 'name', 'iterations', 'ratio', 'lr', 'batch', 'seed', 'backend'],
+      ['propagated'],
+    ),
     { min: 0, max: 0, usage },
   )
   if (!values.project) throw new InputError(`finetune: --project is required; usage: ${usage}`)

@@ -1,16 +1,11 @@
 import { computeStats, listArrays, openVolume, parseSpec } from '../../engine/volume/index.ts'
-import { parse } from '../args.ts'
+import { options, parse } from '../args.ts'
 import { emit, progressReporter, shapeText } from '../output.ts'
 
 export const usage = 'activeem info PATH[#DATASET] [--stats] [--json]'
 
 export async function info(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    'info',
-    argv,
-    { stats: { type: 'boolean' } },
-    { min: 1, max: 1, usage },
-  )
+  const { values, positionals } = parse('info', argv, options([], ['stats']), { min: 1, max: 1, usage })
   const spec = positionals[0]!
   const { path, dataset } = parseSpec(spec)
   if (dataset === null && !values.stats) {

@@ -11,7 +11,7 @@ import {
 } from '../../engine/labels/index.ts'
 import { proposalSet } from '../../engine/proposals/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const labelUsage =
@@ -39,16 +39,7 @@ export async function labelCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'label',
     argv,
-    {
-      project: { type: 'string' },
-      roi: { type: 'string' },
-      value: { type: 'string' },
-      annotator: { type: 'string' },
-      set: { type: 'string' },
-      round: { type: 'string' },
-      'request-id': { type: 'string' },
-      undo: { type: 'boolean' },
-    },
+    options(['project', 'roi', 'value', 'annotator', 'set', 'round', 'request-id'], ['undo']),
     { min: 0, max: 0, usage: labelUsage },
   )
   if (!values.project) throw new InputError(`label: --project is required; usage: ${labelUsage}`)
@@ -85,12 +76,11 @@ export async function labelCommand(argv: string[]): Promise<void> {
 
 /** Every ROI's current labels, per annotator and by majority; --history adds the full audit trail. */
 export async function labelsCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    'labels',
-    argv,
-    { project: { type: 'string' }, set: { type: 'string' }, history: { type: 'boolean' } },
-    { min: 0, max: 0, usage: labelsUsage },
-  )
+  const { values } = parse('labels', argv, options(['project', 'set'], ['history']), {
+    min: 0,
+    max: 0,
+    usage: labelsUsage,
+  })
   if (!values.project) throw new InputError(`labels: --project is required; usage: ${labelsUsage}`)
   const project = Project.open(values.project)
   try {

@@ -15,7 +15,7 @@ import {
 } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice } from '../args.ts'
+import { options, parse, parseChoice } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const usage = [
@@ -42,14 +42,7 @@ async function importModel(argv: string[]): Promise<void> {
   const { values } = parse(
     'model import',
     argv,
-    {
-      project: { type: 'string' },
-      from: { type: 'string' },
-      name: { type: 'string' },
-      task: { type: 'string' },
-      mean: { type: 'string' },
-      std: { type: 'string' },
-    },
+    options(['project', 'from', 'name', 'task', 'mean', 'std']),
     { min: 0, max: 0, usage },
   )
   if (!values.project) throw new InputError(`model import: --project DIR is required; usage: ${usage}`)
@@ -109,7 +102,7 @@ async function importModel(argv: string[]): Promise<void> {
 }
 
 function list(argv: string[]): void {
-  const { values } = parse('model list', argv, { project: { type: 'string' } }, { min: 0, max: 0, usage })
+  const { values } = parse('model list', argv, options(['project']), { min: 0, max: 0, usage })
   if (!values.project) throw new InputError(`model list: --project DIR is required; usage: ${usage}`)
   const project = Project.open(values.project)
   try {

@@ -5,7 +5,7 @@ import { Project } from '../../engine/store/index.ts'
 import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { InputError } from '../../engine/errors.ts'
 import { join } from 'node:path'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
@@ -16,16 +16,7 @@ export async function predict(argv: string[]): Promise<void> {
   const { values } = parse(
     'predict',
     argv,
-    {
-      project: { type: 'string' },
-      raw: { type: 'string' },
-      model: { type: 'string' },
-      task: { type: 'string' },
-      out: { type: 'string' },
-      batch: { type: 'string' },
-      workers: { type: 'string' },
-      backend: { type: 'string' },
-    },
+    options(['project', 'raw', 'model', 'task', 'out', 'batch', 'workers', 'backend']),
     { min: 0, max: 0, usage },
   )
   if (!values.project || !values.raw)

@@ -2,7 +2,7 @@ import { InputError } from '../../engine/errors.ts'
 import { Project } from '../../engine/store/index.ts'
 import { openVolume } from '../../engine/volume/index.ts'
 import type { ProjectSummary, VolumeRole } from '../../../src-shared/contract.ts'
-import { parse, parseChoice, parsePositiveNumbers } from '../args.ts'
+import { options, parse, parseChoice, parsePositiveNumbers } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
 export const usage = [
@@ -28,12 +28,7 @@ export async function project(argv: string[]): Promise<void> {
 }
 
 function init(argv: string[]): void {
-  const { values, positionals } = parse(
-    'project init',
-    argv,
-    { name: { type: 'string' } },
-    { min: 1, max: 1, usage },
-  )
+  const { values, positionals } = parse('project init', argv, options(['name']), { min: 1, max: 1, usage })
   const p = Project.init(positionals[0]!, values.name)
   try {
     const summary = p.summary()
@@ -55,12 +50,11 @@ function show(argv: string[]): void {
 }
 
 async function importVolume(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    'project import',
-    argv,
-    { role: { type: 'string' }, name: { type: 'string' }, 'voxel-size': { type: 'string' } },
-    { min: 2, max: 2, usage },
-  )
+  const { values, positionals } = parse('project import', argv, options(['role', 'name', 'voxel-size']), {
+    min: 2,
+    max: 2,
+    usage,
+  })
   const role: VolumeRole = parseChoice('--role', values.role, ROLES, 'raw')
   const voxel = values['voxel-size']
     ? (parsePositiveNumbers('--voxel-size', values['voxel-size'], 3) as [number, number, number])

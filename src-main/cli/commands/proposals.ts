@@ -7,7 +7,7 @@ import { CancelledError } from '../../engine/jobs/index.ts'
 import { TASKS, type Task } from '../../engine/model/index.ts'
 import { runProposals } from '../../engine/proposals/index.ts'
 import { Project } from '../../engine/store/index.ts'
-import { parse, parseChoice, parseOptionalNumber, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger, parseOptionalNumber } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
@@ -18,20 +18,20 @@ export async function proposals(argv: string[]): Promise<void> {
   const { values } = parse(
     'proposals',
     argv,
-    {
-      project: { type: 'string' },
-      task: { type: 'string' },
-      map: { type: 'string' },
-      raw: { type: 'string' },
-      threshold: { type: 'string' },
-      connectivity: { type: 'string' },
-      'min-size': { type: 'string' },
-      'max-size': { type: 'string' },
-      variant: { type: 'string' },
-      patch: { type: 'string' },
-      scale: { type: 'string' },
-      csv: { type: 'string' },
-    },
+    options([
+      'project',
+      'task',
+      'map',
+      'raw',
+      'threshold',
+      'connectivity',
+      'min-size',
+      'max-size',
+      'variant',
+      'patch',
+      'scale',
+      'csv',
+    ]),
     { min: 0, max: 0, usage },
   )
   if (!values.project || !values.task)

@@ -9,7 +9,7 @@ import {
   writeNpyBoxes,
   type Region,
 } from '../../engine/volume/index.ts'
-import { parse } from '../args.ts'
+import { options, parse } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
 export const usage = 'activeem read PATH#DATASET --region z0:z1,y0:y1,x0:x1 [--out FILE.npy] [--json]'
@@ -28,12 +28,7 @@ export function parseRegion(text: string): Region {
 }
 
 export async function read(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    'read',
-    argv,
-    { region: { type: 'string' }, out: { type: 'string' } },
-    { min: 1, max: 1, usage },
-  )
+  const { values, positionals } = parse('read', argv, options(['region', 'out']), { min: 1, max: 1, usage })
   if (!values.region) throw new InputError(`read: --region is required; usage: ${usage}`)
   const region = parseRegion(values.region)
   if (values.out !== undefined && !existsSync(dirname(values.out) || '.')) {

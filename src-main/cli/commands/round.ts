@@ -19,7 +19,7 @@ import { Project } from '../../engine/store/index.ts'
 import { STRATEGIES, type Strategy } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { openVolume } from '../../engine/volume/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
@@ -57,6 +57,21 @@ function describe(r: StepReport): string {
   return `round ${r.round} ${r.step}: ${what[r.step]()}`
 }
 
+/** Options that only `--init` takes: the campaign's settings, fixed for all its rounds. */
+const INIT_ONLY = [
+  'task',
+  'raw',
+  'model',
+  'strategy',
+  'N',
+  'M',
+  'Q',
+  'oracle',
+  'epochs',
+  'iterations',
+  'seed',
+] as const
+
 /**
  * Rounds of active learning as a resumable state machine in the project: each call runs the next step
  * (or the one named), records its state and result, and a step killed midway is run again next time.
@@ -65,24 +80,7 @@ export async function roundCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'round',
     argv,
-    {
-      project: { type: 'string' },
-      init: { type: 'boolean' },
-      task: { type: 'string' },
-      raw: { type: 'string' },
-      model: { type: 'string' },
-      strategy: { type: 'string' },
-      N: { type: 'string' },
-      M: { type: 'string' },
-      Q: { type: 'string' },
-      oracle: { type: 'string' },
-      epochs: { type: 'string' },
-      iterations: { type: 'string' },
-      seed: { type: 'string' },
-      step: { type: 'string' },
-      until: { type: 'string' },
-      status: { type: 'boolean' },
-    },
+    options(['project', ...INIT_ONLY, 'step', 'until'], ['init', 'status']),
     { min: 0, max: 0, usage },
   )
   if (!values.project) throw new InputError(`round: --project is required; usage: ${usage}`)
@@ -92,21 +90,8 @@ export async function roundCommand(argv: string[]): Promise<void> {
   for (const name of [values.step, values.until])
     if (name !== undefined && !isStepName(name))
       throw new InputError(`--step/--until '${name}': expected one of ${STEPS.join(', ')}`)
-  const initOnly = [
-    'task',
-    'raw',
-    'model',
-    'strategy',
-    'N',
-    'M',
-    'Q',
-    'oracle',
-    'epochs',
-    'iterations',
-    'seed',
-  ]
   if (!values.init) {
-    const stray = initOnly.find((k) => values[k as keyof typeof values] !== undefined)
+    const stray = INIT_ONLY.find((k) => values[k as keyof typeof values] !== undefined)
     if (stray) throw new InputError(`--${stray}: only with --init (a campaign's parameters are set once)`)
   }
 

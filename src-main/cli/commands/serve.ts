@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { InputError } from '../../engine/errors.ts'
 import { Project } from '../../engine/store/index.ts'
 import { startWebHost } from '../../web/server.ts'
-import { parse, parseInteger } from '../args.ts'
+import { options, parse, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const usage = 'activeem serve [--project DIR] [--port N] [--max-jobs N] [--max-in-flight N] [--json]'
@@ -11,17 +11,11 @@ export const usage = 'activeem serve [--project DIR] [--port N] [--max-jobs N] [
 export const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url))
 
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse(
-    'serve',
-    argv,
-    {
-      project: { type: 'string' },
-      port: { type: 'string' },
-      'max-jobs': { type: 'string' },
-      'max-in-flight': { type: 'string' },
-    },
-    { min: 0, max: 0, usage },
-  )
+  const { values } = parse('serve', argv, options(['project', 'port', 'max-jobs', 'max-in-flight']), {
+    min: 0,
+    max: 0,
+    usage,
+  })
   const port = parseInteger('--port', values.port, 0, 0, 65535)
   const maxJobs =
     values['max-jobs'] !== undefined ? parseInteger('--max-jobs', values['max-jobs'], 8, 1, 256) : undefined

@@ -11,7 +11,7 @@ import {
   type Strategy,
 } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
@@ -26,31 +26,31 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'simulate',
     argv,
-    {
-      project: { type: 'string' },
-      gt: { type: 'string' },
-      strategy: { type: 'string' },
-      compare: { type: 'boolean' },
-      active: { type: 'boolean' },
-      set: { type: 'string' },
-      N: { type: 'string' },
-      M: { type: 'string' },
-      Q: { type: 'string' },
-      budget: { type: 'string' },
-      rounds: { type: 'string' },
-      seed: { type: 'string' },
-      seeds: { type: 'string' },
-      embeddings: { type: 'string' },
-      finetune: { type: 'boolean' },
-      task: { type: 'string' },
-      raw: { type: 'string' },
-      test: { type: 'string' },
-      'test-gt': { type: 'string' },
-      model: { type: 'string' },
-      epochs: { type: 'string' },
-      iterations: { type: 'string' },
-      out: { type: 'string' },
-    },
+    options(
+      [
+        'project',
+        'gt',
+        'strategy',
+        'set',
+        'N',
+        'M',
+        'Q',
+        'budget',
+        'rounds',
+        'seed',
+        'seeds',
+        'embeddings',
+        'task',
+        'raw',
+        'test',
+        'test-gt',
+        'model',
+        'epochs',
+        'iterations',
+        'out',
+      ],
+      ['compare', 'active', 'finetune'],
+    ),
     { min: 0, max: 0, usage },
   )
   if (values.finetune) return simulateFinetune(values)

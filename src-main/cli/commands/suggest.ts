@@ -2,7 +2,7 @@ import { InputError } from '../../engine/errors.ts'
 import { Project } from '../../engine/store/index.ts'
 import { STRATEGIES, suggestRound, type Strategy, type SuggestParams } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
-import { parse, parseChoice, parseInteger } from '../args.ts'
+import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
 export const usage = `activeem suggest --project DIR --strategy ${STRATEGIES.join('|')} [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--seed S] [--json]`
@@ -25,16 +25,7 @@ export async function suggestCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'suggest',
     argv,
-    {
-      project: { type: 'string' },
-      strategy: { type: 'string' },
-      set: { type: 'string' },
-      N: { type: 'string' },
-      M: { type: 'string' },
-      Q: { type: 'string' },
-      budget: { type: 'string' },
-      seed: { type: 'string' },
-    },
+    options(['project', 'strategy', 'set', 'N', 'M', 'Q', 'budget', 'seed']),
     { min: 0, max: 0, usage },
   )
   if (!values.project || !values.strategy)

@@ -1,18 +1,13 @@
 import { generateSynthetic, writeSynthetic } from '../../engine/synth/index.ts'
 import { InputError } from '../../engine/errors.ts'
-import { parse, parseInteger, parseIntList } from '../args.ts'
+import { options, parse, parseIntList, parseInteger } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
 export const usage = 'activeem synth --out DIR [--shape z,y,x] [--seed N] [--json]'
 export const DEFAULT_SYNTH_SHAPE: [number, number, number] = [64, 256, 256]
 
 export async function synth(argv: string[]): Promise<void> {
-  const { values } = parse(
-    'synth',
-    argv,
-    { out: { type: 'string' }, shape: { type: 'string' }, seed: { type: 'string' } },
-    { min: 0, max: 0, usage },
-  )
+  const { values } = parse('synth', argv, options(['out', 'shape', 'seed']), { min: 0, max: 0, usage })
   if (!values.out) throw new InputError(`synth: --out DIR is required; usage: ${usage}`)
   const shape = values.shape
     ? (parseIntList('--shape', values.shape, 3, 8) as [number, number, number])

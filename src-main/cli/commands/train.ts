@@ -11,7 +11,7 @@ import {
 import { Project } from '../../engine/store/index.ts'
 import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { trainModel } from '../../engine/train/index.ts'
-import { parse, parseChoice, parseInteger, parseIntList, parsePositiveNumbers } from '../args.ts'
+import { options, parse, parseChoice, parseIntList, parseInteger, parsePositiveNumbers } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
@@ -24,24 +24,24 @@ export async function train(argv: string[]): Promise<void> {
   const { values } = parse(
     'train',
     argv,
-    {
-      project: { type: 'string' },
-      task: { type: 'string' },
-      raw: { type: 'string' },
-      labels: { type: 'string' },
-      pre: { type: 'string' },
-      post: { type: 'string' },
-      name: { type: 'string' },
-      iterations: { type: 'string' },
-      minutes: { type: 'string' },
-      window: { type: 'string' },
-      width: { type: 'string' },
-      depth: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-    },
+    options([
+      'project',
+      'task',
+      'raw',
+      'labels',
+      'pre',
+      'post',
+      'name',
+      'iterations',
+      'minutes',
+      'window',
+      'width',
+      'depth',
+      'batch',
+      'lr',
+      'seed',
+      'backend',
+    ]),
     { min: 0, max: 0, usage },
   )
   for (const flag of ['project', 'task', 'raw', 'labels'] as const) {
