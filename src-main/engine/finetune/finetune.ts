@@ -1,8 +1,9 @@
+import type { StageOptions } from '../stage-options.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { mean } from '../stats.ts'
-import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield } from '../jobs/index.ts'
 import {
   channelsOf,
   decodeNamed,
@@ -31,7 +32,7 @@ import {
 import { RoiWindows } from './roi-windows.ts'
 import type { Verdict } from '../labels/index.ts'
 
-export interface FinetuneOptions {
+export interface FinetuneOptions extends StageOptions {
   /** The model fine-tuned: its folder (never written to). */
   parentDir: string
   parentName: string
@@ -52,8 +53,6 @@ export interface FinetuneOptions {
   learningRate?: number
   seed?: number
   checkpointEvery?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
   onLog?: (line: string) => void
 }
 

@@ -1,5 +1,6 @@
+import type { StageOptions } from '../stage-options.ts'
 import { join } from 'node:path'
-import { Job, runJob, type ProgressEvent } from '../jobs/index.ts'
+import { Job, runJob } from '../jobs/index.ts'
 import type { ModelRecord } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { finetuneModel, type FinetuneResult } from './finetune.ts'
@@ -20,9 +21,7 @@ export async function runFinetune(
   project: Project,
   plan: FinetunePlan,
   request: FinetuneRequest,
-  hooks: {
-    signal?: AbortSignal
-    onProgress?: (e: ProgressEvent) => void
+  hooks: StageOptions & {
     onLog?: (line: string) => void
     /** Called with the job before the work starts (a place to log the backend). */
     onJob?: (job: Job) => void
@@ -48,7 +47,7 @@ export async function runFinetune(
         batchSize: request.batchSize,
         learningRate: request.learningRate,
         seed: request.seed,
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        signal: hooks.signal,
         onProgress: (e) => {
           job.report(e)
           hooks.onProgress?.(e)

@@ -1,3 +1,4 @@
+import type { StageOptions } from '../stage-options.ts'
 import { join } from 'node:path'
 import {
   disposeVae,
@@ -9,7 +10,7 @@ import {
 } from '../embed/index.ts'
 import { readPatches } from '../proposals/index.ts'
 import type { Matrix } from './features.ts'
-import { checkpointYield, type ProgressEvent } from '../jobs/index.ts'
+import { checkpointYield } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
 import { mean } from '../stats.ts'
@@ -19,7 +20,7 @@ import { loadSetData, loadSetRois, readSetFeatures, type SetData } from './run.t
 import { STRATEGY_REGISTRY, type Strategy } from './strategies/registry.ts'
 import { suggest, type SuggestParams } from './suggest.ts'
 
-export interface SimulateOptions {
+export interface SimulateOptions extends StageOptions {
   project: Project
   set?: number
   /** Ground truth PATH#DS (non-zero = object) for the oracle. */
@@ -41,8 +42,6 @@ export interface SimulateOptions {
   embeddings?: readonly number[]
   /** Epochs of those embeddings (default: embed's). */
   epochs?: number
-  signal?: AbortSignal
-  onProgress?: (e: ProgressEvent) => void
 }
 
 export interface SimulatedRound {
@@ -142,8 +141,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       set: data.set.id,
       seed,
       out: dir,
-      ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
+      epochs: o.epochs,
+      signal: o.signal,
       onProgress: (ev) =>
         o.onProgress?.({
           ...ev,
