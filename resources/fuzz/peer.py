@@ -268,13 +268,33 @@ def h5_stats(name):
         if why or dt is None or dt == "float16":
             raise ValueError(why or f"dtype {ds.dtype}")
         if np.prod(shape, dtype=np.float64) > STATS_LIMIT:
-            return None, shape, dt
+            return h5_sparse_stats(ds, shape, lead), shape, dt
         h5_chunk_check(ds, [0, shape[0], 0, shape[1], 0, shape[2]])
         acc = Acc()
         step = max(1, (ds.chunks[lead] if ds.chunks else 8))
         for z in range(0, shape[0], step):
             acc.add(ds[(0,) * lead + (slice(z, z + step),)])
         return acc.result(), shape, dt
+
+
+def h5_sparse_stats(ds, shape, lead):
+    """Too big to read whole: the allocated chunks (libhdf5's own index), and the fill value for the rest."""
+    if not ds.chunks:
+        return None
+    acc = Acc()
+    seen = 0
+    for i in range(ds.id.get_num_chunks()):
+        offset = ds.id.get_chunk_info(i).chunk_offset
+        if any(o >= n for o, n in zip(offset, ds.shape)):
+            continue
+        box = [v for o, c, n in zip(offset[lead:], ds.chunks[lead:], shape) for v in (o, min(o + c, n))]
+        h5_chunk_check(ds, box)
+        block = ds[tuple(slice(o, min(o + c, n)) for o, c, n in zip(offset, ds.chunks, ds.shape))]
+        acc.add(block)
+        seen += block.size
+    fill = ds.fillvalue if ds.fillvalue is not None else 0
+    acc.add_fill(fill, int(np.prod(shape, dtype=np.float64)) - seen)
+    return acc.result()
 
 
 def readable_lead(arr, region):

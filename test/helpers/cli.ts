@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -18,6 +19,17 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     maxBuffer: 256 << 20,
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Bad input: exit 2 and exactly one line on stderr, `error: ...`, mentioning each of `parts`. */
+export function oneErrorLine(args: string[], parts: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = runCli(args, { env })
+  assert.equal(r.code, 2, r.stderr)
+  const lines = r.stderr.split('\n').filter((l) => l !== '')
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`)
+  assert.ok(lines[0]!.startsWith('error: '), lines[0])
+  for (const p of parts) assert.ok(lines[0]!.includes(p), `'${lines[0]}' should mention '${p}'`)
+  return lines[0]!
 }
 
 /** Runs a command that must succeed with --json and returns its one JSON object. */

@@ -1,12 +1,22 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
 import { formatBytes, requireWithinBudget } from './budget.ts'
 import { printedBy, quietly } from './quiet.ts'
 import { bytesPerElement, prepareOutput, viewOf, type DType, type TypedArray } from './dtype.ts'
-import { findHdf5Superblock } from './detect.ts'
+import { rawObjects } from './hdf5-groups.ts'
+import { openRawHdf5 } from './hdf5-raw.ts'
+import { escapeName } from './names.ts'
 import { formatSpec } from './spec.ts'
-import { type ArrayInfo, type Region, type Shape3, type Volume, regionShape, regionSize } from './types.ts'
+import { checkStorage } from './hdf5-storage.ts'
+import {
+  type ArrayInfo,
+  type Region,
+  type Shape3,
+  type SparseCells,
+  type Volume,
+  regionShape,
+  regionSize,
+} from './types.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
 
 type H5 = typeof import('h5wasm/node')
@@ -59,41 +69,12 @@ export function h5DtypeName(meta: H5Metadata): string {
 
 /** The superblock records where the file should end: a shorter file was cut off (copy or download). */
 function checkNotTruncated(path: string): void {
-  const at = findHdf5Superblock(path)
-  if (at === null) throw new InputError(`${path}: not an HDF5 file (no HDF5 signature)`)
-  const size = statSync(path).size
-  const fd = openSync(path, 'r')
-  const buf = Buffer.alloc(64)
-  try {
-    readSync(fd, buf, 0, 64, at)
-  } finally {
-    closeSync(fd)
-  }
-  const version = buf[8]!
-  let offsetSize: number
-  let pos: number
-  if (version === 0 || version === 1) {
-    offsetSize = buf[13]!
-    pos = version === 0 ? 24 : 28
-  } else if (version === 2 || version === 3) {
-    offsetSize = buf[9]!
-    pos = 12
-  } else {
-    return
-  }
-  if (offsetSize !== 8 && offsetSize !== 4) return
-  const read = (p: number): number =>
-    offsetSize === 8 ? Number(buf.readBigUInt64LE(p)) : buf.readUInt32LE(p)
-  const base = read(pos)
-  // v0/1: base, free-space, end-of-file; v2/3: base, extension, end-of-file.
-  const eof = read(pos + 2 * offsetSize)
-  const undefinedAddress = offsetSize === 8 ? 2 ** 64 - 1 : 2 ** 32 - 1
-  if (eof >= undefinedAddress) return
-  if (size < base + eof) {
+  const raw = openRawHdf5(path)
+  raw.close()
+  if (raw.endOfFile !== null && raw.fileSize < raw.base + raw.endOfFile)
     throw new InputError(
-      `${path}: truncated HDF5 file (${size} bytes on disk, the file says it has ${base + eof}); copy it again`,
+      `${path}: truncated HDF5 file (${raw.fileSize} bytes on disk, the file says it has ${raw.base + raw.endOfFile}); copy it again`,
     )
-  }
 }
 
 async function openFile(path: string): Promise<{ h5: H5; file: H5File }> {
@@ -209,8 +190,40 @@ function walk(h5: H5, file: H5File, path: string): Walked {
     }
   }
   visit(file, '')
+  if (out.unreadable.length > 0) recoverByBytes(h5, file, path, out)
   return out
 }
+
+/**
+ * Datasets whose names are not UTF-8, found by the file's own bytes and opened by them (h5wasm takes
+ * a path as bytes where it cannot as text), listed escaped (\xHH). Where the walk cannot read a
+ * group (dense link storage), those names stay listed as unreadable.
+ */
+function recoverByBytes(h5: H5, file: H5File, path: string, out: Walked): void {
+  const raw = openRawHdf5(path)
+  let objects
+  try {
+    objects = rawObjects(raw)
+  } catch {
+    return
+  } finally {
+    raw.close()
+  }
+  if (!objects) return
+  const module = h5.Module as unknown as { get_type(file: bigint, path: Uint8Array): number }
+  for (const o of objects) {
+    const name = o.path.map(escapeName).join('/')
+    if (o.isGroup || o.path.every((p) => escapeName(p) === p.toString('utf8'))) continue
+    const bytes = new Uint8Array(Buffer.concat(o.path.flatMap((p) => [Buffer.from('/'), p])))
+    if (quietly(() => module.get_type(file.file_id, bytes)) !== H5O_TYPE_DATASET) continue
+    // h5wasm passes `path` to its C++ side unchanged, and embind copies a Uint8Array as bytes.
+    out.datasets.push({ name, dataset: new h5.Dataset(file.file_id, bytes as unknown as string) })
+  }
+  out.unreadable = []
+}
+
+/** libhdf5's H5O_TYPE_DATASET. */
+const H5O_TYPE_DATASET = 1
 
 /** What h5wasm made of a non-UTF-8 name, printable: code points outside ASCII as \u{...}. */
 function escapeOdd(name: string): string {
@@ -286,11 +299,42 @@ export async function openHdf5(path: string, datasetName: string | null): Promis
         meta.chunks.reduce((a, b) => a * b, 1) * bytesPerElement(dtype),
       )
     const attrs = readAttributes(found.dataset)
-    return new Hdf5Volume(h5, path, name, file, found.dataset, shape, dtype, lead, meta, attrs, filters)
+    const sparse = checkStorage({
+      spec,
+      path,
+      headerAddress: headerAddressOf(found.dataset),
+      shape: meta.shape ?? [],
+      maxShape: (meta as { maxshape?: number[] }).maxshape ?? meta.shape ?? [],
+      dtype,
+      elementSize: meta.size,
+      littleEndian: meta.littleEndian !== false,
+      filtered: filters.length > 0,
+      lead,
+    })
+    return new Hdf5Volume(
+      h5,
+      path,
+      name,
+      file,
+      found.dataset,
+      shape,
+      dtype,
+      lead,
+      meta,
+      attrs,
+      filters,
+      sparse,
+    )
   } catch (e) {
     quietly(() => file.close())
     throw hdf5Failure(path, 'cannot open dataset', e)
   }
+}
+
+/** An HDF5 object reference is the object header's address (little-endian, relative to the base). */
+function headerAddressOf(dataset: H5Dataset): number {
+  const ref = quietly(() => dataset.create_reference()).ref_data as ArrayLike<number>
+  return Number(Buffer.from(Array.from(ref)).readBigUInt64LE(0))
 }
 
 function readAttributes(dataset: H5Dataset): Record<string, unknown> {
@@ -340,6 +384,7 @@ class Hdf5Volume implements Volume {
     private readonly meta: H5Metadata,
     readonly attributes: Record<string, unknown>,
     private readonly filters: Filter[],
+    readonly sparse: SparseCells | undefined,
   ) {
     this.spec = formatSpec(path, dataset)
     this.chunked = meta.chunks !== null
