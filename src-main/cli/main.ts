@@ -25,6 +25,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem synth --out DIR [--shape z,y,x] [--seed N] [--json]',
     load: async () => (await import('./commands/synth.ts')).synth,
   },
+  pyramid: {
+    summary: 'OME-Zarr multiscale levels of a volume, for viewing at any zoom (resumable)',
+    usage:
+      'activeem pyramid PATH#DS --out OUT.zarr [--kind image|labels] [--rule mode|keep-small] [--voxel z,y,x]',
+    load: async () => (await import('./commands/pyramid.ts')).pyramid,
+  },
   project: {
     summary: 'create a project, import volumes, show it',
     usage: 'activeem project init|show|import DIR ... [--json]',
