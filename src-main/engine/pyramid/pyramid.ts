@@ -11,6 +11,7 @@ import {
   ZarrV2ArrayWriter,
   type Shape3,
   type Volume,
+  voxelSizeOf,
 } from '../volume/index.ts'
 import { downsample, type LabelRule } from './downsample.ts'
 import { levelChunks, multiscales, planLevels, type Level, type Voxel } from './plan.ts'
@@ -51,7 +52,7 @@ export async function buildPyramid(o: PyramidOptions): Promise<PyramidResult> {
   let levels: Level[]
   let voxel: Voxel
   try {
-    voxel = o.voxel ?? voxelOf(source.attributes) ?? [1, 1, 1]
+    voxel = o.voxel ?? voxelSizeOf(source.attributes) ?? [1, 1, 1]
     levels = planLevels(source.shape, voxel)
     prepareGroup(out, { source: o.source, kind: o.kind, rule, voxel, complete: false }, levels)
   } catch (e) {
@@ -162,17 +163,4 @@ function writeGroupAttributes(out: string, making: Making, levels: Level[]): voi
     activeem: making,
   }
   atomicWrite(join(out, '.zattrs'), JSON.stringify(attrs, null, 2))
-}
-
-function voxelOf(attrs: Record<string, unknown>): Voxel | null {
-  for (const key of ['resolution_nm_zyx', 'resolution']) {
-    const v = attrs[key]
-    const arr = Array.isArray(v)
-      ? v
-      : ArrayBuffer.isView(v)
-        ? Array.from(v as unknown as ArrayLike<number>)
-        : null
-    if (arr && arr.length === 3 && arr.every((n) => typeof n === 'number' && n > 0)) return arr as Voxel
-  }
-  return null
 }

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path'
 import type { JobRecord, ProjectSummary, VolumeRecord, VolumeRole } from '../../../src-shared/contract.ts'
 import { InputError } from '../errors.ts'
 import { jobRecords } from '../jobs/index.ts'
-import type { Volume } from '../volume/index.ts'
+import { voxelSizeOf, type Volume } from '../volume/index.ts'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts'
 import { APP_VERSION } from '../version.ts'
 
@@ -126,7 +126,7 @@ export class Project {
     if (this.db.prepare('SELECT 1 FROM volumes WHERE name = ?').get(name)) {
       throw new InputError(`${this.dir}: a volume named '${name}' is already in the project; pass --name`)
     }
-    const voxel = options.voxelSizeNm ?? voxelSizeFromAttributes(volume.attributes)
+    const voxel = options.voxelSizeNm ?? voxelSizeOf(volume.attributes)
     const info = this.db
       .prepare(
         `INSERT INTO volumes (name, source, path, dataset, format, shape, dtype, chunks, role, voxel_size_nm, added_at)
@@ -184,19 +184,6 @@ function defaultVolumeName(volume: Volume): string {
 }
 
 /** CREMI `resolution` and our own `resolution_nm_zyx` are the two conventions seen in real files. */
-function voxelSizeFromAttributes(attrs: Record<string, unknown>): [number, number, number] | null {
-  for (const key of ['resolution_nm_zyx', 'resolution']) {
-    const v = attrs[key]
-    const arr = Array.isArray(v)
-      ? v
-      : ArrayBuffer.isView(v)
-        ? Array.from(v as unknown as ArrayLike<number>)
-        : null
-    if (arr && arr.length === 3 && arr.every((n) => typeof n === 'number' && n > 0))
-      return arr as [number, number, number]
-  }
-  return null
-}
 
 function toVolumeRecord(r: VolumeRow): VolumeRecord {
   return {
