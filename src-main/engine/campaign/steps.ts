@@ -15,7 +15,7 @@ import { doneJobParams, doneJobResult } from '../jobs/index.ts'
 import { currentLabels, majorityLabels, roiVotes, setLabel } from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
-import { readPatches, roisOf, runProposals } from '../proposals/index.ts'
+import { proposalSet, proposalSetsOfMap, readPatches, roisOf, runProposals } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import {
   loadSetData,
@@ -59,10 +59,7 @@ function madeSince<T extends { createdAt: string }>(items: T[], since: string): 
 
 async function proposals(ctx: StepContext): Promise<StepOutcome> {
   const map = str(ctx.resultOf(ctx.round, 'predict'), 'map')
-  const rows = ctx.project.db
-    .prepare('SELECT id, count, created_at AS createdAt FROM proposal_sets WHERE map = ? ORDER BY id')
-    .all(map) as Array<{ id: number; count: number; createdAt: string }>
-  const made = madeSince(rows, ctx.startedAt)
+  const made = madeSince(proposalSetsOfMap(ctx.project, map), ctx.startedAt)
   if (made) return { done: true, result: { set: made.id, count: made.count, map } }
   const r = await runProposals({
     project: ctx.project,
@@ -141,9 +138,7 @@ async function annotate(ctx: StepContext): Promise<StepOutcome> {
   if (oracle && missing.length > 0) {
     const wanted = new Set(missing)
     const rois = roisOf(ctx.project, set).filter((r) => wanted.has(r.id))
-    const setDir = (
-      ctx.project.db.prepare('SELECT dir FROM proposal_sets WHERE id = ?').get(set) as { dir: string }
-    ).dir
+    const setDir = proposalSet(ctx.project, set)!.dir
     const truth = await oracleLabels(rois, `${join(ctx.project.dir, setDir, 'labels.zarr')}#labels`, oracle)
     rois.forEach((r, k) =>
       setLabel(ctx.project, set, r.id, truth[k] ? 'correct' : 'incorrect', 'oracle', roundId),

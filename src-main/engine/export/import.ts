@@ -13,6 +13,7 @@ import { InputError, messageOf } from '../errors.ts'
 import {
   insertRois,
   proposalsCsv,
+  restoreProposalSet,
   roiPlace,
   writePatches,
   type Polarity,
@@ -182,9 +183,7 @@ function insertRows(
   const db = project.db
   const set = manifest.set
   db.transaction(() => {
-    db.prepare(
-      'INSERT INTO proposal_sets (id, task, map, raw, params, dir, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(set.id, set.task, set.map, set.raw, JSON.stringify(set.params), setDir, set.count, set.createdAt)
+    restoreProposalSet(project, { ...set, dir: setDir })
     insertRois(project, set.id, rois)
     for (const r of rounds)
       restoreRound(project, {

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os'
 import { InputError } from '../errors.ts'
+import { hasRoi, proposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import { pauseBeforeCommit } from './commit-pause.ts'
 
@@ -69,15 +70,13 @@ function toRow(r: Row): LabelRow {
 }
 
 export function checkSet(project: Project, setId: number): void {
-  if (!project.db.prepare('SELECT 1 FROM proposal_sets WHERE id = ?').get(setId))
+  if (!proposalSet(project, setId))
     throw new InputError(`proposal set ${setId}: no such set in ${project.dir}`)
 }
 
 function checkRoi(project: Project, setId: number, roi: number): void {
-  const found = project.db.prepare('SELECT 1 FROM rois WHERE set_id = ? AND id = ?').get(setId, roi)
-  if (found) return
-  const set = project.db.prepare('SELECT count FROM proposal_sets WHERE id = ?').get(setId) as
-    { count: number } | undefined
+  if (hasRoi(project, setId, roi)) return
+  const set = proposalSet(project, setId)
   if (!set) throw new InputError(`proposal set ${setId}: no such set in ${project.dir}`)
   throw new InputError(`ROI ${roi}: not in proposal set ${setId} (${set.count} ROIs)`)
 }

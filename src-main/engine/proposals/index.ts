@@ -3,9 +3,12 @@ export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
 export { readPatches, writePatches, type PatchSet } from './patches.ts'
 export { PolarityAccumulator, type Polarity } from './polarity.ts'
 export {
+  hasRoi,
   insertRois,
   proposalSet,
   proposalSets,
+  proposalSetsOfMap,
+  restoreProposalSet,
   roiPlace,
   roisOf,
   saveProposalSet,

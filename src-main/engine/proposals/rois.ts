@@ -69,6 +69,13 @@ export function proposalSet(project: Project, id?: number): ProposalSet | null {
   return row ? toSet(row) : null
 }
 
+/** The sets cut from one probability map, oldest first. */
+export function proposalSetsOfMap(project: Project, map: string): ProposalSet[] {
+  return (
+    project.db.prepare('SELECT * FROM proposal_sets WHERE map = ? ORDER BY id').all(map) as SetRow[]
+  ).map(toSet)
+}
+
 /** An ROI's id, box, centroid and size. */
 export type RoiPlace = Pick<
   ComponentRecord,
@@ -112,6 +119,10 @@ export function roisOf(project: Project, setId: number): Roi[] {
   }))
 }
 
+export function hasRoi(project: Project, setId: number, roi: number): boolean {
+  return project.db.prepare('SELECT 1 FROM rois WHERE set_id = ? AND id = ?').get(setId, roi) !== undefined
+}
+
 /**
  * Records a set and its ROIs in one transaction; `place(id)` moves the set's files into their final
  * folder inside it, so either both the rows and the folder exist or neither does.
@@ -135,6 +146,15 @@ export function saveProposalSet(
     return id
   })()
   return proposalSet(project, id)!
+}
+
+/** A set restored under its own id (import); the caller holds the transaction and inserts its ROIs. */
+export function restoreProposalSet(project: Project, set: ProposalSet): void {
+  project.db
+    .prepare(
+      'INSERT INTO proposal_sets (id, task, map, raw, params, dir, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(set.id, set.task, set.map, set.raw, JSON.stringify(set.params), set.dir, set.count, set.createdAt)
 }
 
 /** The ROI rows of set `setId`; call it inside the transaction that records the set. */
