@@ -2,11 +2,10 @@ import {
   checkSet,
   currentLabels,
   majorityLabels,
-  roiVotes,
   undoLabel,
   type LabelValue,
-  type Verdict,
 } from '../engine/labels/index.ts'
+import { roiVotes, type Verdict } from '../engine/verdicts/index.ts'
 import type { Handlers } from './types.ts'
 
 export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.undo'> = {

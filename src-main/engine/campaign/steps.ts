@@ -12,7 +12,7 @@ import {
 import { embedSet } from '../embed/index.ts'
 import { planFinetune, runFinetune } from '../finetune/index.ts'
 import { doneJobParams, doneJobResult } from '../jobs/index.ts'
-import { currentLabels, majorityLabels, roiVotes, setLabel } from '../labels/index.ts'
+import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
 import { proposalSet, proposalSetsOfMap, readPatches, roisOf, runProposals } from '../proposals/index.ts'
@@ -24,6 +24,7 @@ import {
   suggestRound,
   type Strategy,
 } from '../suggest/index.ts'
+import { roiVotes } from '../verdicts/index.ts'
 import type { StepContext, StepOutcome, StepRunners } from './run.ts'
 
 const num = (r: Record<string, unknown>, key: string): number => r[key] as number

@@ -30,7 +30,7 @@ import {
   type TrainingData,
 } from '../train/index.ts'
 import { RoiWindows } from './roi-windows.ts'
-import type { Verdict } from '../labels/index.ts'
+import type { Verdict } from '../verdicts/index.ts'
 
 export interface FinetuneOptions extends StageOptions {
   /** The model fine-tuned: its folder (never written to). */

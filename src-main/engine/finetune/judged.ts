@@ -1,6 +1,6 @@
-import { VERDICT_RULE, type Verdict } from '../labels/index.ts'
 import { reviewSet } from '../review/index.ts'
 import type { Project } from '../store/index.ts'
+import { VERDICT_RULE, type Verdict } from '../verdicts/index.ts'
 
 export interface JudgedRois {
   verdicts: Map<number, Verdict>

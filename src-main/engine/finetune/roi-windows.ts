@@ -11,7 +11,7 @@ import {
   type Shape3,
   type Volume,
 } from '../volume/index.ts'
-import type { Verdict } from '../labels/index.ts'
+import type { Verdict } from '../verdicts/index.ts'
 import { roiTargets } from './targets.ts'
 
 export interface RoiWindow {

@@ -1,4 +1,4 @@
-import type { Verdict } from '../labels/index.ts'
+import type { Verdict } from '../verdicts/index.ts'
 import { TASK_CHANNELS, type Task } from '../model/index.ts'
 
 /** What an annotator's verdict on an ROI says about one output channel on that ROI's mask. */

@@ -18,15 +18,3 @@ export {
   type RoiLabels,
 } from './store.ts'
 export { COMMIT_PAUSE_MARK } from './commit-pause.ts'
-export {
-  propagateVerdicts,
-  roiVotes,
-  LABEL_RULE,
-  VERDICT_RULE,
-  type Partition,
-  type RoiClusters,
-  type Verdict,
-  type VerdictRule,
-  type VerdictSource,
-  type Verdicts,
-} from './verdicts.ts'

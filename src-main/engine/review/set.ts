@@ -1,16 +1,14 @@
-import {
-  currentLabels,
-  majorityLabels,
-  propagateVerdicts,
-  roiVotes,
-  type Majority,
-  type Partition,
-  type VerdictRule,
-  type Verdicts,
-} from '../labels/index.ts'
+import { currentLabels, majorityLabels, type Majority } from '../labels/index.ts'
 import { roisOf, type Roi } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import { latestRound, roundClusters } from '../suggest/index.ts'
+import {
+  propagateVerdicts,
+  roiVotes,
+  type Partition,
+  type VerdictRule,
+  type Verdicts,
+} from '../verdicts/index.ts'
 
 /** A proposal set judged: its ROIs, their clusters in the latest round, the annotators' majorities and the verdicts. */
 export interface SetReview {

@@ -1,13 +1,13 @@
+import type { LabelValue } from '../labels/index.ts'
+import { roiPlace, type Roi, type RoiPlace } from '../proposals/index.ts'
+import type { Project } from '../store/index.ts'
 import {
   LABEL_RULE,
   VERDICT_RULE,
-  type LabelValue,
   type Verdict,
   type VerdictRule,
   type VerdictSource,
-} from '../labels/index.ts'
-import { roiPlace, type Roi, type RoiPlace } from '../proposals/index.ts'
-import type { Project } from '../store/index.ts'
+} from '../verdicts/index.ts'
 import { reviewSet } from './set.ts'
 
 /** One ROI as the export's table holds it (CSV columns and JSON keys alike). */

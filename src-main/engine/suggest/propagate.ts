@@ -1,4 +1,4 @@
-import { propagateVerdicts, VERDICT_RULE, type Partition, type Verdicts } from '../labels/index.ts'
+import { propagateVerdicts, VERDICT_RULE, type Partition, type Verdicts } from '../verdicts/index.ts'
 
 export type { Partition }
 

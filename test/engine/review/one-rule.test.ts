@@ -9,7 +9,7 @@ import {
   type RoundsFile,
 } from '../../../src-main/engine/export/index.ts'
 import { judgedRois, roiTargets } from '../../../src-main/engine/finetune/index.ts'
-import { majorityLabels, currentLabels, roiVotes, setLabel } from '../../../src-main/engine/labels/index.ts'
+import { majorityLabels, currentLabels, setLabel } from '../../../src-main/engine/labels/index.ts'
 import { roiTable } from '../../../src-main/engine/review/index.ts'
 import { Project } from '../../../src-main/engine/store/index.ts'
 import {
@@ -18,6 +18,7 @@ import {
   suggestionVerdicts,
   type Suggestion,
 } from '../../../src-main/engine/suggest/index.ts'
+import { roiVotes } from '../../../src-main/engine/verdicts/index.ts'
 import { fullRegion, ZarrV3Writer, type Shape3 } from '../../../src-main/engine/volume/index.ts'
 import { tempDir } from '../../helpers/peers.ts'
 import { projectWithRoiSet } from '../../helpers/roi-set.ts'

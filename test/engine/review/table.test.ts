@@ -5,15 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { tableCsv, TABLE_COLUMNS } from '../../../src-main/engine/export/index.ts'
-import {
-  propagateVerdicts,
-  setLabel,
-  undoLabel,
-  VERDICT_RULE,
-} from '../../../src-main/engine/labels/index.ts'
+import { setLabel, undoLabel } from '../../../src-main/engine/labels/index.ts'
 import { roiTable } from '../../../src-main/engine/review/index.ts'
 import { DB_FILE, Project, SCHEMA_VERSION } from '../../../src-main/engine/store/index.ts'
 import { roundClusters, saveRound } from '../../../src-main/engine/suggest/index.ts'
+import { propagateVerdicts, VERDICT_RULE } from '../../../src-main/engine/verdicts/index.ts'
 import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-review-table-'))

@@ -1,4 +1,4 @@
-import type { Majority } from './store.ts'
+import type { Majority } from '../labels/index.ts'
 
 /** What a proposal is judged to be: the detection is right, or it is a false positive. */
 export type Verdict = 'correct' | 'incorrect'

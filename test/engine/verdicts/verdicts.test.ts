@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import {
-  propagateVerdicts,
-  roiVotes,
-  VERDICT_RULE,
-  type Majority,
-} from '../../../src-main/engine/labels/index.ts'
+import type { Majority } from '../../../src-main/engine/labels/index.ts'
+import { propagateVerdicts, roiVotes, VERDICT_RULE } from '../../../src-main/engine/verdicts/index.ts'
 
 const partition = (a: number[]): { assignment: Int32Array; clusters: number } => ({
   assignment: Int32Array.from(a),
