@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { InputError } from '../engine/errors.ts'
 import { TASK_CHANNELS } from '../engine/model/index.ts'
 import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/proposals/index.ts'
-import { round as readRound } from '../engine/suggest/index.ts'
+import { latestRound, round as readRound } from '../engine/suggest/index.ts'
 import { openVolume, readCrop } from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
 
@@ -98,15 +98,9 @@ export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.g
     ctx.projects.use(dir, (project) => {
       let id = round
       if (id === undefined) {
-        const row = (
-          set === undefined
-            ? project.db.prepare('SELECT id FROM rounds ORDER BY set_id DESC, number DESC LIMIT 1').get()
-            : project.db
-                .prepare('SELECT id FROM rounds WHERE set_id = ? ORDER BY number DESC LIMIT 1')
-                .get(set)
-        ) as { id: number } | undefined
-        if (!row) return null
-        id = row.id
+        const latest = latestRound(project, set)
+        if (!latest) return null
+        id = latest.id
       }
       const r = readRound(project, id)
       if (!r) throw new InputError(`round ${id}: no such round in ${dir}`)

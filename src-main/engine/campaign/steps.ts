@@ -21,6 +21,7 @@ import {
   loadSetData,
   oracleLabels,
   round as roundById,
+  roundList,
   suggestRound,
   type Strategy,
 } from '../suggest/index.ts'
@@ -102,10 +103,7 @@ async function embed(ctx: StepContext): Promise<StepOutcome> {
 
 async function suggest(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
-  const rows = ctx.project.db
-    .prepare('SELECT id, number, created_at AS createdAt FROM rounds WHERE set_id = ? ORDER BY id')
-    .all(set) as Array<{ id: number; number: number; createdAt: string }>
-  const made = madeSince(rows, ctx.startedAt)
+  const made = madeSince(roundList(ctx.project, set), ctx.startedAt)
   const { N, M, Q, seed } = ctx.campaign.params
   const r =
     made ??

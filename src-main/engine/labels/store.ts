@@ -2,6 +2,7 @@ import { userInfo } from 'node:os'
 import { InputError } from '../errors.ts'
 import { hasRoi, proposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
+import { roundSetOf } from '../suggest/index.ts'
 import { pauseBeforeCommit } from './commit-pause.ts'
 
 export type LabelValue = 'correct' | 'incorrect' | 'unsure'
@@ -101,12 +102,8 @@ function checkLabel(project: Project, r: LabelRequest): void {
   if (r.requestId !== undefined && !REQUEST_ID.test(r.requestId))
     throw new InputError(`request id '${r.requestId}': expected 8-64 letters, digits, dashes or underscores`)
   checkRoi(project, r.setId, r.roi)
-  if (r.round !== undefined) {
-    const found = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(r.round) as
-      { set_id: number } | undefined
-    if (!found || found.set_id !== r.setId)
-      throw new InputError(`round ${r.round}: not a round of proposal set ${r.setId}`)
-  }
+  if (r.round !== undefined && roundSetOf(project, r.round) !== r.setId)
+    throw new InputError(`round ${r.round}: not a round of proposal set ${r.setId}`)
 }
 
 /** The row a request id already stands for, or null; the same id for another judgement is refused. */

@@ -8,6 +8,8 @@ export {
   round,
   queriedRois,
   latestRound,
+  roundList,
+  roundSetOf,
   roundsOf,
   roundClusters,
   restoreRound,

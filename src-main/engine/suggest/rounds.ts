@@ -123,12 +123,33 @@ export function queriedRois(project: Project, setId: number): Set<number> {
   return new Set(rows.map((r) => r.roi))
 }
 
-/** The latest round of the set, if any. */
-export function latestRound(project: Project, setId: number): { id: number; number: number } | null {
-  const r = project.db
-    .prepare('SELECT id, number FROM rounds WHERE set_id = ? ORDER BY number DESC LIMIT 1')
-    .get(setId) as { id: number; number: number } | undefined
+/** The latest round of the set, or without a set the latest round of the newest set that has one. */
+export function latestRound(project: Project, setId?: number): { id: number; number: number } | null {
+  const r = (
+    setId === undefined
+      ? project.db.prepare('SELECT id, number FROM rounds ORDER BY set_id DESC, number DESC LIMIT 1').get()
+      : project.db
+          .prepare('SELECT id, number FROM rounds WHERE set_id = ? ORDER BY number DESC LIMIT 1')
+          .get(setId)
+  ) as { id: number; number: number } | undefined
   return r ?? null
+}
+
+/** The set's rounds as they were made, without their queries. */
+export function roundList(
+  project: Project,
+  setId: number,
+): Array<{ id: number; number: number; createdAt: string }> {
+  return project.db
+    .prepare('SELECT id, number, created_at AS createdAt FROM rounds WHERE set_id = ? ORDER BY id')
+    .all(setId) as Array<{ id: number; number: number; createdAt: string }>
+}
+
+/** The set a round belongs to, or null when there is no such round. */
+export function roundSetOf(project: Project, roundId: number): number | null {
+  const r = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(roundId) as
+    { set_id: number } | undefined
+  return r?.set_id ?? null
 }
 
 /** Every ROI's cluster in the round, by ROI id. */
