@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
+import { roundLabelCounts } from '../labels/index.ts'
 import { readModelMeta, recordModel, resolveModel, type Task } from '../model/index.ts'
 import type { StageOptions } from '../stage-options.ts'
 import { Project } from '../store/index.ts'
@@ -129,15 +130,11 @@ export async function simulateCampaigns(o: CampaignSimulationOptions): Promise<C
         const of = (step: string): Record<string, unknown> =>
           reports.find((x) => x.step === step)?.result ?? {}
         const annotated = of('suggest').queries as number[] | undefined
-        const verdicts = p.db
-          .prepare(
-            "SELECT COUNT(*) AS n, SUM(value = 'correct') AS c FROM labels WHERE annotator = 'oracle' AND round_id = ?",
-          )
-          .get(of('suggest').roundId) as { n: number; c: number | null }
+        const verdicts = roundLabelCounts(p, of('suggest').roundId as number, 'oracle')
         rounds.push({
           round: r,
-          queries: annotated?.length ?? verdicts.n,
-          queriesCorrect: verdicts.c ?? 0,
+          queries: annotated?.length ?? verdicts.rows,
+          queriesCorrect: verdicts.correct,
           poolProposals: Number(of('proposals').count ?? 0),
           heldOut: await evaluate(p, String(last.result.model), `r${r}`),
         })

@@ -10,6 +10,7 @@ import {
 } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
+import { restoreLabels } from '../labels/index.ts'
 import {
   insertRois,
   proposalsCsv,
@@ -192,11 +193,7 @@ function insertRows(
         // Exports made before the first-stream cluster was kept hold pairs: those rounds have none.
         clusters: r.clusters.map(([roi, cluster, parent]) => ({ roi, cluster, parent: parent ?? null })),
       })
-    const label = db.prepare(
-      'INSERT INTO labels (id, set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    )
-    for (const h of labels.history)
-      label.run(h.id, set.id, h.roi, h.annotator, h.value, h.undoOf, h.round, h.at)
+    restoreLabels(project, set.id, labels.history)
     const model = db.prepare(
       'INSERT INTO models (name, task, path, config, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     )

@@ -1,3 +1,4 @@
+import { lastLabelId } from '../labels/index.ts'
 import { reviewSet } from '../review/index.ts'
 import type { Project } from '../store/index.ts'
 import { VERDICT_RULE, type Verdict } from '../verdicts/index.ts'
@@ -28,8 +29,6 @@ export function judgedRois(project: Project, setId: number, propagated: boolean)
     verdicts.set(r.id, v)
     if (own) annotated++
   })
-  const last = project.db.prepare('SELECT MAX(id) AS id FROM labels WHERE set_id = ?').get(setId) as {
-    id: number | null
-  }
-  return { verdicts, annotated, propagated: verdicts.size - annotated, labelsUpTo: last.id ?? 0 }
+  const labelsUpTo = lastLabelId(project, setId) ?? 0
+  return { verdicts, annotated, propagated: verdicts.size - annotated, labelsUpTo }
 }

@@ -176,6 +176,14 @@ export function setLabel(
   return result.row
 }
 
+/** A set's history restored under the ids it had (import), so undo links read the same; the caller holds the transaction. */
+export function restoreLabels(project: Project, setId: number, history: readonly LabelRow[]): void {
+  const insert = project.db.prepare(
+    'INSERT INTO labels (id, set_id, roi_id, annotator, value, undo_of, round_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+  for (const h of history) insert.run(h.id, setId, h.roi, h.annotator, h.value, h.undoOf, h.round, h.at)
+}
+
 function labelRow(project: Project, id: number): LabelRow {
   return toRow(project.db.prepare('SELECT * FROM labels WHERE id = ?').get(id) as Row)
 }
@@ -267,6 +275,28 @@ export function majorityLabels(labels: Map<string, Map<number, LabelValue>>): Ma
     }
   }
   return out
+}
+
+/** The set's newest label row, or null when it has none: which labels a fine-tuned model learnt from. */
+export function lastLabelId(project: Project, setId: number): number | null {
+  const r = project.db.prepare('SELECT MAX(id) AS id FROM labels WHERE set_id = ?').get(setId) as {
+    id: number | null
+  }
+  return r.id
+}
+
+/** How many rows one annotator wrote in a round, and how many of them say correct. */
+export function roundLabelCounts(
+  project: Project,
+  roundId: number,
+  annotator: string,
+): { rows: number; correct: number } {
+  const r = project.db
+    .prepare(
+      "SELECT COUNT(*) AS n, SUM(value = 'correct') AS c FROM labels WHERE annotator = ? AND round_id = ?",
+    )
+    .get(annotator, roundId) as { n: number; c: number | null }
+  return { rows: r.n, correct: r.c ?? 0 }
 }
 
 /** The full history of the set, oldest first: the audit trail. */
