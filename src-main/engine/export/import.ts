@@ -11,6 +11,7 @@ import {
 import { join, resolve } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
 import { restoreLabels } from '../labels/index.ts'
+import { restoreModel } from '../model/index.ts'
 import {
   insertRois,
   proposalsCsv,
@@ -194,18 +195,8 @@ function insertRows(
         clusters: r.clusters.map(([roi, cluster, parent]) => ({ roi, cluster, parent: parent ?? null })),
       })
     restoreLabels(project, set.id, labels.history)
-    const model = db.prepare(
-      'INSERT INTO models (name, task, path, config, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    )
     for (const m of manifest.models)
       if (m.kind === 'unet' && m.record)
-        model.run(
-          m.name,
-          m.record.task,
-          join('models', m.name),
-          JSON.stringify(m.record.config),
-          m.record.metrics ? JSON.stringify(m.record.metrics) : null,
-          m.record.createdAt,
-        )
+        restoreModel(project, { ...m.record, name: m.name, path: join('models', m.name) })
   })()
 }

@@ -26,5 +26,13 @@ export {
   type Normalisation,
 } from './io.ts'
 export { segmentationLoss, weightedSegmentationLoss } from './loss.ts'
-export { recordModel, findModel, resolveModel, listModels, modelDir, type ModelRecord } from './registry.ts'
+export {
+  recordModel,
+  restoreModel,
+  findModel,
+  resolveModel,
+  listModels,
+  modelDir,
+  type ModelRecord,
+} from './registry.ts'
 export { readLayersModel, ourName, type ImportedModel } from './import.ts'

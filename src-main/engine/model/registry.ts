@@ -63,6 +63,20 @@ export function recordModel(
   return findModel(project, name)!
 }
 
+/** A registry entry as an export carried it, its creation time kept (import). */
+export function restoreModel(project: Project, m: Omit<ModelRecord, 'id'>): void {
+  project.db
+    .prepare('INSERT INTO models (name, task, path, config, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(
+      m.name,
+      m.task,
+      m.path,
+      JSON.stringify(m.config),
+      m.metrics ? JSON.stringify(m.metrics) : null,
+      m.createdAt,
+    )
+}
+
 export function findModel(project: Project, name: string): ModelRecord | null {
   const row = project.db.prepare('SELECT * FROM models WHERE name = ?').get(name) as Row | undefined
   return row ? toRecord(row) : null
