@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { JobDetail, JobKind } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { latestOnly } from '../lib/latest.ts'
 
 /** How the window shows a job: its recorded state, except a 'running' one whose process is gone. */
 export type JobShownState = JobDetail['state'] | 'interrupted'
@@ -25,7 +26,13 @@ export const useJobsStore = defineStore('jobs', () => {
   /** When the list last arrived (ms since the epoch), for "updated 3 s ago" when polling stalls. */
   const updatedAt = ref<number | null>(null)
   let timer: ReturnType<typeof setInterval> | null = null
-  let inFlight = false
+  /**
+   * Only the latest jobs.list reply is shown: a poll answered after a later refresh (the one after a
+   * start or cancel, or the first of another project) would show the list from before it.
+   */
+  const lists = latestOnly()
+  /** A poll is unanswered: the timer sends no other until it is, so a slow host is not flooded. */
+  let polling = false
 
   /** Live jobs first (newest first), then the rest, most recently changed first. */
   const sorted = computed(() => {
@@ -37,20 +44,29 @@ export const useJobsStore = defineStore('jobs', () => {
   })
   const liveCount = computed(() => jobs.value.filter((j) => j.alive).length)
 
+  /** Reads the list now; a reply to an earlier request that comes after this one's is dropped. */
   async function refresh(): Promise<void> {
     const wanted = dir.value
-    if (!wanted || inFlight) return
-    inFlight = true
+    if (!wanted) return
+    const isLatest = lists.next()
     try {
       const result = await useTransport().call('jobs.list', { dir: wanted })
-      if (wanted !== dir.value) return
+      if (!isLatest()) return
       jobs.value = result
       updatedAt.value = Date.now()
       error.value = null
     } catch (e) {
-      if (wanted === dir.value) error.value = `cannot list the jobs: ${messageOf(e)}`
+      if (isLatest()) error.value = `cannot list the jobs: ${messageOf(e)}`
+    }
+  }
+
+  async function poll(): Promise<void> {
+    if (polling) return
+    polling = true
+    try {
+      await refresh()
     } finally {
-      inFlight = false
+      polling = false
     }
   }
 
@@ -67,12 +83,14 @@ export const useJobsStore = defineStore('jobs', () => {
   function resume(): void {
     if (timer !== null || !dir.value) return
     void refresh()
-    timer = setInterval(() => void refresh(), POLL_MS)
+    timer = setInterval(() => void poll(), POLL_MS)
   }
 
   /** Polls the project's jobs until `stop`; a hidden page (minimised, other browser tab) polls nothing. */
   function watch(projectDir: string): void {
     if (dir.value !== projectDir) {
+      // Whatever is still unanswered is the other project's list.
+      lists.next()
       jobs.value = []
       updatedAt.value = null
     }
