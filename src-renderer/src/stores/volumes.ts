@@ -9,6 +9,7 @@ import type {
 } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { latestOnly } from '../lib/latest.ts'
 import { useProjectStore } from './project.ts'
 
 export type Listing = ApiResult<'volume.list'> & { path: string }
@@ -37,21 +38,25 @@ export const useVolumesStore = defineStore('volumes', () => {
   const inspecting = ref(false)
   const adding = ref(false)
   const lastAdded = ref<VolumeRecord | null>(null)
+  /** A path dropped, typed or picked in the menu while an earlier one is read replaces it. */
+  const inspections = latestOnly()
 
   async function inspect(path: string): Promise<void> {
     const wanted = path.trim()
     const project = useProjectStore()
     if (!wanted) return project.reportError('enter the path of an HDF5 file, a Zarr folder or an image stack')
+    const isLatest = inspections.next()
     inspecting.value = true
     lastAdded.value = null
     try {
       const result = await useTransport().call('volume.list', { path: wanted })
-      listing.value = { ...result, path: wanted }
+      if (isLatest()) listing.value = { ...result, path: wanted }
     } catch (e) {
+      if (!isLatest()) return
       listing.value = null
       project.reportError(`cannot read ${wanted}: ${messageOf(e)}`)
     } finally {
-      inspecting.value = false
+      if (isLatest()) inspecting.value = false
     }
   }
 
