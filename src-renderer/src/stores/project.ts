@@ -44,50 +44,54 @@ export const useProjectStore = defineStore('project', () => {
     exportShown.value = shown && summary.value !== null
   }
 
+  /** The folder last asked for could not be opened because it holds no project: it may be made one. */
+  const creatable = ref(false)
+
+  /**
+   * Shows the project `request` answers with, unless a later open() or create() began meanwhile;
+   * `failed` reports why it was not.
+   */
+  async function load(
+    request: () => Promise<ProjectSummary>,
+    failed: (message: string) => void,
+  ): Promise<void> {
+    const isLatest = opens.next()
+    loading.value = true
+    try {
+      const result = await request()
+      if (!isLatest()) return
+      summary.value = result
+      errors.value = []
+      creatable.value = false
+    } catch (e) {
+      if (isLatest()) failed(messageOf(e))
+    } finally {
+      if (isLatest()) loading.value = false
+    }
+  }
+
   async function open(dir: string): Promise<void> {
     const wanted = dir.trim()
     if (!wanted) {
       reportError('enter a project folder to open')
       return
     }
-    const isLatest = opens.next()
     requested.value = wanted
-    loading.value = true
-    try {
-      const result = await useTransport().call('project.show', { dir: wanted })
-      if (!isLatest()) return
-      summary.value = result
-      errors.value = []
-      creatable.value = false
-    } catch (e) {
-      if (isLatest()) {
-        const message = messageOf(e)
+    await load(
+      () => useTransport().call('project.show', { dir: wanted }),
+      (message) => {
         creatable.value = /no such project folder|not an ActiveEM project/.test(message)
         reportError(`cannot open project: ${message}`)
-      }
-    } finally {
-      if (isLatest()) loading.value = false
-    }
+      },
+    )
   }
-
-  /** The folder last asked for could not be opened because it holds no project: it may be made one. */
-  const creatable = ref(false)
 
   async function create(dir: string): Promise<void> {
     const wanted = dir.trim()
-    const isLatest = opens.next()
-    loading.value = true
-    try {
-      const result = await useTransport().call('project.create', { dir: wanted })
-      if (!isLatest()) return
-      summary.value = result
-      errors.value = []
-      creatable.value = false
-    } catch (e) {
-      if (isLatest()) reportError(`cannot create a project in ${wanted}: ${messageOf(e)}`)
-    } finally {
-      if (isLatest()) loading.value = false
-    }
+    await load(
+      () => useTransport().call('project.create', { dir: wanted }),
+      (message) => reportError(`cannot create a project in ${wanted}: ${message}`),
+    )
   }
 
   /** Reads the open project again (after a volume was added, a job finished). */
