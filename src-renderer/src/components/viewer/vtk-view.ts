@@ -7,6 +7,9 @@ import { computed, onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
 import { messageOf } from '../../lib/errors.ts'
 import { createScene, type Scene } from './vtk-scene.ts'
 
+/** 'loading' until a frame with data is drawn; 'error' once the data or the rendering failed. */
+export type ViewState = 'loading' | 'ready' | 'error'
+
 export interface VtkViewOptions {
   /** The element whose size the scene follows. */
   root: Ref<HTMLElement | null>
@@ -31,7 +34,7 @@ export function useVtkView(options: VtkViewOptions) {
   /** Frames drawn with data: tests wait for the next one after a change instead of sleeping. */
   const frames = ref(0)
   const renderFailure = ref<string | null>(null)
-  const state = computed(() =>
+  const state = computed<ViewState>(() =>
     options.error() || renderFailure.value
       ? 'error'
       : rendered.value && options.hasData()
