@@ -106,15 +106,21 @@ export interface ParallelCamera {
   direction: [number, number, number]
 }
 
+/** The unit vector from a plane's camera into the scene (world axes x, y, z). */
+export function viewDirection(plane: Plane): [number, number, number] {
+  const { h, v } = PLANES[plane]
+  // VTK's screen right is direction × up, so the direction is up × right.
+  return cross(unit(v, -1), unit(h, 1))
+}
+
 /** The parallel-projection camera that makes a vtk.js view show exactly `frame` on the slice through `focus`. */
 export function cameraFor(plane: Plane, frame: Frame, focus: Vec3, distance = 1000): ParallelCamera {
-  const { h, v, n } = PLANES[plane]
+  const { v, n } = PLANES[plane]
   const target: Vec3 = [...frame.centre]
   target[n] = focus[n]
   const focalPoint = worldOf(target, frame.aspect)
   const viewUp = unit(v, -1)
-  // VTK's screen right is direction × up, so the direction is up × right.
-  const direction = cross(viewUp, unit(h, 1))
+  const direction = viewDirection(plane)
   const position = focalPoint.map((c, i) => c - direction[i]! * distance) as [number, number, number]
   return { focalPoint, position, viewUp, parallelScale: frame.height / (2 * frame.scale), direction }
 }

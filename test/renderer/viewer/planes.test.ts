@@ -8,6 +8,7 @@ import {
   zoomAbout,
   PLANES,
   screenToVoxel,
+  viewDirection,
   voxelToScreen,
   type Frame,
   type Plane,
@@ -58,6 +59,12 @@ test('cameraFor looks along the slice axis with the screen axes of the plane', (
   assert.equal(xz.focalPoint[1], 5)
   const yz = cameraFor('yz', frame, [0, 0, 7])
   assert.deepEqual(yz.direction, [-1, 0, 0])
+  for (const [plane, cam] of [
+    ['xy', xy],
+    ['xz', xz],
+    ['yz', yz],
+  ] as const)
+    assert.deepEqual(viewDirection(plane), cam.direction, `${plane}: the direction alone`)
   // Screen right (direction x up) is the plane's horizontal axis.
   for (const [cam, right] of [
     [xy, [1, 0, 0]],

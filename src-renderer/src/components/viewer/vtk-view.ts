@@ -1,9 +1,25 @@
 /**
  * What the slice views and the 3D view share around their vtk.js scene: it starts on mount (a WebGL
  * failure becomes the view's error), follows the element's size, draws at most once per animation frame,
- * counts the frames drawn with data and is disposed on unmount.
+ * counts the frames drawn with data and is disposed on unmount. What a view shows are its
+ * representations: renderless child components that put their vtk.js prop in the view's scene and keep
+ * it up to date from the viewer store (`useRepresentation`); the view itself sets the camera.
  */
-import { computed, onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
+import type { vtkProp } from '@kitware/vtk.js/Rendering/Core/Prop'
+import {
+  computed,
+  inject,
+  onBeforeUnmount,
+  onMounted,
+  provide,
+  ref,
+  shallowRef,
+  watch,
+  watchEffect,
+  type InjectionKey,
+  type Ref,
+  type ShallowRef,
+} from 'vue'
 import { messageOf } from '../../lib/errors.ts'
 import { createScene, type Scene } from './vtk-scene.ts'
 
@@ -21,13 +37,19 @@ export interface VtkViewOptions {
   /** The error the view's data came with, shown before a render failure. */
   error: () => string | null
   hasData: () => boolean
-  /** Adds the view's actors to a new scene. */
-  populate(scene: Scene): void
-  /** Draws one frame; false when there is nothing to draw it on yet. */
+  /** Draws one frame (the camera, then the render); false when there is nothing to draw it on yet. */
   draw(scene: Scene): boolean
   /** Called with the element's new size, after the scene took it. */
   resized?(width: number, height: number): void
 }
+
+/** What a view gives the representations inside it: its scene once started, and a render request. */
+interface ViewContext {
+  scene: ShallowRef<Scene | null>
+  scheduleRender(): void
+}
+
+const VIEW: InjectionKey<ViewContext> = Symbol('vtk view')
 
 export function useVtkView(options: VtkViewOptions) {
   const rendered = ref(false)
@@ -42,7 +64,7 @@ export function useVtkView(options: VtkViewOptions) {
         : 'loading',
   )
 
-  let scene: Scene | null = null
+  const scene = shallowRef<Scene | null>(null)
   let frameRequest = 0
   function scheduleRender(): void {
     if (frameRequest) return
@@ -53,9 +75,9 @@ export function useVtkView(options: VtkViewOptions) {
   }
 
   function draw(): void {
-    if (!scene) return
+    if (!scene.value) return
     try {
-      if (!options.draw(scene)) return
+      if (!options.draw(scene.value)) return
       if (options.hasData()) {
         rendered.value = true
         frames.value++
@@ -65,11 +87,12 @@ export function useVtkView(options: VtkViewOptions) {
     }
   }
 
+  provide(VIEW, { scene, scheduleRender })
+
   let observer: ResizeObserver | null = null
   onMounted(() => {
     try {
-      scene = createScene(options.glHost.value!, { interactive: options.interactive })
-      options.populate(scene)
+      scene.value = createScene(options.glHost.value!, { interactive: options.interactive })
     } catch (e) {
       renderFailure.value = `${options.name()}: cannot start WebGL (${messageOf(e)})`
       return
@@ -78,7 +101,7 @@ export function useVtkView(options: VtkViewOptions) {
       if (!entry) return
       const width = Math.round(entry.contentRect.width)
       const height = Math.round(entry.contentRect.height)
-      scene?.resize(width, height)
+      scene.value?.resize(width, height)
       options.resized?.(width, height)
       scheduleRender()
     })
@@ -88,9 +111,37 @@ export function useVtkView(options: VtkViewOptions) {
   onBeforeUnmount(() => {
     observer?.disconnect()
     if (frameRequest) cancelAnimationFrame(frameRequest)
-    scene?.dispose()
-    scene = null
+    const disposed = scene.value
+    // First, so the representations (unmounted after this) leave the disposed scene alone.
+    scene.value = null
+    disposed?.dispose()
   })
 
-  return { state, frames, renderFailure, scheduleRender, started: () => scene !== null }
+  return { state, frames, renderFailure, scheduleRender, scene, started: () => scene.value !== null }
+}
+
+/**
+ * For a representation (a renderless component inside a view): `prop` is in the view's scene while
+ * both live, in the order the representations stand in the view's template, and `update` sets it from
+ * the stores now and again, followed by a redraw, whenever what it read changes.
+ */
+export function useRepresentation(prop: vtkProp, update: () => void): void {
+  const view = inject(VIEW)
+  if (!view) throw new Error('a vtk.js representation must be inside a view')
+  watch(
+    view.scene,
+    (scene, _, onCleanup) => {
+      if (!scene) return
+      scene.renderer.addViewProp(prop)
+      view.scheduleRender()
+      onCleanup(() => {
+        if (view.scene.value === scene) scene.renderer.removeViewProp(prop)
+      })
+    },
+    { immediate: true },
+  )
+  watchEffect(() => {
+    update()
+    view.scheduleRender()
+  })
 }
