@@ -26,6 +26,14 @@ export function unbroadcast(res: T, shape: number[], outShape: number[]): T {
   return tf.reshape(axes.length > 0 ? tf.sum(res, axes) : res, shape)
 }
 
+/** dy and the saved operands of a broadcasting binary kernel, with the shape they broadcast to. */
+export function binaryOperands(dy: T | T[], saved: T[]): { d: T; a: T; b: T; out: number[] } {
+  const d = single(dy)
+  const a = at(saved, 0)
+  const b = at(saved, 1)
+  return { d, a, b, out: bu.assertAndGetBroadcastShape(a.shape, b.shape) }
+}
+
 export function binary(
   kernelName: string,
   derA: (dy: T, a: T, b: T) => T,
@@ -37,10 +45,7 @@ export function binary(
     kernelName,
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved) => {
-      const d = single(dy)
-      const a = at(saved, 0)
-      const b = at(saved, 1)
-      const out = bu.assertAndGetBroadcastShape(a.shape, b.shape)
+      const { d, a, b, out } = binaryOperands(dy, saved)
       return {
         a: () => (reduce ? unbroadcast(derA(d, a, b), a.shape, out) : derA(d, a, b)),
         b: () => (reduce ? unbroadcast(derB(d, a, b), b.shape, out) : derB(d, a, b)),

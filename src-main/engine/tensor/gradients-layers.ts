@@ -2,6 +2,39 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { bu, single, at, attr, type T } from './gradient-helpers.ts'
 
+/**
+ * A convolution's input and filter gradients through the backend's two backprop kernels, which take the
+ * forward call's attributes named in `passed` plus the shape they produce.
+ */
+function convGradient(
+  kernelName: 'Conv2D' | 'Conv3D',
+  [inputKernel, filterKernel]: [string, string],
+  passed: string[],
+): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const x = at(saved, 0)
+      const filter = at(saved, 1)
+      const dilations = attr<number | number[]>(attrs, 'dilations')
+      if (!bu.tupleValuesAreOne(dilations)) {
+        throw new Error(
+          `gradient of ${kernelName.toLowerCase()}: dilations other than 1 are not supported, got ${String(dilations)}`,
+        )
+      }
+      const kept = Object.fromEntries(passed.map((name) => [name, attrs[name]]))
+      const d = single(dy)
+      const engine = tf.engine()
+      return {
+        x: () => engine.runKernel(inputKernel, { dy: d, filter }, { ...kept, inputShape: x.shape }) as T,
+        filter: () =>
+          engine.runKernel(filterKernel, { x, dy: d }, { ...kept, filterShape: filter.shape }) as T,
+      }
+    },
+  }
+}
+
 export const LAYER_GRADIENTS: tf.GradConfig[] = [
   // --- linear algebra, convolution, pooling, resizing
   {
@@ -19,46 +52,11 @@ export const LAYER_GRADIENTS: tf.GradConfig[] = [
       return { a: () => tf.matMul(b, d, true, true), b: () => tf.matMul(d, a, true, true) }
     },
   },
-  {
-    kernelName: 'Conv2D',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, saved, attrs) => {
-      const x = at(saved, 0) as tf.Tensor4D
-      const filter = at(saved, 1) as tf.Tensor4D
-      const { dilations, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-        dilations: number | [number, number]
-        strides: number | [number, number]
-        pad: unknown
-        dataFormat: 'NHWC' | 'NCHW'
-        dimRoundingMode?: string
-      }
-      if (!bu.tupleValuesAreOne(dilations)) {
-        throw new Error(
-          `gradient of conv2d: dilations other than 1 are not supported, got ${String(dilations)}`,
-        )
-      }
-      const d = single(dy)
-      const engine = tf.engine()
-      return {
-        x: () =>
-          engine.runKernel('Conv2DBackpropInput', { dy: d, filter }, {
-            strides,
-            pad,
-            dataFormat,
-            dimRoundingMode,
-            inputShape: x.shape,
-          } as unknown as tf.NamedAttrMap) as T,
-        filter: () =>
-          engine.runKernel('Conv2DBackpropFilter', { x, dy: d }, {
-            strides,
-            pad,
-            dataFormat,
-            dimRoundingMode,
-            filterShape: filter.shape,
-          } as unknown as tf.NamedAttrMap) as T,
-      }
-    },
-  },
+  convGradient(
+    'Conv2D',
+    ['Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+    ['strides', 'pad', 'dataFormat', 'dimRoundingMode'],
+  ),
   {
     kernelName: 'Conv2DBackpropInput',
     inputsToSave: ['dy', 'filter'],
@@ -85,40 +83,7 @@ export const LAYER_GRADIENTS: tf.GradConfig[] = [
       }
     },
   },
-  {
-    kernelName: 'Conv3D',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, saved, attrs) => {
-      const x = at(saved, 0)
-      const filter = at(saved, 1)
-      const { dilations, strides, pad } = attrs as unknown as {
-        dilations: number | [number, number, number]
-        strides: number | [number, number, number]
-        pad: 'same' | 'valid'
-      }
-      if (!bu.tupleValuesAreOne(dilations)) {
-        throw new Error(
-          `gradient of conv3d: dilations other than 1 are not supported, got ${String(dilations)}`,
-        )
-      }
-      const d = single(dy)
-      const engine = tf.engine()
-      return {
-        x: () =>
-          engine.runKernel('Conv3DBackpropInputV2', { dy: d, filter }, {
-            pad,
-            strides,
-            inputShape: x.shape,
-          } as unknown as tf.NamedAttrMap) as T,
-        filter: () =>
-          engine.runKernel('Conv3DBackpropFilterV2', { x, dy: d }, {
-            strides,
-            pad,
-            filterShape: filter.shape,
-          } as unknown as tf.NamedAttrMap) as T,
-      }
-    },
-  },
+  convGradient('Conv3D', ['Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'], ['strides', 'pad']),
   {
     kernelName: 'MaxPool',
     inputsToSave: ['x'],

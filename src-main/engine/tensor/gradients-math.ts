@@ -7,6 +7,7 @@ import {
   attr,
   unbroadcast,
   binary,
+  binaryOperands,
   unaryFromInput,
   unaryFromOutput,
   zeroGrad,
@@ -36,10 +37,7 @@ export const MATH_GRADIENTS: tf.GradConfig[] = [
     kernelName: 'RealDiv',
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved) => {
-      const d = single(dy)
-      const a = at(saved, 0)
-      const b = at(saved, 1)
-      const out = bu.assertAndGetBroadcastShape(a.shape, b.shape)
+      const { d, a, b, out } = binaryOperands(dy, saved)
       return {
         a: () => unbroadcast(tf.div(d, f32(b)), a.shape, out),
         b: () => tf.neg(tf.div(unbroadcast(tf.mul(d, f32(a)), b.shape, out), f32(tf.square(b)))),
@@ -69,11 +67,8 @@ export const MATH_GRADIENTS: tf.GradConfig[] = [
     inputsToSave: ['a', 'b'],
     outputsToSave: [true],
     gradFunc: (dy, saved) => {
-      const d = single(dy)
-      const a = at(saved, 0)
-      const b = at(saved, 1)
+      const { d, a, b, out } = binaryOperands(dy, saved)
       const y = at(saved, 2)
-      const out = bu.assertAndGetBroadcastShape(a.shape, b.shape)
       return {
         a: () => {
           const e = f32(b)
