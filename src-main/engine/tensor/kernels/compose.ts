@@ -3,6 +3,7 @@
  * tape, no tensor tracking), so every intermediate must be released with `backend.disposeData`.
  */
 import {
+  backend_util,
   getKernel,
   registerKernel,
   unregisterKernel,
@@ -15,6 +16,40 @@ import {
 } from '@tensorflow/tfjs-core'
 
 export const WASM = 'wasm'
+
+/** What a kernel function is called with. */
+export interface KernelArgs {
+  inputs: NamedTensorInfoMap
+  backend: unknown
+  attrs?: NamedAttrMap
+}
+
+/** The attributes of a 2D convolution that its two gradient kernels share. */
+export interface Conv2DAttrs {
+  strides: [number, number] | number
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding
+  dataFormat?: 'NHWC' | 'NCHW'
+  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  dilations?: [number, number] | number
+}
+
+/** The geometry of an NHWC 2D convolution at dilation 1 (the only one the composed kernels run). */
+export function conv2DInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: Conv2DAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  )
+}
 
 /** Runs one of the wasm backend's registered kernels directly. */
 export function run(
@@ -48,6 +83,11 @@ export class Scope {
     return this.keep(run(this.backend, name, inputs, attrs))
   }
 
+  /** `x` with zeros around it: [before, after] per axis. */
+  pad(x: TensorInfo, paddings: Array<[number, number]>): TensorInfo {
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 })
+  }
+
   free(t: TensorInfo): void {
     const i = this.owned.indexOf(t)
     if (i < 0) return
@@ -71,31 +111,17 @@ export function zeroInsert(backend: KernelBackend, t: TensorInfo, sh: number, sw
   const s = new Scope(backend)
   try {
     const rows = s.run('Reshape', { x: t }, { shape: [a * h, 1, w * c] })
-    const spreadRows = s.run(
-      'PadV2',
-      { x: rows },
-      {
-        paddings: [
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    )
+    const spreadRows = s.pad(rows, [
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ])
     const cols = s.run('Reshape', { x: spreadRows }, { shape: [a * h * sh * w, 1, c] })
-    const spread = s.run(
-      'PadV2',
-      { x: cols },
-      {
-        paddings: [
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    )
+    const spread = s.pad(cols, [
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ])
     const full = s.run('Reshape', { x: spread }, { shape: [a, h * sh, w * sw, c] })
     return run(
       backend,

@@ -24,32 +24,32 @@ import {
   registerKernel,
   type KernelBackend,
   type KernelConfig,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { dilationIsOne, heapView, releaseHeapView, run, Scope, WASM, zeroInsert } from './compose.ts'
+import {
+  conv2DInfo,
+  dilationIsOne,
+  heapView,
+  releaseHeapView,
+  run,
+  Scope,
+  WASM,
+  zeroInsert,
+  type Conv2DAttrs,
+  type KernelArgs,
+} from './compose.ts'
 
 const NAME = 'Conv2DBackpropFilter'
 
 /** Bytes of both product operands per chunk of images: about what a core's caches hold. */
 const CHUNK_BYTES = 4 << 20
 
-interface Attrs {
-  strides: [number, number] | number
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding
-  dataFormat?: 'NHWC' | 'NCHW'
-  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+interface Attrs extends Conv2DAttrs {
   filterShape: [number, number, number, number]
-  dilations?: [number, number] | number
 }
 
-export function conv2DBackpropFilterWasm(args: {
-  inputs: NamedTensorInfoMap
-  backend: unknown
-  attrs?: NamedAttrMap
-}): TensorInfo {
+export function conv2DBackpropFilterWasm(args: KernelArgs): TensorInfo {
   const backend = args.backend as KernelBackend
   const { x, dy } = args.inputs
   const attrs = args.attrs as unknown as Attrs
@@ -64,16 +64,7 @@ export function conv2DBackpropFilterWasm(args: {
     throw new Error(`${NAME} (wasm): only dilation 1 is supported, got ${String(attrs.dilations)}`)
   }
   if (x.shape.length !== 4) throw new Error(`${NAME}: x must be rank 4, got [${x.shape.join(', ')}]`)
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  )
+  const info = conv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs)
   const { batchSize: n, outHeight: outH, outWidth: outW, inChannels: cin, outChannels: cout } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
   const { top, bottom, left, right } = info.padInfo
@@ -103,19 +94,12 @@ export function conv2DBackpropFilterWasm(args: {
     // Right operand of every product: the padded input as [1, N*Hp*Wp, Cin].
     const xp =
       top + bottom + left + right > 0
-        ? s.run(
-            'PadV2',
-            { x },
-            {
-              paddings: [
-                [0, 0],
-                [top, bottom],
-                [left, right],
-                [0, 0],
-              ],
-              constantValue: 0,
-            },
-          )
+        ? s.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
         : x
     const b = s.run('Reshape', { x: xp }, { shape: [1, n * hp * wp, cin] })
 
@@ -134,19 +118,12 @@ export function conv2DBackpropFilterWasm(args: {
       const shifted: TensorInfo[] = []
       for (let j = 0; j < kw; j++) {
         shifted.push(
-          s.run(
-            'PadV2',
-            { x: z },
-            {
-              paddings: [
-                [0, 0],
-                [0, 0],
-                [i, hp - lh - i],
-                [j, wp - lw - j],
-              ],
-              constantValue: 0,
-            },
-          ),
+          s.pad(z, [
+            [0, 0],
+            [0, 0],
+            [i, hp - lh - i],
+            [j, wp - lw - j],
+          ]),
         )
       }
       const stacked = kw === 1 ? shifted[0]! : s.run('Concat', shifted, { axis: 0 })
@@ -170,12 +147,7 @@ export function imagesPerChunk(hp: number, wp: number, kw: number, cin: number, 
 }
 
 /** The gradient as the sum of the gradients of `chunk` images at a time (views of x and dy, no copies). */
-function byChunks(
-  args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap },
-  x: TensorInfo,
-  dy: TensorInfo,
-  chunk: number,
-): TensorInfo {
+function byChunks(args: KernelArgs, x: TensorInfo, dy: TensorInfo, chunk: number): TensorInfo {
   const wasm = args.backend as BackendWasm
   const [n, ...xRow] = x.shape
   const dyRow = dy.shape.slice(1)

@@ -7,41 +7,34 @@
  * becomes kh-1-top in front. Cases it does not cover (NCHW, dilations, padding beyond the filter)
  * fall back to upstream's kernel, which this wraps.
  */
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import {
-  backend_util,
-  type KernelBackend,
-  type KernelConfig,
-  type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core'
-import { dilationIsOne, overrideWasmKernel, run, Scope, zeroInsert } from './compose.ts'
+  conv2DInfo,
+  dilationIsOne,
+  overrideWasmKernel,
+  run,
+  Scope,
+  zeroInsert,
+  type Conv2DAttrs,
+  type KernelArgs,
+} from './compose.ts'
 
 const NAME = 'Conv2DBackpropInput'
-/** Marks our kernel function so registering twice does not wrap it twice. */
 
-interface Attrs {
-  strides: [number, number] | number
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding
-  dataFormat?: 'NHWC' | 'NCHW'
-  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+interface Attrs extends Conv2DAttrs {
   inputShape: [number, number, number, number]
-  dilations?: [number, number] | number
 }
-
-type Args = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }
 
 let upstream: KernelConfig | undefined
 
-function fallback(args: Args, why: string): TensorInfo {
+function fallback(args: KernelArgs, why: string): TensorInfo {
   if (!upstream) throw new Error(`${NAME} (wasm): ${why}, and there is no upstream kernel to fall back to`)
   const out = upstream.kernelFunc(args as Parameters<KernelFunc>[0])
   if (Array.isArray(out)) throw new Error(`${NAME} (wasm): upstream kernel returned ${out.length} outputs`)
   return out
 }
 
-export function conv2DBackpropInputWasm(args: Args): TensorInfo {
+export function conv2DBackpropInputWasm(args: KernelArgs): TensorInfo {
   const backend = args.backend as KernelBackend
   const { dy, filter } = args.inputs
   const attrs = args.attrs as unknown as Attrs
@@ -49,16 +42,7 @@ export function conv2DBackpropInputWasm(args: Args): TensorInfo {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return fallback(args, 'NCHW')
   if (!dilationIsOne(attrs.dilations)) return fallback(args, 'dilations')
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args, 'not float32')
-  const info = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  )
+  const info = conv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs)
   const { inHeight: h, inWidth: w, outHeight: outH, outWidth: outW } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
   const { top, left } = info.padInfo

@@ -5,15 +5,9 @@
  * heap: every output sends its dy to the first maximum of its window, exactly as the cpu backend and
  * TensorFlow do. Memory-bound and cheap next to the convolutions around it.
  */
-import {
-  backend_util,
-  type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core'
+import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { overrideWasmKernel } from './compose.ts'
+import { overrideWasmKernel, type KernelArgs } from './compose.ts'
 
 const NAME = 'MaxPoolGrad'
 
@@ -24,11 +18,7 @@ interface Attrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil'
 }
 
-export function maxPoolGradWasm(args: {
-  inputs: NamedTensorInfoMap
-  backend: unknown
-  attrs?: NamedAttrMap
-}): TensorInfo {
+export function maxPoolGradWasm(args: KernelArgs): TensorInfo {
   const backend = args.backend as BackendWasm
   const { dy, input } = args.inputs
   const attrs = args.attrs as unknown as Attrs
