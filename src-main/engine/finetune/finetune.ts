@@ -1,14 +1,12 @@
 import type { StageOptions } from '../stage-options.ts'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { mean } from '../stats.ts'
 import { checkpointYield } from '../jobs/index.ts'
 import {
   channelsOf,
-  decodeNamed,
   disposeWeights,
-  encodeNamed,
   forward,
   loadModel,
   needsCheckpointing,
@@ -23,8 +21,10 @@ import { createRng, hashSeed } from '../random.ts'
 import { tf } from '../tensor/index.ts'
 import {
   loadTrainingData,
+  readCheckpoint,
   sampleBatch,
   splitTrainValidation,
+  writeCheckpoint,
   type LabelSources,
   type SamplerOptions,
   type TrainingData,
@@ -221,12 +221,7 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
     disposeWeights(parent.weights)
     const loaded = loadModel(checkpointDir)
     weights = loaded.weights
-    state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as Checkpoint
-    const spec = JSON.parse(
-      readFileSync(join(checkpointDir, 'optimizer.json'), 'utf8'),
-    ) as tf.io.WeightsManifestEntry[]
-    const named = decodeNamed(readFileSync(join(checkpointDir, 'optimizer.bin')), spec)
-    await optimizer.setWeights(spec.map((s) => ({ name: s.name, tensor: named[s.name]! })))
+    state = await readCheckpoint<Checkpoint>(checkpointDir, optimizer)
     log(`resuming from the checkpoint at iteration ${state.iteration}`)
   } else {
     weights = parent.weights
@@ -256,14 +251,7 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
       },
     },
   }
-  const saveCheckpoint = async (): Promise<void> => {
-    const { data: optData, specs } = await encodeNamed(await optimizer.getWeights())
-    await saveModel(checkpointDir, meta, weights, {
-      'optimizer.bin': optData,
-      'optimizer.json': JSON.stringify(specs),
-      'state.json': JSON.stringify(state),
-    })
-  }
+  const saveCheckpoint = (): Promise<void> => writeCheckpoint(checkpointDir, meta, weights, optimizer, state)
 
   const mask = tf.tensor1d(channelMask)
   const started = performance.now() - state.elapsedSeconds * 1000

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { checkDevice, deviceFailure } from '../device-state.ts'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
@@ -7,9 +7,7 @@ import { checkpointYield } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
 import {
   channelsOf,
-  decodeNamed,
   disposeWeights,
-  encodeNamed,
   forward,
   needsCheckpointing,
   initWeights,
@@ -24,6 +22,7 @@ import { tf } from '../tensor/index.ts'
 import type { Shape3 } from '../volume/index.ts'
 import { loadTrainingData, splitTrainValidation, type LabelSources, type TrainingData } from './data.ts'
 import { sampleBatch, type SamplerOptions } from './sampler.ts'
+import { readCheckpoint, writeCheckpoint } from './checkpoint.ts'
 
 export interface TrainOptions extends StageOptions {
   config: ModelConfig
@@ -161,12 +160,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       )
     }
     weights = loaded.weights
-    state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as Checkpoint
-    const spec = JSON.parse(
-      readFileSync(join(checkpointDir, 'optimizer.json'), 'utf8'),
-    ) as tf.io.WeightsManifestEntry[]
-    const named = decodeNamed(readFileSync(join(checkpointDir, 'optimizer.bin')), spec)
-    await optimizer.setWeights(spec.map((s) => ({ name: s.name, tensor: named[s.name]! })))
+    state = await readCheckpoint<Checkpoint>(checkpointDir, optimizer)
     log(`resuming from the checkpoint at iteration ${state.iteration}`)
   } else {
     weights = initWeights(config, seed)
@@ -184,15 +178,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     trainedOn,
   }
 
-  const saveCheckpoint = async (): Promise<void> => {
-    const opt = await optimizer.getWeights()
-    const { data: optData, specs } = await encodeNamed(opt)
-    await saveModel(checkpointDir, meta, weights, {
-      'optimizer.bin': optData,
-      'optimizer.json': JSON.stringify(specs),
-      'state.json': JSON.stringify(state),
-    })
-  }
+  const saveCheckpoint = (): Promise<void> => writeCheckpoint(checkpointDir, meta, weights, optimizer, state)
 
   const mask = tf.tensor1d(data.channelMask)
   const started = performance.now() - state.elapsedSeconds * 1000
