@@ -19,7 +19,7 @@ import {
   type PatchBatchSource,
   type TrainVaeResult,
 } from './train-vae.ts'
-import { VAE_DEFAULTS, validateVaeConfig, type VaeConfig, type VaeWeights } from './vae.ts'
+import { VAE_DEFAULTS, validateVaeConfig, type VaeConfig, type VaeKind, type VaeWeights } from './vae.ts'
 
 export interface EmbedOptions extends StageOptions {
   project: Project
@@ -130,6 +130,20 @@ async function imageTrainingSet(
 }
 
 /**
+ * One stream's VAE: its kind's defaults at the set's patch size with what the options set (the job key
+ * hashes the config, so keys keep the defaults' order and an option left out adds none).
+ */
+function streamConfig(kind: VaeKind, size: number, latent: number | undefined, o: EmbedOptions): VaeConfig {
+  return {
+    ...VAE_DEFAULTS[kind],
+    size,
+    ...(latent !== undefined ? { latent } : {}),
+    ...(o.klWeight !== undefined ? { klWeight: o.klWeight } : {}),
+    ...(o.loss ? { loss: o.loss } : {}),
+  }
+}
+
+/**
  * The two streams for a proposal set: the mask VAE (Es) on the aligned mask patches, the image VAE (Eu)
  * on image patches from the whole volume plus the ROIs' aligned image patches; the ROIs' features are
  * the mean vectors, written to the set's features.h5. Each VAE checkpoints every epoch in the set's
@@ -150,20 +164,8 @@ export async function embedSet(o: EmbedOptions): Promise<EmbedResult> {
   const size = patches.size
   const epochs = o.epochs ?? 20
   const seed = o.seed ?? 0
-  const mask: VaeConfig = {
-    ...VAE_DEFAULTS.mask,
-    size,
-    ...(o.maskLatent !== undefined ? { latent: o.maskLatent } : {}),
-    ...(o.klWeight !== undefined ? { klWeight: o.klWeight } : {}),
-    ...(o.loss ? { loss: o.loss } : {}),
-  }
-  const image: VaeConfig = {
-    ...VAE_DEFAULTS.image,
-    size,
-    ...(o.imageLatent !== undefined ? { latent: o.imageLatent } : {}),
-    ...(o.klWeight !== undefined ? { klWeight: o.klWeight } : {}),
-    ...(o.loss ? { loss: o.loss } : {}),
-  }
+  const mask = streamConfig('mask', size, o.maskLatent, o)
+  const image = streamConfig('image', size, o.imageLatent, o)
   const reused = o.imageVae === undefined ? null : readVaeConfig(o.imageVae)
   if (reused) {
     if (reused.size !== size)
