@@ -44,32 +44,22 @@ export function sampleRotated(
   offset = 0,
   out?: Float32Array,
 ): Float32Array {
-  const { size } = frame
-  const result = out ?? new Float32Array(size * size)
-  checkOut(result.length, size)
-  const { ry, rx, cy, cx, m } = steps(frame)
-  let i = 0
-  for (let r = 0; r < size; r++) {
-    const u = r - m
-    // Row start at column 0, then one column step per pixel: no per-pixel trigonometry.
-    let y = cy + u * ry + m * rx
-    let x = cx + u * rx - m * ry
-    for (let c = 0; c < size; c++, y -= rx, x += ry) {
-      const fy = Math.floor(y)
-      const fx = Math.floor(x)
-      const ty = y - fy
-      const tx = x - fx
-      const y0 = fy < 0 ? 0 : fy >= h ? h - 1 : fy
-      const y1 = fy + 1 < 0 ? 0 : fy + 1 >= h ? h - 1 : fy + 1
-      const x0 = fx < 0 ? 0 : fx >= w ? w - 1 : fx
-      const x1 = fx + 1 < 0 ? 0 : fx + 1 >= w ? w - 1 : fx + 1
-      const a = offset + y0 * w
-      const b = offset + y1 * w
-      const top = src[a + x0]! * (1 - tx) + src[a + x1]! * tx
-      const bottom = src[b + x0]! * (1 - tx) + src[b + x1]! * tx
-      result[i++] = top * (1 - ty) + bottom * ty
-    }
-  }
+  const result = out ?? new Float32Array(frame.size * frame.size)
+  eachPixel(frame, result.length, (i, y, x) => {
+    const fy = Math.floor(y)
+    const fx = Math.floor(x)
+    const ty = y - fy
+    const tx = x - fx
+    const y0 = fy < 0 ? 0 : fy >= h ? h - 1 : fy
+    const y1 = fy + 1 < 0 ? 0 : fy + 1 >= h ? h - 1 : fy + 1
+    const x0 = fx < 0 ? 0 : fx >= w ? w - 1 : fx
+    const x1 = fx + 1 < 0 ? 0 : fx + 1 >= w ? w - 1 : fx + 1
+    const a = offset + y0 * w
+    const b = offset + y1 * w
+    const top = src[a + x0]! * (1 - tx) + src[a + x1]! * tx
+    const bottom = src[b + x0]! * (1 - tx) + src[b + x1]! * tx
+    result[i] = top * (1 - ty) + bottom * ty
+  })
   return result
 }
 
@@ -85,22 +75,35 @@ export function sampleRotatedNearest(
   offset = 0,
   out?: Int8Array,
 ): Int8Array {
+  const result = out ?? new Int8Array(frame.size * frame.size)
+  eachPixel(frame, result.length, (i, y, x) => {
+    const ny = Math.floor(y + 0.5)
+    const nx = Math.floor(x + 0.5)
+    result[i] = ny < 0 || ny >= h || nx < 0 || nx >= w ? 0 : src[offset + ny * w + nx]!
+  })
+  return result
+}
+
+/**
+ * Calls `visit` with each output pixel's index (raster order) and crop position, once the frame and the
+ * output's length (`length` pixels) are checked.
+ */
+function eachPixel(
+  frame: SampleFrame,
+  length: number,
+  visit: (i: number, y: number, x: number) => void,
+): void {
   const { size } = frame
-  const result = out ?? new Int8Array(size * size)
-  checkOut(result.length, size)
+  checkOut(length, size)
   const { ry, rx, cy, cx, m } = steps(frame)
   let i = 0
   for (let r = 0; r < size; r++) {
     const u = r - m
+    // Row start at column 0, then one column step per pixel: no per-pixel trigonometry.
     let y = cy + u * ry + m * rx
     let x = cx + u * rx - m * ry
-    for (let c = 0; c < size; c++, y -= rx, x += ry) {
-      const ny = Math.floor(y + 0.5)
-      const nx = Math.floor(x + 0.5)
-      result[i++] = ny < 0 || ny >= h || nx < 0 || nx >= w ? 0 : src[offset + ny * w + nx]!
-    }
+    for (let c = 0; c < size; c++, y -= rx, x += ry) visit(i++, y, x)
   }
-  return result
 }
 
 /** Per-output-pixel steps in the crop: (ry, rx) per row, (-rx, ry) per column. */
