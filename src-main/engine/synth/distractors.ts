@@ -1,6 +1,6 @@
 import { CELL, S_DIST } from './constants.ts'
-import { capsulesClear, clamp01, hash3, type Capsule, type Vec3 } from './geometry.ts'
-import type { Scene } from './scene.ts'
+import { capsulesClear, clamp01, hash3, jitter, type Capsule, type Vec3 } from './geometry.ts'
+import { eachCellVoxel, type Scene } from './scene.ts'
 
 export interface BlobDef {
   cell: number
@@ -10,39 +10,24 @@ export interface BlobDef {
 }
 
 function scanBlob(scene: Scene, b: BlobDef): number {
-  const { W, rec, bbox, free, X, YX, cells } = scene
+  const { W, rec, bbox, free } = scene
   const { c, r } = b
-  const [z0, z1, y0, y1, x0, x1] = bbox(c, r[0] + 0.5, r[1] + 0.5, r[2] + 0.5)
-  const cellId = b.cell + 1
   rec.clear()
-  for (let z = z0; z <= z1; z++)
-    for (let y = y0; y <= y1; y++) {
-      W.row(z, y)
-      for (let x = x0; x <= x1; x++) {
-        const vi = z * YX + y * X + x
-        if (cells[vi] !== cellId) continue
-        W.at(x)
-        const tz = (W.qz - c[0]) / r[0]
-        const ty = (W.qy - c[1]) / r[1]
-        const tx = (W.qx - c[2]) / r[2]
-        const qn = tz * tz + ty * ty + tx * tx
-        if (qn > 1 || !free(vi)) continue
-        rec.push(vi, 0, W.qz, W.qy, W.qx, qn)
-      }
-    }
+  eachCellVoxel(scene, b.cell, bbox(c, r[0] + 0.5, r[1] + 0.5, r[2] + 0.5), (vi) => {
+    const tz = (W.qz - c[0]) / r[0]
+    const ty = (W.qy - c[1]) / r[1]
+    const tx = (W.qx - c[2]) / r[2]
+    const qn = tz * tz + ty * ty + tx * tx
+    if (qn > 1 || !free(vi)) return
+    rec.push(vi, 0, W.qz, W.qy, W.qx, qn)
+  })
   return rec.n
 }
 
 function commitBlob(scene: Scene, b: BlobDef, id: number): void {
   const { rec, YX, distractors, img } = scene
   const rmin = Math.min(b.r[0], b.r[1], b.r[2])
-  const { idx, f } = rec
-  for (let j = 0; j < rec.n; j++) {
-    const vi = idx[j]!
-    const qz = f[j * 4]!
-    const qy = f[j * 4 + 1]!
-    const qx = f[j * 4 + 2]!
-    const qn = f[j * 4 + 3]!
+  rec.each((vi, qz, qy, qx, qn) => {
     const z = Math.floor(vi / YX)
     distractors[vi] = id
     const ds = (1 - Math.sqrt(qn)) * rmin
@@ -53,7 +38,7 @@ function commitBlob(scene: Scene, b: BlobDef, id: number): void {
     if (g2 > 0.9 && ds > 1.5) val = 135
     val += (48 - val) * clamp01((1.6 - ds) / 0.8)
     img[vi] = val
-  }
+  })
 }
 
 /** Lysosome-like blobs (not targets), clear of the synapses, mitochondria and each other; returns how many. */
@@ -70,9 +55,7 @@ export function placeDistractors(scene: Scene): number {
   const blobs: Capsule[] = []
   for (let attempt = 0; attempt < target * 40 && nDist < target; attempt++) {
     const i = dr.int(0, nCells)
-    const sp = P.seed(i)
-    const off = 0.4 * CELL
-    const c: Vec3 = [sp[0] + dr.range(-off, off), sp[1] + dr.range(-off, off), sp[2] + dr.range(-off, off)]
+    const c = jitter(dr, P.seed(i), 0.4 * CELL)
     const r = dr.range(4, 8)
     const rr: Vec3 = [r * dr.range(0.85, 1.15), r * dr.range(0.85, 1.15), r * dr.range(0.85, 1.15)]
     const tex = (dr.next() * 4294967296) | 0

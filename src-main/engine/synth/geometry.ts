@@ -32,6 +32,11 @@ export function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 }
 
+/** A point uniformly within `off` of `p` along each axis (one draw per axis, z first). */
+export function jitter(rng: Rng, p: Vec3, off: number): Vec3 {
+  return [p[0] + rng.range(-off, off), p[1] + rng.range(-off, off), p[2] + rng.range(-off, off)]
+}
+
 export function randomUnit(rng: Rng): Vec3 {
   for (;;) {
     const v: Vec3 = [rng.normal(), rng.normal(), rng.normal()]

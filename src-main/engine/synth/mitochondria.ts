@@ -2,13 +2,14 @@ import { CELL, S_MITO } from './constants.ts'
 import {
   capsulesClear,
   clamp01,
+  jitter,
   normalize,
   planeBasis,
   randomUnit,
   type Capsule,
   type Vec3,
 } from './geometry.ts'
-import type { Scene } from './scene.ts'
+import { eachCellVoxel, type Scene } from './scene.ts'
 
 export interface MitoDef {
   cell: number
@@ -27,33 +28,24 @@ export interface MitoDef {
 
 /** Scan one mitochondrion (inside, in its cell, not yet labelled) into rec; returns the voxel count. */
 function scanMito(scene: Scene, m: MitoDef): number {
-  const { W, rec, bbox, free, X, YX, cells } = scene
+  const { W, rec, bbox, free } = scene
   const { c, e1, e2, e3, r1, r2, r3 } = m
   const ext = (k: 0 | 1 | 2): number => Math.hypot(r1 * e1[k], r2 * e2[k], r3 * e3[k]) + 0.5
-  const [z0, z1, y0, y1, x0, x1] = bbox(c, ext(0), ext(1), ext(2))
-  const cellId = m.cell + 1
   const i1 = 1 / (r1 * r1)
   const i2 = 1 / (r2 * r2)
   const i3 = 1 / (r3 * r3)
   rec.clear()
-  for (let z = z0; z <= z1; z++)
-    for (let y = y0; y <= y1; y++) {
-      W.row(z, y)
-      for (let x = x0; x <= x1; x++) {
-        const vi = z * YX + y * X + x
-        if (cells[vi] !== cellId) continue
-        W.at(x)
-        const rz = W.qz - c[0]
-        const ry = W.qy - c[1]
-        const rx = W.qx - c[2]
-        const a1 = rz * e1[0] + ry * e1[1] + rx * e1[2]
-        const a2 = rz * e2[0] + ry * e2[1] + rx * e2[2]
-        const a3 = rz * e3[0] + ry * e3[1] + rx * e3[2]
-        const qn = a1 * a1 * i1 + a2 * a2 * i2 + a3 * a3 * i3
-        if (qn > 1 || !free(vi)) continue
-        rec.push(vi, 0, a1, a2, a3, qn)
-      }
-    }
+  eachCellVoxel(scene, m.cell, bbox(c, ext(0), ext(1), ext(2)), (vi) => {
+    const rz = W.qz - c[0]
+    const ry = W.qy - c[1]
+    const rx = W.qx - c[2]
+    const a1 = rz * e1[0] + ry * e1[1] + rx * e1[2]
+    const a2 = rz * e2[0] + ry * e2[1] + rx * e2[2]
+    const a3 = rz * e3[0] + ry * e3[1] + rx * e3[2]
+    const qn = a1 * a1 * i1 + a2 * a2 * i2 + a3 * a3 * i3
+    if (qn > 1 || !free(vi)) return
+    rec.push(vi, 0, a1, a2, a3, qn)
+  })
   return rec.n
 }
 
@@ -63,13 +55,7 @@ function commitMito(scene: Scene, m: MitoDef, id: number): void {
   const i2 = 1 / (m.r2 * m.r2)
   const i3 = 1 / (m.r3 * m.r3)
   const k = (2 * Math.PI) / m.period
-  const { idx, f } = rec
-  for (let j = 0; j < rec.n; j++) {
-    const vi = idx[j]!
-    const a1 = f[j * 4]!
-    const a2 = f[j * 4 + 1]!
-    const a3 = f[j * 4 + 2]!
-    const qn = f[j * 4 + 3]!
+  rec.each((vi, a1, a2, a3, qn) => {
     mito[vi] = id
     // distance to the surface, first order
     const gl = 2 * Math.sqrt(a1 * a1 * i1 * i1 + a2 * a2 * i2 * i2 + a3 * a3 * i3 * i3)
@@ -80,7 +66,7 @@ function commitMito(scene: Scene, m: MitoDef, id: number): void {
     let val = m.base + (70 - m.base) * wc
     val += (62 - val) * clamp01((1.9 - ds) / 0.6)
     img[vi] = val
-  }
+  })
 }
 
 /** Mitochondria inside the cells, clear of the synapses and of each other; returns how many. */
@@ -98,13 +84,7 @@ export function placeMitochondria(scene: Scene): number {
       const want = lv.perCell === 1 ? 1 : mr.next() < 0.45 ? 1 : 2
       let placed = 0
       for (let attempt = 0; attempt < lv.tries && placed < want; attempt++) {
-        const off = 0.35 * CELL
-        const sp = P.seed(i)
-        const c: Vec3 = [
-          sp[0] + mr.range(-off, off),
-          sp[1] + mr.range(-off, off),
-          sp[2] + mr.range(-off, off),
-        ]
+        const c = jitter(mr, P.seed(i), 0.35 * CELL)
         const r2 = mr.range(lv.s[0]!, lv.s[1]!)
         const r3 = r2 * mr.range(0.75, 1.05)
         let r1 = Math.max(r2 * 1.3, mr.range(lv.l[0]!, lv.l[1]!))

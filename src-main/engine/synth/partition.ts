@@ -30,9 +30,11 @@ export class Partition {
   readonly nbList: Int32Array
   /** per neighbour entry: unit normal (z, y, x) of the face towards the neighbour and offset b (n . q - b = signed dist) */
   readonly planes: Float64Array
-  // results of locate()
+  // results of nearestTwo() and locate()
   i1 = 0
   i2 = 0
+  d1 = 0
+  d2 = 0
   h = 0
 
   constructor(extent: Vec3, rng: Rng) {
@@ -187,14 +189,6 @@ export class Partition {
     return (z * this.SY + y) * this.SX + x
   }
 
-  power(i: number, q: Vec3): number {
-    const sd = this.sd
-    const dz = q[0] - sd[i * 4]!
-    const dy = q[1] - sd[i * 4 + 1]!
-    const dx = q[2] - sd[i * 4 + 2]!
-    return dz * dz + dy * dy + dx * dx - sd[i * 4 + 3]!
-  }
-
   dist(i: number, j: number): number {
     const sd = this.sd
     return Math.hypot(
@@ -208,16 +202,24 @@ export class Partition {
     return [this.sd[i * 4]!, this.sd[i * 4 + 1]!, this.sd[i * 4 + 2]!]
   }
 
-  /** Nearest (i1) and second nearest (i2) seed of q and the distance h of q to their face; same as the voxel pass. */
-  locate(q: Vec3): void {
-    const b = this.subOf(q[0], q[1], q[2])
+  /**
+   * Nearest (i1) and second nearest (i2) seed of (qz, qy, qx) among the candidates of sub-block b, and
+   * their power distances d1 <= d2 (Infinity when there is no second).
+   */
+  nearestTwo(b: number, qz: number, qy: number, qx: number): void {
+    const { sd, cList } = this
     let d1 = Infinity
     let d2 = Infinity
     let i1 = 0
     let i2 = 0
-    for (let k = this.cStart[b]!; k < this.cStart[b + 1]!; k++) {
-      const s = this.cList[k]!
-      const d = this.power(s, q)
+    const kEnd = this.cStart[b + 1]!
+    for (let k = this.cStart[b]!; k < kEnd; k++) {
+      const s = cList[k]!
+      const s4 = s * 4
+      const dz = qz - sd[s4]!
+      const dy = qy - sd[s4 + 1]!
+      const dx = qx - sd[s4 + 2]!
+      const d = dz * dz + dy * dy + dx * dx - sd[s4 + 3]!
       if (d < d2) {
         if (d < d1) {
           d2 = d1
@@ -232,7 +234,14 @@ export class Partition {
     }
     this.i1 = i1
     this.i2 = i2
-    this.h = d2 === Infinity ? Infinity : (d2 - d1) / (2 * this.dist(i1, i2))
+    this.d1 = d1
+    this.d2 = d2
+  }
+
+  /** nearestTwo of q, and the distance h of q to the face between the two seeds' cells. */
+  locate(q: Vec3): void {
+    this.nearestTwo(this.subOf(q[0], q[1], q[2]), q[0], q[1], q[2])
+    this.h = this.d2 === Infinity ? Infinity : (this.d2 - this.d1) / (2 * this.dist(this.i1, this.i2))
   }
 
   /** Ellipsoid (centre c, unit axes, radii) lies inside the power cell of seed i, at least `margin` from its faces. */

@@ -15,6 +15,9 @@ import { Partition } from './partition.ts'
 import { VoxelRecord } from './voxel-record.ts'
 import { voxelPass } from './voxel-pass.ts'
 
+/** Inclusive voxel bounds [z0, z1, y0, y1, x0, x1]. */
+export type VoxelBox = [number, number, number, number, number, number]
+
 export interface Labels {
   clefts: Uint32Array
   preL: Uint32Array
@@ -48,7 +51,7 @@ export interface Scene extends Labels {
   rec: VoxelRecord
   capsules: Capsule[]
   /** Voxel bbox [z0, z1, y0, y1, x0, x1] (inclusive) of a q-space box centre +- half extents. */
-  bbox: (c: Vec3, hz: number, hy: number, hx: number) => [number, number, number, number, number, number]
+  bbox: (c: Vec3, hz: number, hy: number, hx: number) => VoxelBox
   inVolume: (c: Vec3, mxy: number, mz: number) => boolean
   free: (vi: number) => boolean
 }
@@ -78,12 +81,7 @@ export function buildScene(
   for (let z = 0; z < Z; z++) sliceOff[z] = fr.normal() * 2.5
   const W = new RowWarp(warp, an)
   const bmargin = WARP_AMP + 1
-  const bbox = (
-    c: Vec3,
-    hz: number,
-    hy: number,
-    hx: number,
-  ): [number, number, number, number, number, number] => [
+  const bbox = (c: Vec3, hz: number, hy: number, hx: number): VoxelBox => [
     Math.max(0, Math.floor((c[0] - hz - bmargin) / an)),
     Math.min(Z - 1, Math.ceil((c[0] + hz + bmargin) / an)),
     Math.max(0, Math.floor(c[1] - hy - bmargin)),
@@ -134,4 +132,21 @@ export function buildScene(
     free,
     ...labels,
   }
+}
+
+/** Visits the voxels of seed `cell`'s cell inside `box`, with the row warp W at each one's warped position. */
+export function eachCellVoxel(scene: Scene, cell: number, box: VoxelBox, visit: (vi: number) => void): void {
+  const { W, X, YX, cells } = scene
+  const [z0, z1, y0, y1, x0, x1] = box
+  const cellId = cell + 1
+  for (let z = z0; z <= z1; z++)
+    for (let y = y0; y <= y1; y++) {
+      W.row(z, y)
+      for (let x = x0; x <= x1; x++) {
+        const vi = z * YX + y * X + x
+        if (cells[vi] !== cellId) continue
+        W.at(x)
+        visit(vi)
+      }
+    }
 }

@@ -64,7 +64,6 @@ export function scanSynapse(scene: Scene, s: SynDef): [number, number, number] {
 }
 
 /** Write labels and render the synapse scanned last. */
-/** Write labels and render the synapse scanned last. */
 export function commitSynapse(scene: Scene, s: SynDef, id: number, synSums: number[]): void {
   const { rec, X, YX, clefts, preL, postL, img, texSeed } = scene
   const psdEnd = 1.1 + s.psd

@@ -1,5 +1,5 @@
 import { CELL, S_VES } from './constants.ts'
-import type { Vec3 } from './geometry.ts'
+import { jitter } from './geometry.ts'
 import type { Scene } from './scene.ts'
 
 const w3 = new Float64Array(3)
@@ -63,8 +63,7 @@ export function scatterVesicles(scene: Scene): void {
     const n = vr.int(1, 5)
     const sp = P.seed(i)
     for (let k = 0; k < n; k++) {
-      const off = 0.45 * CELL
-      const p: Vec3 = [sp[0] + vr.range(-off, off), sp[1] + vr.range(-off, off), sp[2] + vr.range(-off, off)]
+      const p = jitter(vr, sp, 0.45 * CELL)
       const r = vr.range(1.6, 3)
       P.locate(p)
       if (P.i1 !== i || P.h < r + 1.5) continue

@@ -18,16 +18,6 @@ export function voxelPass(
 ): void {
   const [Z, Y, X] = shape
   const sd = P.sd
-  const cStart = P.cStart
-  const cList = P.cList
-  const invSZ = P.invSZ
-  const invSY = P.invSY
-  const invSX = P.invSX
-  const SZ1 = P.SZ - 1
-  const SY1 = P.SY - 1
-  const SX1 = P.SX - 1
-  const SY = P.SY
-  const SX = P.SX
   const wrow = new Float64Array(warp.nx * 3)
   const lrow = new Float64Array(lf.nx)
   const wxk = warp.xk
@@ -48,37 +38,8 @@ export function voxelPass(
         const qz = pz + wrow[o]! + t * (wrow[o + 3]! - wrow[o]!)
         const qy = y + wrow[o + 1]! + t * (wrow[o + 4]! - wrow[o + 1]!)
         const qx = x + wrow[o + 2]! + t * (wrow[o + 5]! - wrow[o + 2]!)
-        let bz = Math.floor(qz * invSZ)
-        let by = Math.floor(qy * invSY)
-        let bx = Math.floor(qx * invSX)
-        bz = bz < 0 ? 0 : bz > SZ1 ? SZ1 : bz
-        by = by < 0 ? 0 : by > SY1 ? SY1 : by
-        bx = bx < 0 ? 0 : bx > SX1 ? SX1 : bx
-        const b = (bz * SY + by) * SX + bx
-        let d1 = Infinity
-        let d2 = Infinity
-        let i1 = 0
-        let i2 = 0
-        const kEnd = cStart[b + 1]!
-        for (let k = cStart[b]!; k < kEnd; k++) {
-          const s = cList[k]!
-          const s4 = s * 4
-          const dz = qz - sd[s4]!
-          const dy = qy - sd[s4 + 1]!
-          const dx = qx - sd[s4 + 2]!
-          const d = dz * dz + dy * dy + dx * dx - sd[s4 + 3]!
-          if (d < d2) {
-            if (d < d1) {
-              d2 = d1
-              i2 = i1
-              d1 = d
-              i1 = s
-            } else {
-              d2 = d
-              i2 = s
-            }
-          }
-        }
+        P.nearestTwo(P.subOf(qz, qy, qx), qz, qy, qx)
+        const { i1, i2, d1, d2 } = P
         cells[v] = i1 + 1
         cellCount[i1]!++
         const kl = lxk[x]!

@@ -9,6 +9,13 @@ export class VoxelRecord {
     this.n = 0
   }
 
+  /** Replays the voxels in the order they were pushed. */
+  each(visit: (vi: number, a: number, b: number, c: number, d: number, tag: number) => void): void {
+    const { idx, tag, f } = this
+    for (let k = 0; k < this.n; k++)
+      visit(idx[k]!, f[k * 4]!, f[k * 4 + 1]!, f[k * 4 + 2]!, f[k * 4 + 3]!, tag[k]!)
+  }
+
   push(vi: number, tag: number, a: number, b: number, c: number, d: number): void {
     if (this.n === this.idx.length) {
       const idx = new Int32Array(this.n * 2)
