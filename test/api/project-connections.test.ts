@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { ProjectConnections } from '../../src-main/api/project-connections.ts'
 import type { Project } from '../../src-main/engine/store/index.ts'
 import { startWebHost } from '../../src-main/web/server.ts'
 import { openApiSocket } from '../helpers/api-socket.ts'
-import { tempDir } from '../helpers/peers.ts'
+import { scopedTempDir } from '../helpers/peers.ts'
 import { projectWithRoiSet } from '../helpers/roi-set.ts'
 
-const tmp = tempDir('api-connections')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('api-connections')
 
 /** What another process sees in the database file: what was committed, nothing else. */
 function committed(dir: string): Array<{ roi_id: number; value: string; request_id: string | null }> {

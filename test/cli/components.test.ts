@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { componentSizes, labelComponents } from '../../src-main/engine/components/index.ts'
 import { createRng } from '../../src-main/engine/random.ts'
 import { fullRegion, openVolume, ZarrV3Writer, type Shape3 } from '../../src-main/engine/volume/index.ts'
 import { cliJson } from '../helpers/cli.ts'
-import { tempDir } from '../helpers/peers.ts'
+import { scopedTempDir } from '../helpers/peers.ts'
 
-const tmp = tempDir('components-cli')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('components-cli')
 
 test('activeem components: summary, rois.csv and the label volume agree with whole-volume labeling', async () => {
   const shape: Shape3 = [12, 40, 44]

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { TestContext } from 'node:test'
+import { after, type TestContext } from 'node:test'
 import { REPO } from './cli.ts'
 
 /** Debian's python3 with h5py, zarr, numpy and scipy: the field's own tools, our reference peers. */
@@ -52,4 +52,11 @@ export function needSharedData(t: TestContext, sub: string): string | null {
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `activeem-${prefix}-`))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A tempDir removed once the tests of the file (or the describe block) that makes it are done. */
+export function scopedTempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const tmp = tempDir(prefix)
+  after(() => tmp.cleanup())
+  return tmp
 }

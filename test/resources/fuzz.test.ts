@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { generateCorpus, sampleCases } from '../../resources/fuzz/corpus.ts'
 import { formatSummary, runCorpus } from '../../resources/fuzz/run.ts'
-import { needPython, pythonHas, REQUIRED, tempDir } from '../helpers/peers.ts'
+import { needPython, pythonHas, REQUIRED, scopedTempDir } from '../helpers/peers.ts'
 
 const SEED = 20
 const PEERS = ['h5py', 'zarr', 'numcodecs', 'numpy']
@@ -36,8 +36,7 @@ describe(
   'fuzz corpus, a seeded sample',
   { skip: !usable && !REQUIRED ? `python3 with ${PEERS.join(', ')} is not installed` : false },
   () => {
-    const tmp = tempDir('fuzz')
-    after(() => tmp.cleanup())
+    const tmp = scopedTempDir('fuzz')
     const pick = (plans: Parameters<typeof sampleCases>[0]) => sampleCases(plans, SEED, 4, 8)
 
     test('the same seed gives the same cases, byte for byte', async (t) => {

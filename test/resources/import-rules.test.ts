@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { ESLint } from 'eslint'
 import { findCycles, importGraph, shortName } from '../../resources/lint/import-graph.js'
 import { REPO } from '../helpers/cli.ts'
-import { tempDir } from '../helpers/peers.ts'
+import { scopedTempDir } from '../helpers/peers.ts'
 
-const tmp = tempDir('import-rules')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('import-rules')
 
 test('our sources import one another without a cycle', () => {
   const graph = importGraph(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import {
   campaignSteps,
   initCampaign,
@@ -13,10 +13,9 @@ import {
 } from '../../../src-main/engine/campaign/index.ts'
 import { InputError } from '../../../src-main/engine/errors.ts'
 import { Project } from '../../../src-main/engine/store/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('campaign')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('campaign')
 
 const PARAMS = { N: 4, M: 2, Q: 1, iterations: 5, ratio: 0.25, seed: 1 }
 

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { kmeans } from '../../../src-main/engine/cluster/index.ts'
 import { writeNpy } from '../../../src-main/engine/volume/npy.ts'
-import { needPython, runPython, tempDir } from '../../helpers/peers.ts'
+import { needPython, runPython, scopedTempDir } from '../../helpers/peers.ts'
 import { blobs, someRows, uniform } from './data.ts'
 
-const tmp = tempDir('kmeans-sklearn')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('kmeans-sklearn')
 
 /** sklearn's Lloyd k-means on X.npy, from INIT.npy (or its own k-means++ when 'k-means++'). */
 const SCRIPT = `

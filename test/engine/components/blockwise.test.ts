@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   applyMorphology,
   componentSizes,
@@ -12,10 +12,9 @@ import {
 import { createRng } from '../../../src-main/engine/random.ts'
 import { fullRegion, openVolume, ZarrV3Writer, type Region } from '../../../src-main/engine/volume/index.ts'
 import type { Shape3 } from '../../../src-main/engine/volume/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('blockwise')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('blockwise')
 
 let files = 0
 async function zarrOf(

@@ -1,7 +1,7 @@
 import { createRng } from '../../../src-main/engine/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   componentSizes,
   labelComponents,
@@ -9,7 +9,7 @@ import {
 } from '../../../src-main/engine/components/index.ts'
 import { writeNpy } from '../../../src-main/engine/volume/npy.ts'
 import type { Shape3 } from '../../../src-main/engine/volume/index.ts'
-import { needPython, runPython, tempDir } from '../../helpers/peers.ts'
+import { needPython, runPython, scopedTempDir } from '../../helpers/peers.ts'
 
 function maskOf(shape: Shape3, voxels: Array<[number, number, number]>): Uint8Array {
   const m = new Uint8Array(shape[0] * shape[1] * shape[2])
@@ -113,8 +113,7 @@ describe('connected components by hand', () => {
 })
 
 describe('connected components against scipy.ndimage.label', () => {
-  const tmp = tempDir('components')
-  after(() => tmp.cleanup())
+  const tmp = scopedTempDir('components')
 
   test('identical label arrays on random masks, 6/18/26 connectivity, densities 5% to 60%', (t) => {
     if (!needPython(t, ['numpy', 'scipy'])) return

@@ -1,7 +1,7 @@
 import { createRng } from '../../../src-main/engine/random.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   binaryScores,
   cremiCleft,
@@ -13,7 +13,7 @@ import {
 } from '../../../src-main/engine/eval/index.ts'
 import { writeNpy } from '../../../src-main/engine/volume/npy.ts'
 import type { Shape3 } from '../../../src-main/engine/volume/index.ts'
-import { needPython, runPython, tempDir } from '../../helpers/peers.ts'
+import { needPython, runPython, scopedTempDir } from '../../helpers/peers.ts'
 
 const u8 = (...v: number[]): Uint8Array => Uint8Array.from(v)
 const u32 = (...v: number[]): Uint32Array => Uint32Array.from(v)
@@ -201,8 +201,7 @@ describe('CREMI cleft distances', () => {
 })
 
 describe('against scipy', () => {
-  const tmp = tempDir('metrics')
-  after(() => tmp.cleanup())
+  const tmp = scopedTempDir('metrics')
 
   test('distance_transform_edt and the CREMI formulas on random masks, anisotropic sampling', (t) => {
     if (!needPython(t, ['numpy', 'scipy'])) return

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { judgedRois, nextVersionName, roiTargets } from '../../../src-main/engine/finetune/index.ts'
 import { setLabel } from '../../../src-main/engine/labels/index.ts'
 import { recordModel, defaultConfig } from '../../../src-main/engine/model/index.ts'
 import { initTensorEngine, tf } from '../../../src-main/engine/tensor/index.ts'
 import type { Verdict } from '../../../src-main/engine/verdicts/index.ts'
 import { weightedSegmentationLoss, segmentationLoss } from '../../../src-main/engine/model/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 
-const tmp = tempDir('finetune-targets')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('finetune-targets')
 
 // A 1 x 2 x 6 instance volume: ROI 1 judged correct, ROI 2 incorrect, ROI 3 not judged, 0 background.
 const instances = Uint32Array.from([1, 1, 0, 2, 2, 3, 0, 1, 0, 2, 3, 3])

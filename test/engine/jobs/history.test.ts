@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import {
   doneJobParams,
   doneJobResult,
@@ -10,10 +10,9 @@ import {
   jobRecords,
 } from '../../../src-main/engine/jobs/index.ts'
 import { Project } from '../../../src-main/engine/store/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('jobs-history')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('jobs-history')
 
 test('earlier jobs: their params, and the newest done one of a kind with its result', () => {
   const project = Project.init(join(tmp.dir, 'p'))

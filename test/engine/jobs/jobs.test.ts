@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import {
   cancelJob,
   Job,
@@ -11,10 +11,9 @@ import {
   readSeries,
 } from '../../../src-main/engine/jobs/index.ts'
 import { Project } from '../../../src-main/engine/store/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('jobs')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('jobs')
 
 let projects = 0
 function newProject(): Project {

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import type { ApiResponse } from '../../../src-shared/contract.ts'
 import { COMMIT_PAUSE_MARK } from '../../../src-main/engine/labels/index.ts'
 import { openApiSocket } from '../../helpers/api-socket.ts'
 import { CLI, cliJson, REPO } from '../../helpers/cli.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 
 const HOST = fileURLToPath(new URL('../../helpers/web-host-child.ts', import.meta.url))
-const tmp = tempDir('label-commit-window')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('label-commit-window')
 const VALUES = ['correct', 'incorrect', 'unsure'] as const
 
 /** A child whose label transactions each stay open `pauseMs` before COMMIT; `marks` counts the pauses. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { predictVolume } from '../../../src-main/engine/predict/index.ts'
 import {
   channelsOf,
@@ -13,12 +13,11 @@ import {
 import { Project } from '../../../src-main/engine/store/index.ts'
 import { generateSynthetic, writeSynthetic } from '../../../src-main/engine/synth/index.ts'
 import { initTensorEngine, tf } from '../../../src-main/engine/tensor/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 import { skipWithout, useTestAdapter } from '../../helpers/webgpu.ts'
 
 const missing = useTestAdapter()
-const tmp = tempDir('predict-webgpu-memory')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('predict-webgpu-memory')
 
 test('on webgpu, prediction holds no more tensors tile after tile, and frees them all at the end', async (t) => {
   if (skipWithout(t, missing)) return

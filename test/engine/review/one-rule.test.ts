@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import {
   exportProject,
   importExport,
@@ -20,11 +20,10 @@ import {
 } from '../../../src-main/engine/suggest/index.ts'
 import { roiVotes } from '../../../src-main/engine/verdicts/index.ts'
 import { fullRegion, ZarrV3Writer, type Shape3 } from '../../../src-main/engine/volume/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 import { projectWithRoiSet } from '../../helpers/roi-set.ts'
 
-const tmp = tempDir('review-one-rule')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('review-one-rule')
 
 const N = 12
 // ROI k (id k + 1) fills x in [4k, 4k + 2) of a 2 x 2 x 4N volume, as projectWithRoiSet places it.

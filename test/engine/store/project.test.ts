@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { InputError } from '../../../src-main/engine/errors.ts'
 import { DB_FILE, Project, SCHEMA_VERSION } from '../../../src-main/engine/store/index.ts'
 import { openVolume, ZarrV3Writer } from '../../../src-main/engine/volume/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('store')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('store')
 
 test('a new project is a folder with a migrated SQLite database in WAL mode with foreign keys', () => {
   const p = Project.init(join(tmp.dir, 'p1'), 'first')

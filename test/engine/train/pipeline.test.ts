@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { cliJson } from '../../helpers/cli.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('pipeline')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('pipeline')
 
 /**
  * The base-model pipeline as a user runs it: train on one synthetic volume, predict another one

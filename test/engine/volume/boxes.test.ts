@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { generateSynthetic, writeSynthetic } from '../../../src-main/engine/synth/index.ts'
 import {
   openVolume,
@@ -13,10 +13,9 @@ import {
   type Region,
 } from '../../../src-main/engine/volume/index.ts'
 import { runCli } from '../../helpers/cli.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('boxes')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('boxes')
 
 test('chunk-row boxes tile the region once, within the byte budget; the .npy equals one write', async () => {
   const synth = generateSynthetic({ shape: [24, 40, 48], seed: 3 })

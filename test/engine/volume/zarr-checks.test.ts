@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { InputError } from '../../../src-main/engine/errors.ts'
 import { crc32c } from '../../../src-main/engine/volume/crc32c.ts'
 import { computeStats, listArrays, openVolume, fullRegion } from '../../../src-main/engine/volume/index.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('zarr-checks')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('zarr-checks')
 
 interface V3 {
   shape: number[]

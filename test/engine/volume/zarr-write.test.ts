@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { fullRegion, openVolume, ZarrV3Writer, type Shape3 } from '../../../src-main/engine/volume/index.ts'
 import { cliJson } from '../../helpers/cli.ts'
-import { tempDir } from '../../helpers/peers.ts'
+import { scopedTempDir } from '../../helpers/peers.ts'
 
-const tmp = tempDir('zarr-write')
-after(() => tmp.cleanup())
+const tmp = scopedTempDir('zarr-write')
 
 function pattern(shape: Shape3, f: (z: number, y: number, x: number) => number): Float32Array {
   const out = new Float32Array(shape[0] * shape[1] * shape[2])
