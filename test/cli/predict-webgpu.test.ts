@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fullRegion, openVolume, toNumberArrayView } from '../../src-main/engine/volume/index.ts'
-import { cliJson, runCli, tinyTrainArgs } from '../helpers/cli.ts'
+import { cliJson, runCli, tinyPredictArgs, tinyTrainArgs } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 import { skipWithout, useTestAdapter } from '../helpers/webgpu.ts'
 
@@ -24,22 +24,7 @@ async function readMap(group: string, channel = 'mito'): Promise<Float32Array> {
 function predict(out: string, backend: string, env: NodeJS.ProcessEnv = {}) {
   return runCli(
     // Two windows a pass: the software adapter takes seconds for a batch of 16.
-    [
-      'predict',
-      '--project',
-      project,
-      '--raw',
-      `${h5}#raw`,
-      '--model',
-      'tiny',
-      '--out',
-      out,
-      '--backend',
-      backend,
-      '--batch',
-      '2',
-      '--json',
-    ],
+    tinyPredictArgs(project, `${h5}#raw`, '--out', out, '--backend', backend, '--batch', '2', '--json'),
     { env },
   )
 }

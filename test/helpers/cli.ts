@@ -72,6 +72,11 @@ export function tinyTrainArgs(project: string, raw: string, labels: string, iter
   return ['train', '--project', project, ...tinyTrainOptions(raw, labels, iterations)]
 }
 
+/** `activeem predict` of `raw` by the tiny model (tinyTrainArgs) in `project`, then `more` flags. */
+export function tinyPredictArgs(project: string, raw: string, ...more: string[]): string[] {
+  return ['predict', '--project', project, '--raw', raw, '--model', 'tiny', ...more]
+}
+
 /**
  * The demo's project at a test's size: a trained synapse model, its proposal set, the two VAEs and a
  * round of queries, without the demo's campaign step (its own test runs that).

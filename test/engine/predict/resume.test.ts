@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fullRegion, openVolume } from '../../../src-main/engine/volume/index.ts'
 import { startCli, waitFor } from '../../helpers/child.ts'
-import { cliJson, tinyTrainArgs } from '../../helpers/cli.ts'
+import { cliJson, tinyPredictArgs, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
 const tmp = tempDir('predict-resume')
@@ -49,37 +49,14 @@ describe('predict: killed mid-run, then run again', () => {
 
   test('finishes without recomputing finished tiles and equals an uninterrupted run', async () => {
     // In one thread; the killed run uses a worker per core: tiles must not depend on either.
-    const whole = cliJson<{ tiles: number; resumedTiles: number }>([
-      'predict',
-      '--workers',
-      '1',
-      '--project',
-      project,
-      '--raw',
-      raw,
-      '--model',
-      'tiny',
-      '--out',
-      join(tmp.dir, 'whole.zarr'),
-    ])
+    const whole = cliJson<{ tiles: number; resumedTiles: number }>(
+      tinyPredictArgs(project, raw, '--workers', '1', '--out', join(tmp.dir, 'whole.zarr')),
+    )
     assert.equal(whole.tiles, 16)
     assert.equal(whole.resumedTiles, 0)
 
     const out = join(tmp.dir, 'killed.zarr')
-    const args = [
-      'predict',
-      '--project',
-      project,
-      '--raw',
-      raw,
-      '--model',
-      'tiny',
-      '--workers',
-      '2',
-      '--out',
-      out,
-      '--json',
-    ]
+    const args = tinyPredictArgs(project, raw, '--workers', '2', '--out', out, '--json')
     const first = startCli(args)
     await waitFor('two finished tiles', () => finishedTiles().length >= 2)
     first.child.kill('SIGKILL')

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { startCli, waitFor } from '../../helpers/child.ts'
-import { cliJson, runCli, tinyTrainArgs } from '../../helpers/cli.ts'
+import { cliJson, runCli, tinyPredictArgs, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
 const tmp = tempDir('train-resume')
@@ -55,24 +55,14 @@ test('bad input: labels of another shape, float labels, a model of another task'
     /label shape \[16,64,64\] differs from the raw volume/,
   )
   const float = join(tmp.dir, 'float.zarr')
-  cliJson(['predict', '--project', project, '--raw', `${h5}#raw`, '--model', 'tiny', '--out', float])
+  cliJson(tinyPredictArgs(project, `${h5}#raw`, '--out', float))
   bad(
     [],
     { [`${h5}#labels/mito`]: `${float}#mito`, tiny: 'tiny2' },
     /labels must be integers .*found float32/,
   )
   bad([], { mito: 'synapse' }, /is a mito model, not synapse/)
-  const p = runCli([
-    'predict',
-    '--project',
-    project,
-    '--raw',
-    `${h5}#raw`,
-    '--model',
-    'tiny',
-    '--task',
-    'synapse',
-  ])
+  const p = runCli(tinyPredictArgs(project, `${h5}#raw`, '--task', 'synapse'))
   assert.equal(p.code, 2)
   assert.match(p.stderr, /^error: --model 'tiny': is a mito model, expected a synapse model\n$/)
 })
