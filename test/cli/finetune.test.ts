@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import Database from 'better-sqlite3'
+import type { ComponentRecord } from '../../src-main/engine/components/index.ts'
 import { forward, loadModel, disposeWeights } from '../../src-main/engine/model/index.ts'
 import { roisOf } from '../../src-main/engine/proposals/index.ts'
 import { Project } from '../../src-main/engine/store/index.ts'
@@ -18,16 +19,7 @@ const tmp = tempDir('finetune-cli')
 const project = join(tmp.dir, 'project')
 after(() => tmp.cleanup())
 
-interface RoiRow {
-  id: number
-  z0: number
-  y0: number
-  x0: number
-  z1: number
-  y1: number
-  x1: number
-  voxels: number
-}
+type RoiRow = Pick<ComponentRecord, 'id' | 'z0' | 'y0' | 'x0' | 'z1' | 'y1' | 'x1' | 'voxels'>
 let rois: RoiRow[] = []
 /** The largest ROI that the held-out ground truth says is a false positive, and two true ones. */
 let wrong: RoiRow
