@@ -156,17 +156,23 @@ test('clefts lie between pre and post; partner masks sit in their cells', () => 
   }
 })
 
+/** Mean intensity of one class of voxels. */
+class Mean {
+  sum = 0
+  n = 0
+  add(v: number): void {
+    this.sum += v
+    this.n++
+  }
+  get value(): number {
+    return this.sum / this.n
+  }
+}
+
 test('intensities: membranes and mitochondria darker than cytoplasm, realistic spread', () => {
   const v = defaultVolume()
   const [Z, Y, X] = DEFAULT
-  let cyto = 0
-  let nCyto = 0
-  let mem = 0
-  let nMem = 0
-  let mit = 0
-  let nMit = 0
-  let dis = 0
-  let nDis = 0
+  const means = { cyto: new Mean(), mem: new Mean(), mit: new Mean(), dis: new Mean() }
   let sum = 0
   let sum2 = 0
   let min = 255
@@ -181,37 +187,30 @@ test('intensities: membranes and mitochondria darker than cytoplasm, realistic s
         if (r < min) min = r
         if (r > max) max = r
         if (v.mito[i]) {
-          mit += r
-          nMit++
+          means.mit.add(r)
           continue
         }
         if (v.distractors[i]) {
-          dis += r
-          nDis++
+          means.dis.add(r)
           continue
         }
         if (v.clefts[i] || v.pre[i] || v.post[i]) continue
         const c = v.cells[i]
         if (v.cells[i + 1] !== c || v.cells[i + X] !== c) {
-          mem += r
-          nMem++
+          means.mem.add(r)
         } else if (
           v.cells[i - 3] === c &&
           v.cells[i + 3] === c &&
           v.cells[i - 3 * X] === c &&
           v.cells[i + 3 * X] === c
         ) {
-          cyto += r
-          nCyto++
+          means.cyto.add(r)
         }
       }
   const n = Z * (Y - 6) * (X - 6)
   const mean = sum / n
   const std = Math.sqrt(sum2 / n - mean * mean)
-  cyto /= nCyto
-  mem /= nMem
-  mit /= nMit
-  dis /= nDis
+  const [cyto, mem, mit, dis] = [means.cyto.value, means.mem.value, means.mit.value, means.dis.value]
   assert.ok(cyto > 140 && cyto < 195, `cytoplasm ${cyto}`)
   assert.ok(mem < cyto - 40, `membranes ${mem} vs cytoplasm ${cyto}`)
   assert.ok(mit < cyto - 40 && mit > 70 && mit < 125, `mitochondria ${mit} vs cytoplasm ${cyto}`)
