@@ -11,7 +11,7 @@ import { Project } from '../../src-main/engine/store/index.ts'
 import { oracleLabels } from '../../src-main/engine/suggest/oracle.ts'
 import { initTensorEngine, tf } from '../../src-main/engine/tensor/index.ts'
 import { openVolume, toNumberArrayView } from '../../src-main/engine/volume/index.ts'
-import { startCli, waitFor } from '../helpers/child.ts'
+import { interruptCli, jobIteration } from '../helpers/child.ts'
 import { cliJson, demoProject, runCli } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
@@ -169,17 +169,13 @@ test('fine-tuning on an ROI judged incorrect lowers the probability inside it, i
 
 test('SIGTERM keeps a checkpoint; the same command resumes into the same version', async () => {
   const args = ['finetune', '--project', project, '--iterations', '80', '--ratio', '0.25']
-  const iteration = (): number =>
-    db((d) => {
-      const m = d.prepare("SELECT message FROM jobs WHERE kind = 'finetune' ORDER BY id DESC").get() as
-        { message: string | null } | undefined
-      return Number(/iteration (\d+)/.exec(m?.message ?? '')?.[1] ?? 0)
-    })
   for (const r of right) label(r.id, 'correct')
-  const first = startCli(args)
-  await waitFor('a few iterations', () => iteration() >= 3)
-  first.child.kill('SIGTERM')
-  const ended = await first.exited
+  const ended = await interruptCli(
+    args,
+    'SIGTERM',
+    'a few iterations',
+    () => jobIteration(project, 'finetune') >= 3,
+  )
   assert.equal(ended.code, 130, ended.stderr)
   assert.match(ended.stderr, /run the same command to resume/)
   const resumed = cliJson<{

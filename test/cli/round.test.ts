@@ -3,7 +3,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import Database from 'better-sqlite3'
-import { startCli, waitFor } from '../helpers/child.ts'
+import { interruptCli, jobIteration } from '../helpers/child.ts'
 import { cliJson, demoProject, runCli } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
@@ -117,16 +117,14 @@ test('a fine-tuning step killed midway is found running with no process, run aga
   const eu = cliJson<Report>(['round', '--project', project])
   assert.equal(eu.step, 'tune-eu')
   assert.equal(eu.state, 'done')
-  const iteration = (): number =>
-    db(project, (d) => {
-      const m = d.prepare("SELECT message FROM jobs WHERE kind = 'finetune' ORDER BY id DESC").get() as
-        { message: string | null } | undefined
-      return Number(/iteration (\d+)/.exec(m?.message ?? '')?.[1] ?? 0)
-    })
-  const child = startCli(['round', '--project', project, '--json'])
-  await waitFor('a few fine-tuning iterations', () => iteration() >= 3, 300_000, 200)
-  child.child.kill('SIGKILL')
-  await child.exited
+  await interruptCli(
+    ['round', '--project', project, '--json'],
+    'SIGKILL',
+    'a few fine-tuning iterations',
+    () => jobIteration(project, 'finetune') >= 3,
+    300_000,
+    200,
+  )
   const status = cliJson<Status>(['round', '--project', project, '--status'])
   const ft = status.steps.find((s) => s.round === 1 && s.step === 'finetune')!
   assert.equal(ft.state, 'running')

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { CLI, REPO } from './cli.ts'
 
 export interface Running {
@@ -32,5 +34,32 @@ export async function waitFor(
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+/** Starts the CLI, sends it `signal` once `ready` holds (waitFor's arguments), and returns how it ended. */
+export async function interruptCli(
+  args: string[],
+  signal: NodeJS.Signals,
+  what: string,
+  ready: () => boolean,
+  timeoutMs?: number,
+  everyMs?: number,
+): Promise<Awaited<Running['exited']>> {
+  const run = startCli(args)
+  await waitFor(what, ready, timeoutMs, everyMs)
+  run.child.kill(signal)
+  return run.exited
+}
+
+/** The iteration the newest `kind` job of the project in `dir` last reported (0 before its first). */
+export function jobIteration(dir: string, kind: string): number {
+  const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
+  try {
+    const row = db.prepare('SELECT message FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT 1').get(kind) as
+      { message: string | null } | undefined
+    return Number(/iteration (\d+)/.exec(row?.message ?? '')?.[1] ?? 0)
+  } finally {
+    db.close()
   }
 }

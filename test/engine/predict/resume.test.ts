@@ -4,7 +4,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fullRegion, openVolume } from '../../../src-main/engine/volume/index.ts'
-import { startCli, waitFor } from '../../helpers/child.ts'
+import { interruptCli } from '../../helpers/child.ts'
 import { cliJson, tinyPredictArgs, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
@@ -57,10 +57,7 @@ describe('predict: killed mid-run, then run again', () => {
 
     const out = join(tmp.dir, 'killed.zarr')
     const args = tinyPredictArgs(project, raw, '--workers', '2', '--out', out, '--json')
-    const first = startCli(args)
-    await waitFor('two finished tiles', () => finishedTiles().length >= 2)
-    first.child.kill('SIGKILL')
-    const ended = await first.exited
+    const ended = await interruptCli(args, 'SIGKILL', 'two finished tiles', () => finishedTiles().length >= 2)
     assert.equal(ended.signal, 'SIGKILL')
     const done = finishedTiles() // the killed job stays 'running' in the database
     assert.ok(done.length >= 2 && done.length < 16, `killed after ${done.length} of 16 tiles`)

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { startCli, waitFor } from '../../helpers/child.ts'
+import { interruptCli, jobIteration } from '../../helpers/child.ts'
 import { cliJson, runCli, tinyPredictArgs, tinyTrainArgs } from '../../helpers/cli.ts'
 import { tempDir } from '../../helpers/peers.ts'
 
@@ -11,17 +10,6 @@ const project = join(tmp.dir, 'project')
 const h5 = join(tmp.dir, 'data', 'synthetic.h5')
 const args = tinyTrainArgs(project, `${h5}#raw`, `${h5}#labels/mito`, 400)
 
-function runningIteration(): number {
-  const db = new Database(join(project, 'activeem.sqlite'), { readonly: true })
-  try {
-    const row = db.prepare("SELECT message FROM jobs WHERE kind = 'train' ORDER BY id DESC LIMIT 1").get() as
-      { message: string | null } | undefined
-    return Number(/iteration (\d+)/.exec(row?.message ?? '')?.[1] ?? 0)
-  } finally {
-    db.close()
-  }
-}
-
 before(() => {
   cliJson(['synth', '--out', join(tmp.dir, 'data'), '--shape', '16,96,96', '--seed', '4'])
   cliJson(['project', 'init', project])
@@ -29,10 +17,12 @@ before(() => {
 after(() => tmp.cleanup())
 
 test('Ctrl-C saves a checkpoint; the same command resumes from it and finishes', async () => {
-  const first = startCli(args)
-  await waitFor('a few iterations', () => runningIteration() >= 5)
-  first.child.kill('SIGINT')
-  const ended = await first.exited
+  const ended = await interruptCli(
+    args,
+    'SIGINT',
+    'a few iterations',
+    () => jobIteration(project, 'train') >= 5,
+  )
   assert.equal(ended.code, 130, ended.stderr)
   assert.match(ended.stderr, /run the same command to resume/)
   const resumed = cliJson<{ iterations: number; resumedFrom: number }>(args)
