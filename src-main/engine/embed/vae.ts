@@ -7,7 +7,8 @@
  * fast convolution kernels do the work.
  */
 import { InputError } from '../errors.ts'
-import { tf, tfSeed } from '../tensor/index.ts'
+import { initParameters } from '../model/index.ts'
+import { tf } from '../tensor/index.ts'
 
 export type VaeKind = 'mask' | 'image'
 
@@ -91,24 +92,19 @@ export function vaeParameterSpecs(c: VaeConfig): Spec[] {
 }
 
 export function initVaeWeights(c: VaeConfig, seed: number): VaeWeights {
-  const w: VaeWeights = new Map()
-  let s = seed
-  for (const spec of vaeParameterSpecs(c)) {
-    const value = tf.tidy(() => {
-      if (spec.init === 'zeros') return tf.zeros(spec.shape)
-      if (spec.init === 'ones') return tf.ones(spec.shape)
+  return initParameters(
+    vaeParameterSpecs(c),
+    seed,
+    (spec) => {
       const fanIn =
         spec.name.startsWith('dec') && spec.shape.length === 4
           ? spec.shape[0]! * spec.shape[1]! * spec.shape[3]!
           : spec.shape.slice(0, -1).reduce((a, b) => a * b, 1)
       // The mean and log-variance heads start near zero: a VAE whose first KL is huge learns nothing.
-      const std = spec.init === 'small' ? 0.01 / Math.sqrt(fanIn) : Math.sqrt(2 / fanIn)
-      return tf.truncatedNormal(spec.shape, 0, std, 'float32', tfSeed(s++))
-    })
-    w.set(spec.name, tf.variable(value, true))
-    value.dispose()
-  }
-  return w
+      return spec.init === 'small' ? 0.01 / Math.sqrt(fanIn) : Math.sqrt(2 / fanIn)
+    },
+    false,
+  )
 }
 
 function get(w: VaeWeights, name: string): tf.Tensor {

@@ -25,6 +25,7 @@ export {
   type ModelMeta,
   type Normalisation,
 } from './io.ts'
+export { initParameters } from './init.ts'
 export { segmentationLoss, weightedSegmentationLoss } from './loss.ts'
 export {
   recordModel,

@@ -1,5 +1,6 @@
-import { conv3d, maxPoolHW, tf, tfSeed, upsampleHW } from '../tensor/index.ts'
+import { conv3d, maxPoolHW, tf, upsampleHW } from '../tensor/index.ts'
 import { channelsOf, kernelAt, type ModelConfig } from './config.ts'
+import { initParameters } from './init.ts'
 
 type T5 = tf.Tensor5D
 export type Weights = Map<string, tf.Variable>
@@ -46,21 +47,16 @@ export function parameterSpecs(c: ModelConfig): Spec[] {
 }
 
 export function initWeights(c: ModelConfig, seed: number): Weights {
-  const weights: Weights = new Map()
-  let s = seed
-  for (const spec of parameterSpecs(c)) {
-    const value = tf.tidy(() => {
-      if (spec.init === 'zeros') return tf.zeros(spec.shape)
-      if (spec.init === 'ones') return tf.ones(spec.shape)
+  return initParameters(
+    parameterSpecs(c),
+    seed,
+    (spec) => {
       const fanIn = spec.shape.slice(0, -1).reduce((a, b) => a * b, 1)
       const fanOut = spec.shape.at(-1)!
-      const std = spec.init === 'he' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut))
-      return tf.truncatedNormal(spec.shape, 0, std, 'float32', tfSeed(s++))
-    })
-    weights.set(spec.name, tf.variable(value, true, spec.name))
-    value.dispose()
-  }
-  return weights
+      return spec.init === 'he' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut))
+    },
+    true,
+  )
 }
 
 function get(w: Weights, name: string): tf.Variable {
