@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts'
-import { MSG_LINK, MSG_LINK_INFO, MSG_SYMBOL_TABLE, visitMessages } from './hdf5-header.ts'
+import { MSG, visitMessages } from './hdf5-header.ts'
 import { Cursor, type RawHdf5 } from './hdf5-raw.ts'
 
 /**
@@ -46,7 +46,7 @@ function label(path: Buffer[]): string {
 function isGroupHeader(raw: RawHdf5, address: number, path: Buffer[]): boolean {
   let group = false
   visitMessages(raw, address, label(path), (type) => {
-    if (type === MSG_SYMBOL_TABLE || type === MSG_LINK_INFO || type === MSG_LINK) group = true
+    if (type === MSG.symbolTable || type === MSG.linkInfo || type === MSG.link) group = true
   })
   return group
 }
@@ -63,9 +63,9 @@ function groupLinks(raw: RawHdf5, address: number, path: Buffer[]): RawLink[] | 
   let dense = false
   const links: RawLink[] = []
   visitMessages(raw, address, what, (type, body) => {
-    if (type === MSG_SYMBOL_TABLE) table = { btree: body.address(), heap: body.address() }
-    else if (type === MSG_LINK_INFO) dense = denseStorage(raw, body)
-    else if (type === MSG_LINK) {
+    if (type === MSG.symbolTable) table = { btree: body.address(), heap: body.address() }
+    else if (type === MSG.linkInfo) dense = denseStorage(raw, body)
+    else if (type === MSG.link) {
       const link = parseLink(body)
       if (link) links.push(link)
     }

@@ -1,13 +1,16 @@
 import { InputError } from '../errors.ts'
 import { Cursor, type RawHdf5 } from './hdf5-raw.ts'
 
-export const MSG_LINK_INFO = 0x02
-export const MSG_FILL_OLD = 0x04
-export const MSG_FILL = 0x05
-export const MSG_LINK = 0x06
-export const MSG_LAYOUT = 0x08
-export const MSG_CONTINUATION = 0x10
-export const MSG_SYMBOL_TABLE = 0x11
+/** The object header message types we read (HDF5 spec, IV.A.2). */
+export const MSG = {
+  linkInfo: 0x02,
+  fillOld: 0x04,
+  fill: 0x05,
+  link: 0x06,
+  layout: 0x08,
+  continuation: 0x10,
+  symbolTable: 0x11,
+} as const
 
 export type OnMessage = (type: number, body: Cursor) => void
 
@@ -40,7 +43,7 @@ function walkV1(raw: RawHdf5, address: number, what: string, onMessage: OnMessag
       c.skip(4)
       const body = new Cursor(c.bytes(bytes), 0, raw, `${label} (message ${type})`)
       remaining--
-      if (type === MSG_CONTINUATION) blocks.push([body.address(), body.length()])
+      if (type === MSG.continuation) blocks.push([body.address(), body.length()])
       else onMessage(type, body)
     }
   }
@@ -71,7 +74,7 @@ function walkV2(raw: RawHdf5, address: number, what: string, onMessage: OnMessag
       const bytes = c.uint(2)
       c.skip(header - 3)
       const body = new Cursor(c.bytes(bytes), 0, raw, `${label} (message ${type})`)
-      if (type === MSG_CONTINUATION) {
+      if (type === MSG.continuation) {
         const next = body.address()
         // A v2 continuation's length counts its "OCHK" and checksum.
         const total = body.length()

@@ -1,4 +1,4 @@
-import { MSG_FILL, MSG_FILL_OLD, MSG_LAYOUT, visitMessages } from './hdf5-header.ts'
+import { MSG, visitMessages } from './hdf5-header.ts'
 import type { Cursor, RawHdf5 } from './hdf5-raw.ts'
 
 /** Where a chunked dataset's chunk index lives, in the forms libhdf5 writes. */
@@ -25,9 +25,9 @@ export interface DatasetHeader {
 export function readDatasetHeader(raw: RawHdf5, address: number, what: string): DatasetHeader {
   const out: DatasetHeader = { layout: null, fill: null }
   const onMessage = (type: number, body: Cursor): void => {
-    if (type === MSG_LAYOUT) out.layout = parseLayout(body)
-    else if (type === MSG_FILL) out.fill = parseFill(body)
-    else if (type === MSG_FILL_OLD && out.fill === null) out.fill = parseOldFill(body)
+    if (type === MSG.layout) out.layout = parseLayout(body)
+    else if (type === MSG.fill) out.fill = parseFill(body)
+    else if (type === MSG.fillOld && out.fill === null) out.fill = parseOldFill(body)
   }
   visitMessages(raw, address, what, onMessage)
   return out
