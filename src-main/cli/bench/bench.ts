@@ -17,17 +17,29 @@ import {
 } from './options.ts'
 import { PYTHON } from './peers.ts'
 import { benchPredict } from './predict.ts'
+import { benchStart } from './start.ts'
 import { benchStats } from './stats.ts'
 import { benchUnet, unetConfig, unetSpec } from './unet.ts'
 import { benchVae } from './vae.ts'
 import { benchWebGpu } from './webgpu.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] ' +
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict|start] ' +
   '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
   '[--predict-batch N] [--quick] [--dir DIR] [--json]'
 
-const ONLY = ['unet', 'vae', 'stats', 'components', 'kmeans', 'labels', 'grid', 'webgpu', 'predict'] as const
+const ONLY = [
+  'unet',
+  'vae',
+  'stats',
+  'components',
+  'kmeans',
+  'labels',
+  'grid',
+  'webgpu',
+  'predict',
+  'start',
+] as const
 
 /**
  * Figures against the field's own tools, one JSON line each: {"name","ours_s","peer","peer_s","ratio"}.
@@ -42,9 +54,7 @@ export async function bench(argv: string[]): Promise<void> {
   )
   const only = values.only
   if (only !== undefined && !(ONLY as readonly string[]).includes(only))
-    throw new InputError(
-      `--only: expected unet, vae, stats, components, kmeans, labels, grid, webgpu or predict, got '${only}'`,
-    )
+    throw new InputError(`--only: expected ${ONLY.join(', ')}, got '${only}'`)
   const options: BenchOptions = {
     backend: parseChoice('--backend', values.backend, BACKEND_CHOICES, 'auto'),
     peerDevice: parseChoice('--peer-device', values['peer-device'], PEER_DEVICES, 'cpu'),
@@ -61,6 +71,8 @@ export async function bench(argv: string[]): Promise<void> {
   }
   const dir = values.dir ?? join(tmpdir(), 'activeem-bench')
   mkdirSync(dir, { recursive: true })
+  if (only === undefined || only === 'start')
+    for (const line of await benchStart()) process.stdout.write(`${JSON.stringify(line)}\n`)
   if (only === undefined || only === 'components') benchComponents(dir)
   if (only === undefined || only === 'unet') await benchUnet(options)
   if (only === 'predict') {
