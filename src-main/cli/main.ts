@@ -125,6 +125,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--rounds R] [--json]',
     load: async () => (await import('./commands/simulate.ts')).simulateCommand,
   },
+  cluster: {
+    summary:
+      'run predict, components, pyramid or proposals as N blocks on Slurm or local processes, then merge',
+    usage: 'activeem cluster run --scheduler slurm|local|kubernetes --jobs N [--dry-run] -- COMMAND ...',
+    load: async () => (await import('./commands/cluster.ts')).cluster,
+  },
   doctor: {
     summary: 'check the tensor backends: which one runs here, and what the GPU backend (tfjs-node-gpu) needs',
     usage: 'activeem doctor [--json]',
