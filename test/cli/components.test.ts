@@ -45,7 +45,7 @@ test('activeem components: summary, rois.csv and the label volume agree with who
     '18',
     '--min-size',
     '3',
-    '--block',
+    '--block-shape',
     '4,16,16',
     '--out',
     csv,

@@ -4,6 +4,7 @@ import { blockShape, blocks, isIntegerDType, type Region, type Shape3, type Volu
 import type { TypedArray } from '../volume/index.ts'
 import { labelRuns, paintRuns, type Connectivity, type LabeledRuns } from './label.ts'
 import { applyMorphology, haloOf, type Morphology } from './morphology.ts'
+import { FaceJoiner, facesOf } from './faces.ts'
 import { ProvisionalTable, type ComponentRecord } from './provisional.ts'
 
 export type { ComponentRecord } from './provisional.ts'
@@ -42,20 +43,6 @@ export interface BlockwiseResult {
   provisional: number
 }
 
-/** How many of dz, dy, dx may be non-zero in a neighbor offset of each connectivity. */
-const NONZERO: Record<Connectivity, number> = { 6: 1, 18: 2, 26: 3 }
-
-function offsets(c: Connectivity, filter: (dz: number, dy: number, dx: number) => boolean): number[][] {
-  const out: number[][] = []
-  for (let dz = -1; dz <= 1; dz++)
-    for (let dy = -1; dy <= 1; dy++)
-      for (let dx = -1; dx <= 1; dx++) {
-        const n = (dz !== 0 ? 1 : 0) + (dy !== 0 ? 1 : 0) + (dx !== 0 ? 1 : 0)
-        if (n > 0 && n <= NONZERO[c] && filter(dz, dy, dx)) out.push([dz, dy, dx])
-      }
-  return out
-}
-
 export function defaultThreshold(volume: Pick<Volume, 'dtype'>): number {
   return isIntegerDType(volume.dtype) ? 0 : 0.5
 }
@@ -89,7 +76,7 @@ function expand(r: Region, halo: Shape3, shape: Shape3): Region {
  * One block: its values (with the halo the morphology needs) and its labeled runs. The value of block
  * voxel (z, y, x) is values[origin + z * vz + y * vy + x].
  */
-interface BlockData {
+export interface BlockData {
   region: Region
   shape: Shape3
   values: TypedArray
@@ -100,21 +87,17 @@ interface BlockData {
   runs: LabeledRuns
 }
 
-/**
- * 3D connected components of `value > threshold` over a volume of any size, block by block.
- *
- * Blocks are labeled alone in raster order of blocks; a component's provisional id is its block's offset
- * plus its label there. Every block then joins its voxels on its three low faces (z0, y0, x0) with the
- * already-labeled voxels across them in a union-find over provisional ids. Those voxels are kept as three
- * faces of provisional ids: the plane just below the current layer of blocks (Y x X), the row just before
- * the current row of blocks (depth x X) and the column just before the current block (depth x height),
- * so memory is a block plus one plane, whatever the depth of the volume. Statistics (box, voxels,
- * centroid, value sum and maximum) are gathered per provisional id from the runs and merged at the end.
- * The numbering is by each component's first voxel in raster order, so labels equal whole-volume
- * labeling (scipy.ndimage.label) label for label. With `labelsOut` the blocks are labeled again (the same
- * way, so the same provisional ids) and written with their final labels.
- */
-export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Promise<BlockwiseResult> {
+/** What a labeling resolves from its options: shared by the one-process run and the block jobs. */
+export interface LabelPlan {
+  threshold: number
+  connectivity: Connectivity
+  block: Shape3
+  /** The blocks in raster order of blocks: provisional ids are numbered in this order. */
+  list: Region[]
+  load: (region: Region) => Promise<BlockData>
+}
+
+export function planLabeling(volume: Volume, o: BlockwiseOptions = {}): LabelPlan {
   const connectivity = o.connectivity ?? 26
   if (![6, 18, 26].includes(connectivity)) {
     throw new InputError(`connectivity: expected 6, 18 or 26, got ${String(connectivity)}`)
@@ -123,25 +106,8 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
   const t = o.threshold ?? defaultThreshold(volume)
   const floatVolume = !isIntegerDType(volume.dtype)
   const shape = volume.shape
-  const [, Y, X] = shape
   const block = o.block ?? blockShape(volume, 32 << 20)
   const halo = haloOf(o.morphology)
-  const list = [...blocks(shape, block)]
-  const table = new ProvisionalTable(Y, X)
-  const offsetsOfBlock = new Float64Array(list.length)
-
-  // Neighbors across the three low faces, by which face store holds them.
-  const acrossZ = offsets(connectivity, (dz) => dz === -1)
-  const acrossY = offsets(connectivity, (_dz, dy) => dy === -1)
-  const acrossX = offsets(connectivity, (_dz, _dy, dx) => dx === -1)
-  // Across y and x a neighbor outside the block's z (or y) range is either handled by an earlier face
-  // (below the layer) or not labeled yet (a later layer or row), which joins it from its own side.
-  let below = new Uint32Array(0)
-  let belowNext = new Uint32Array(0)
-  let before = new Uint32Array(0)
-  let beforeNext = new Uint32Array(0)
-  let left = new Uint32Array(0)
-
   const load = async (region: Region): Promise<BlockData> => {
     const bshape: Shape3 = [region.z1 - region.z0, region.y1 - region.y0, region.x1 - region.x0]
     const read = expand(region, halo, shape)
@@ -159,108 +125,52 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
     }
     return { region, shape: bshape, values, vy, vz, origin, runs: labelRuns(mask, bshape, connectivity) }
   }
+  return { threshold: t, connectivity, block, list: [...blocks(shape, block)], load }
+}
 
+/** Adds a labeled block's components to the table at `offset` (ids offset + 1 ..). */
+export function addBlockStats(table: ProvisionalTable, data: BlockData, offset: number): void {
+  table.addBlock(
+    data.runs,
+    data.region,
+    offset,
+    (i) => asNumber(data.values, i),
+    data.origin,
+    data.vy,
+    data.vz,
+  )
+}
+
+/**
+ * 3D connected components of `value > threshold` over a volume of any size, block by block.
+ *
+ * Blocks are labeled alone in raster order of blocks; a component's provisional id is its block's offset
+ * plus its label there. Every block then joins its voxels on its three low faces with the already-labeled
+ * voxels across them in a union-find over provisional ids (FaceJoiner), so memory is a block plus one
+ * plane, whatever the depth of the volume. Statistics (box, voxels, centroid, value sum and maximum) are
+ * gathered per provisional id from the runs and merged at the end. The numbering is by each component's
+ * first voxel in raster order, so labels equal whole-volume labeling (scipy.ndimage.label) label for
+ * label. With `labelsOut` the blocks are labeled again (the same way, so the same provisional ids) and
+ * written with their final labels. Block jobs (parts.ts) split the same loop across processes.
+ */
+export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Promise<BlockwiseResult> {
+  const plan = planLabeling(volume, o)
+  const { list, load } = plan
+  const [, Y, X] = volume.shape
+  const table = new ProvisionalTable(Y, X)
+  const joiner = new FaceJoiner(volume.shape, plan.connectivity, (a, b) => table.union(a, b))
+  const offsetsOfBlock = new Float64Array(list.length)
   for (const [b, region] of list.entries()) {
     throwIfCancelled(o.signal)
     const data = await load(region)
     const offset = table.count
     offsetsOfBlock[b] = offset
-    table.addBlock(data.runs, region, offset, (i) => asNumber(data.values, i), data.origin, data.vy, data.vz)
-    const [bd, bh, bw] = data.shape
-    const { rowStart, starts, ends, label } = data.runs
-    if (region.y0 === 0 && region.x0 === 0) {
-      // A new layer of blocks: the plane written by the last layer becomes the one below.
-      ;[below, belowNext] = [belowNext, below]
-      if (belowNext.length !== Y * X) belowNext = new Uint32Array(Y * X)
-      if (before.length !== bd * X) {
-        before = new Uint32Array(bd * X)
-        beforeNext = new Uint32Array(bd * X)
-      }
-      left = new Uint32Array(bd * bh)
-    }
-    if (region.x0 === 0) {
-      ;[before, beforeNext] = [beforeNext, before]
-      if (left.length !== bd * bh) left = new Uint32Array(bd * bh)
-    }
-    const join = (g: number, store: Uint32Array, at: number): void => {
-      const other = store[at]!
-      if (other !== 0) table.union(g, other)
-    }
-    // Low z face: neighbors in the plane below (z0 - 1).
-    if (region.z0 > 0) {
-      for (let y = 0; y < bh; y++) {
-        for (let k = rowStart[y]!; k < rowStart[y + 1]!; k++) {
-          const g = offset + label[k]!
-          for (let x = starts[k]!; x < ends[k]!; x++) {
-            const gy = region.y0 + y
-            const gx = region.x0 + x
-            for (const [, dy, dx] of acrossZ) {
-              const ny = gy + dy!
-              const nx = gx + dx!
-              if (ny >= 0 && ny < Y && nx >= 0 && nx < X) join(g, below, ny * X + nx)
-            }
-          }
-        }
-      }
-    }
-    // Low y face: neighbors in the row of blocks before (y0 - 1), same layer.
-    if (region.y0 > 0) {
-      for (let z = 0; z < bd; z++) {
-        const row = z * bh
-        for (let k = rowStart[row]!; k < rowStart[row + 1]!; k++) {
-          const g = offset + label[k]!
-          for (let x = starts[k]!; x < ends[k]!; x++) {
-            const gx = region.x0 + x
-            for (const [dz, , dx] of acrossY) {
-              const nz = z + dz!
-              const nx = gx + dx!
-              if (nz >= 0 && nz < bd && nx >= 0 && nx < X) join(g, before, nz * X + nx)
-            }
-          }
-        }
-      }
-    }
-    // Low x face: neighbors in the block before (x0 - 1), same row of blocks.
-    if (region.x0 > 0) {
-      for (let z = 0; z < bd; z++) {
-        for (let y = 0; y < bh; y++) {
-          const row = z * bh + y
-          const k = rowStart[row]!
-          if (k === rowStart[row + 1]! || starts[k]! !== 0) continue
-          const g = offset + label[k]!
-          for (const [dz, dy] of acrossX) {
-            const nz = z + dz!
-            const ny = y + dy!
-            if (nz >= 0 && nz < bd && ny >= 0 && ny < bh) join(g, left, nz * bh + ny)
-          }
-        }
-      }
-    }
-    // This block's high faces, for the blocks after it.
-    for (let y = 0; y < bh; y++)
-      belowNext.fill(0, (region.y0 + y) * X + region.x0, (region.y0 + y) * X + region.x1)
-    for (let z = 0; z < bd; z++) beforeNext.fill(0, z * X + region.x0, z * X + region.x1)
-    left.fill(0)
-    for (let z = 0; z < bd; z++) {
-      for (let y = 0; y < bh; y++) {
-        const row = z * bh + y
-        for (let k = rowStart[row]!; k < rowStart[row + 1]!; k++) {
-          const g = offset + label[k]!
-          if (z === bd - 1) {
-            const base = (region.y0 + y) * X + region.x0
-            belowNext.fill(g, base + starts[k]!, base + ends[k]!)
-          }
-          if (y === bh - 1) beforeNext.fill(g, z * X + region.x0 + starts[k]!, z * X + region.x0 + ends[k]!)
-          if (ends[k] === bw) left[z * bh + y] = g
-        }
-      }
-    }
+    addBlockStats(table, data, offset)
+    joiner.add(region, facesOf(data.runs, data.shape), offset)
     o.onProgress?.(b + 1, list.length, 1)
   }
 
-  const minSize = o.minSize ?? 0
-  const maxSize = o.maxSize ?? Infinity
-  const { components, finalOf } = table.finish(minSize, maxSize)
+  const { components, finalOf } = table.finish(o.minSize ?? 0, o.maxSize ?? Infinity)
 
   if (o.labelsOut) {
     for (const [b, region] of list.entries()) {
@@ -273,15 +183,23 @@ export async function labelVolume(volume: Volume, o: BlockwiseOptions = {}): Pro
       o.onProgress?.(b + 1, list.length, 2)
     }
   }
+  return resultOf(plan, components, table.count)
+}
+
+export function resultOf(
+  plan: LabelPlan,
+  components: ComponentRecord[],
+  provisional: number,
+): BlockwiseResult {
   return {
     count: components.length,
     voxels: components.reduce((a, c) => a + c.voxels, 0),
     components,
-    threshold: t,
-    connectivity,
-    block,
-    blocks: list.length,
-    provisional: table.count,
+    threshold: plan.threshold,
+    connectivity: plan.connectivity,
+    block: plan.block,
+    blocks: plan.list.length,
+    provisional,
   }
 }
 

@@ -21,8 +21,9 @@ export interface ComponentRecord {
   max: number
 }
 
-const FIELDS = ['voxels', 'sz', 'sy', 'sx', 'sum', 'max', 'first'] as const
-const BOX = ['z0', 'y0', 'x0', 'z1', 'y1', 'x1'] as const
+/** Float64 statistics per provisional id, then its box (int32): the layout of columns(). */
+export const FIELDS = ['voxels', 'sz', 'sy', 'sx', 'sum', 'max', 'first'] as const
+export const BOX = ['z0', 'y0', 'x0', 'z1', 'y1', 'x1'] as const
 
 /**
  * Statistics per provisional component (a component of one block), a union-find over them, and the
@@ -135,6 +136,27 @@ export class ProvisionalTable {
         max[id] = top
       }
     }
+    this.count = offset + n
+  }
+
+  /**
+   * The statistics of ids from + 1 .. from + n, field by field (7 float64 fields, then 6 int32 box
+   * fields, n values each): what a block job hands the merge, which adds them back with addColumns.
+   */
+  columns(from: number, n: number): { stats: Float64Array; box: Int32Array } {
+    const stats = new Float64Array(FIELDS.length * n)
+    const box = new Int32Array(BOX.length * n)
+    FIELDS.forEach((k, i) => stats.set(this.f[k].subarray(from + 1, from + 1 + n), i * n))
+    BOX.forEach((k, i) => box.set(this.box[k].subarray(from + 1, from + 1 + n), i * n))
+    return { stats, box }
+  }
+
+  /** Adds ids offset + 1 .. offset + n with the statistics columns() gave for them in another table. */
+  addColumns(offset: number, n: number, stats: Float64Array, box: Int32Array): void {
+    this.grow(offset + n)
+    for (let id = offset + 1; id <= offset + n; id++) this.parent[id] = id
+    FIELDS.forEach((k, i) => this.f[k].set(stats.subarray(i * n, (i + 1) * n), offset + 1))
+    BOX.forEach((k, i) => this.box[k].set(box.subarray(i * n, (i + 1) * n), offset + 1))
     this.count = offset + n
   }
 
