@@ -1,4 +1,10 @@
-export { runProposals, proposalsCsv, type ProposalOptions, type ProposalResult } from './proposals.ts'
+export {
+  runProposals,
+  proposalsBlock,
+  proposalsCsv,
+  type ProposalOptions,
+  type ProposalResult,
+} from './proposals.ts'
 export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
 export { readPatches, writePatches, type PatchSet } from './patches.ts'
 export { PolarityAccumulator, type Polarity } from './polarity.ts'

@@ -1,14 +1,34 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { alignRoi, cropRadius, type AlignVariant } from '../align/index.ts'
-import { labelVolume, type Connectivity, type Morphology } from '../components/index.ts'
+import type { BlockPart } from '../block-jobs/index.ts'
+import {
+  checkParts,
+  labelPart,
+  labelVolume,
+  mergeParts,
+  partsKey,
+  removeParts,
+  type BlockwiseOptions,
+  type Connectivity,
+  type Morphology,
+  type PartFiles,
+  type PartResult,
+} from '../components/index.ts'
 import { InputError } from '../errors.ts'
 import { checkpointYield, Job, runJob, throwIfCancelled } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
 import type { Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
-import { openVolume, ZarrV3Writer, type Region, type TypedArray, type Volume } from '../volume/index.ts'
+import {
+  openVolume,
+  ZarrV3Writer,
+  type Region,
+  type Shape3,
+  type TypedArray,
+  type Volume,
+} from '../volume/index.ts'
 import { findProbabilityMap } from './maps.ts'
 import type { PatchSet } from './patches.ts'
 import { writePatches } from './patches.ts'
@@ -35,6 +55,13 @@ export interface ProposalOptions extends StageOptions {
   patchSize?: number
   /** Patch pixels per voxel (1: native resolution). */
   scale?: number
+  /** The labeling's block shape; default: whole chunks up to 32 MB of values. */
+  blockShape?: Shape3
+  /**
+   * Join the labeling of block jobs (proposalsBlock, one per part) instead of labeling here: the rest of
+   * the run is the same, so is its result.
+   */
+  merge?: { work?: string }
 }
 
 export interface ProposalResult {
@@ -58,7 +85,8 @@ const DEFAULT_MIN_SIZE = 128
  * thumbnail per ROI. Everything is written in a staging folder and recorded in one transaction at the
  * end, so an interrupted run leaves no half set (its staging folder is removed by the next run).
  */
-export async function runProposals(o: ProposalOptions): Promise<ProposalResult> {
+/** A run's settings from its options, checked: shared by the one-process run, its blocks and its merge. */
+function settingsOf(o: ProposalOptions) {
   const map = findProbabilityMap(o.project, o.task, o.map)
   const rawSpec = o.raw ?? map.raw
   if (!rawSpec)
@@ -89,6 +117,92 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
     variant,
     patchSize,
     scale,
+  }
+  const objectSpec = map.channels[o.task === 'synapse' ? 'union' : 'mito']!
+  /** What the blocks do: the labeling of the object channel, nothing that needs the whole volume. */
+  const labeling = {
+    threshold,
+    connectivity,
+    ...(morphology ? { morphology } : {}),
+    ...(o.blockShape ? { block: o.blockShape } : {}),
+  }
+  return {
+    map,
+    rawSpec,
+    variant,
+    threshold,
+    connectivity,
+    minSize,
+    maxSize,
+    morphology,
+    patchSize,
+    scale,
+    params,
+    objectSpec,
+    labeling,
+  }
+}
+
+/**
+ * Where the blocks of a proposals run keep their files (--work, else a folder of the project's proposals
+ * per task) and their key: the object channel (its path, which every node sees alike) and the labeling.
+ */
+function partFiles(
+  o: ProposalOptions,
+  s: ReturnType<typeof settingsOf>,
+  object: Volume,
+  work?: string,
+): PartFiles {
+  return {
+    work: resolve(work ?? join(o.project.dir, 'proposals', `.blocks-${o.task}`)),
+    command: 'proposals',
+    key: partsKey('proposals', s.objectSpec, object, s.labeling),
+  }
+}
+
+/**
+ * Block `part` of a proposals run: labels its part of the object channel into files (labelPart). It reads
+ * the project (open it with Project.openReadOnly) and never writes it: the merge records the set.
+ */
+export async function proposalsBlock(
+  o: ProposalOptions,
+  part: BlockPart,
+  work?: string,
+): Promise<PartResult & { work: string }> {
+  const s = settingsOf(o)
+  const object = await openVolume(s.objectSpec)
+  try {
+    const files = partFiles(o, s, object, work)
+    const r = await labelPart(
+      object,
+      {
+        ...s.labeling,
+        ...(o.signal ? { signal: o.signal } : {}),
+        onProgress: (done, total) =>
+          o.onProgress?.({ fraction: done / total, message: `block ${done} of ${total}` }),
+      },
+      part,
+      files,
+    )
+    return { ...r, work: files.work }
+  } finally {
+    object.close()
+  }
+}
+
+export async function runProposals(o: ProposalOptions): Promise<ProposalResult> {
+  const settings = settingsOf(o)
+  const { map, rawSpec, variant, threshold, minSize, maxSize, patchSize, scale, params } = settings
+  let files: PartFiles | undefined
+  if (o.merge) {
+    // Every block must be there before anything is written: a failed merge changes nothing.
+    const object = await openVolume(settings.objectSpec)
+    try {
+      files = partFiles(o, settings, object, o.merge.work)
+      checkParts(object, settings.labeling, files)
+    } finally {
+      object.close()
+    }
   }
 
   const base = join(o.project.dir, 'proposals')
@@ -124,8 +238,7 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
     return await runJob(
       job,
       async () => {
-        const objectChannel = o.task === 'synapse' ? 'union' : 'mito'
-        const object = await open(map.channels[objectChannel]!)
+        const object = await open(settings.objectSpec)
         const raw = await open(rawSpec)
         if (raw.shape.join() !== object.shape.join())
           throw new InputError(
@@ -144,12 +257,11 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
           chunks: object.chunks,
           dtype: 'uint32',
         })
-        const labeled = await labelVolume(object, {
-          threshold,
-          connectivity,
+        const label = files ? (v: Volume, opts: BlockwiseOptions) => mergeParts(v, opts, files) : labelVolume
+        const labeled = await label(object, {
+          ...settings.labeling,
           minSize,
           maxSize,
-          ...(morphology ? { morphology } : {}),
           signal: o.signal,
           labelsOut: async (region: Region, labels: Uint32Array, count: number) => {
             await labelArray.writeRegion(region, labels)
@@ -258,6 +370,7 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
           },
         )
         const dir = join(o.project.dir, set.dir)
+        if (files) removeParts(files)
         report(1, `${n} ROIs`)
         return {
           set,

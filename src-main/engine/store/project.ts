@@ -109,6 +109,32 @@ export class Project {
     return new Project(abs, db)
   }
 
+  /**
+   * For block jobs, which may run by the hundred on a shared filesystem: reads the project and never
+   * writes its database (no migration: a project of another schema version is refused).
+   */
+  static openReadOnly(dir: string): Project {
+    const abs = resolve(dir)
+    const file = join(abs, DB_FILE)
+    if (!existsSync(file)) throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE})`)
+    let db: Database.Database
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true })
+      db.pragma('busy_timeout = 5000')
+      const version = db.pragma('user_version', { simple: true }) as number
+      if (version !== SCHEMA_VERSION) {
+        db.close()
+        throw new InputError(
+          `${file}: project schema version ${version}, this ActiveEM reads ${SCHEMA_VERSION}; run 'activeem project show ${dir}' once (it upgrades the project) before the blocks`,
+        )
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e
+      throw new InputError(`${file}: not a readable project database (${(e as Error).message})`)
+    }
+    return new Project(abs, db)
+  }
+
   close(): void {
     this.db.close()
   }
