@@ -11,6 +11,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import {
   formatPart,
@@ -171,7 +172,8 @@ export async function labelPart(
     for (const name of readdirSync(dir))
       if (name.startsWith(stem) && name.endsWith('.part')) rmSync(join(dir, name), { force: true })
   mkdirSync(dir, { recursive: true })
-  const partial = `${file}.${process.pid}.part`
+  // Host and process: two tries of one block on two nodes of a cluster may have the same process id.
+  const partial = `${file}.${hostname()}-${process.pid}.part`
   const fd = openSync(partial, 'w')
   const [, Y, X] = volume.shape
   const table = new ProvisionalTable(Y, X)
