@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { InputError, messageOf } from '../errors.ts'
 import { formatPart, type BlockPart } from './part.ts'
@@ -87,7 +88,8 @@ export function writeMarker(
 ): void {
   mkdirSync(markerDir(out), { recursive: true })
   const path = markerPath(out, command, part)
-  const tmp = `${path}.${process.pid}.part`
+  // Host and pid: two tries of one block on two nodes may share a pid, never both.
+  const tmp = `${path}.${hostname()}.${process.pid}.part`
   const marker: BlockMarker = { command, key, index: part.index, count: part.count, result }
   writeFileSync(tmp, `${JSON.stringify(marker)}\n`)
   renameSync(tmp, path)
