@@ -60,6 +60,37 @@ export const ProjectSummary = z.object({
 })
 export type ProjectSummary = z.infer<typeof ProjectSummary>
 
+/** One resolution level of an OME-Zarr multiscale group: its array, z/y/x shape, voxel size and offset. */
+export const PyramidLevel = z.object({
+  path: z.string(),
+  /** GROUP#PATH, as volume.crop and volume.slice take it. */
+  spec: z.string(),
+  shape: shape3,
+  scale: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  translation: z.tuple([z.number(), z.number(), z.number()]),
+})
+export type PyramidLevel = z.infer<typeof PyramidLevel>
+
+export const Multiscale = z.object({
+  group: z.string(),
+  version: z.enum(['0.4', '0.5']),
+  name: z.string().nullable(),
+  /** Finest first. */
+  levels: z.array(PyramidLevel).min(1),
+})
+export type Multiscale = z.infer<typeof Multiscale>
+
+/** A project volume's levels: its own OME-Zarr group's (`source`), a pyramid built for it, or none yet. */
+export const ProjectVolumeLevels = z.object({
+  volumeId: int.positive(),
+  origin: z.enum(['source', 'pyramid']).nullable(),
+  multiscale: Multiscale.nullable(),
+  /** The pyramid job building them now. */
+  job: z.object({ id: int.positive(), progress: z.number().min(0).max(1) }).nullable(),
+  error: z.string().nullable(),
+})
+export type ProjectVolumeLevels = z.infer<typeof ProjectVolumeLevels>
+
 export const SliceImage = z.object({
   spec: z.string(),
   z: int.nonnegative(),
@@ -184,7 +215,16 @@ export const JobDetail = JobRecord.extend({
 })
 export type JobDetail = z.infer<typeof JobDetail>
 
-export const JobKind = z.enum(['train', 'predict', 'proposals', 'embed', 'suggest', 'finetune', 'round'])
+export const JobKind = z.enum([
+  'train',
+  'predict',
+  'proposals',
+  'embed',
+  'suggest',
+  'finetune',
+  'round',
+  'pyramid',
+])
 export type JobKind = z.infer<typeof JobKind>
 
 export const api = {
@@ -224,6 +264,16 @@ export const api = {
       })
       .strict(),
     result: VolumeRecord,
+  },
+  'volume.multiscale': {
+    /** The OME-Zarr multiscale group the volume is a level of (its levels from that one down), or null. */
+    params: z.object({ spec: z.string().min(1) }).strict(),
+    result: Multiscale.nullable(),
+  },
+  'project.levels': {
+    params: z.object({ dir: z.string().min(1) }).strict(),
+    /** Every volume of the project, in the order of project.show. */
+    result: z.array(ProjectVolumeLevels),
   },
   'volume.crop': {
     params: z

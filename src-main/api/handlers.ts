@@ -7,6 +7,7 @@ import { APP_VERSION } from '../engine/version.ts'
 import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
+import { levelHandlers } from './levels.ts'
 import { ProjectConnections } from './project-connections.ts'
 import type { ApiContext, Handlers, HandlerContext } from './types.ts'
 import { uiStateHandlers } from './ui-state.ts'
@@ -52,6 +53,7 @@ const handlers: Handlers = {
   ...jobHandlers,
   ...uiStateHandlers,
   ...exportHandlers,
+  ...levelHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

@@ -28,7 +28,7 @@ const COMMANDS: Record<string, Command> = {
   pyramid: {
     summary: 'OME-Zarr multiscale levels of a volume, for viewing at any zoom (resumable)',
     usage:
-      'activeem pyramid PATH#DS --out OUT.zarr [--kind image|labels] [--rule mode|keep-small] [--voxel z,y,x]',
+      'activeem pyramid (PATH#DS --out OUT.zarr | --project DIR VOLUME) [--kind image|labels] [--rule mode|keep-small] [--voxel z,y,x]',
     load: async () => (await import('./commands/pyramid.ts')).pyramid,
   },
   project: {

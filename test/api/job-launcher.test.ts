@@ -15,7 +15,7 @@ test('launch arguments: a known kind; the project, JSON output and help are the 
   refused(
     'simulate',
     [],
-    /unknown job kind 'simulate', expected one of train, predict, proposals, embed, suggest, finetune, round$/,
+    /unknown job kind 'simulate', expected one of train, predict, proposals, embed, suggest, finetune, round, pyramid$/,
   )
   refused('train', ['--project', '/x'], /'--project' is set by the window/)
   refused('train', ['--project=/x'], /'--project' is set by the window/)

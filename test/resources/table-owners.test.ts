@@ -38,6 +38,7 @@ const OWNERS: Record<string, string[]> = {
   labels: ['src-main/engine/labels/store.ts'],
   campaign: ['src-main/engine/campaign/state.ts'],
   campaign_steps: ['src-main/engine/campaign/state.ts'],
+  volume_levels: ['src-main/engine/pyramid/registry.ts'],
 }
 
 /** Statements that are not ours to route through an owner, each with the reason. */

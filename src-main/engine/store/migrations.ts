@@ -215,6 +215,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE roi_clusters ADD COLUMN parent INTEGER;
     `,
   },
+  {
+    version: 10,
+    name: "volume_levels: the OME-Zarr multiscale group built as a volume's levels, for zooming out",
+    // A volume whose source is itself a multiscale group has its levels there and gets no row.
+    sql: `
+      CREATE TABLE volume_levels (
+        volume_id INTEGER PRIMARY KEY REFERENCES volumes(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        registered_at TEXT NOT NULL
+      );
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -35,6 +35,7 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
       'roi_clusters',
       'rois',
       'rounds',
+      'volume_levels',
       'volumes',
     ])
     assert.equal(p.summary().name, 'first')
