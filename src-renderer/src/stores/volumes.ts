@@ -3,7 +3,9 @@ import { ref } from 'vue'
 import type {
   ApiResult,
   ArrayInfo,
+  Multiscale,
   SliceImage,
+  ProjectVolumeLevels,
   VolumeRecord,
   VolumeRole,
 } from '../../../src-shared/contract.ts'
@@ -29,6 +31,33 @@ export function guessRole(name: string): VolumeRole {
   return 'raw'
 }
 
+const MIB = 1024 * 1024
+
+/**
+ * Whether to offer building multiscale levels for an array about to be imported. A slice more than
+ * 2048 px on a side does not fit a screen at 1:1, so seeing all of it means zooming out, and without
+ * levels every zoomed-out view reads every chunk of the slice at full resolution; and over 256 MiB a
+ * volume is past what one read of the 3D view brings in quickly. Smaller volumes are read whole in
+ * about the time a pyramid of them would take to open, so nothing is offered there.
+ */
+export function offersLevels(array: ArrayInfo): boolean {
+  const lead = array.shape.slice(0, -3)
+  if (array.shape.length < 3 || lead.some((n) => n !== 1)) return false
+  const [z, y, x] = array.shape.slice(-3) as [number, number, number]
+  const bits = Number(/(\d+)$/.exec(array.dtype)?.[1] ?? 8)
+  return Math.max(y, x) > 2048 || (z * y * x * bits) / 8 > 256 * MIB
+}
+
+/** The levels of an array the form inspects: null when it is no part of a multiscale group. */
+export type PickedLevels =
+  | { state: 'reading' }
+  | { state: 'found'; multiscale: Multiscale }
+  | { state: 'none' }
+  | { state: 'error'; message: string }
+
+/** While a volume's levels are being built, the list asks for them this often. */
+export const LEVELS_POLL_MS = 1000
+
 /**
  * The import flow: a path (typed, picked in a menu or dropped), its arrays, then one added to the project;
  * and the slices the Project screen shows of each volume.
@@ -40,6 +69,12 @@ export const useVolumesStore = defineStore('volumes', () => {
   const lastAdded = ref<VolumeRecord | null>(null)
   /** A path dropped, typed or picked in the menu while an earlier one is read replaces it. */
   const inspections = latestOnly()
+  const pickedLevels = ref<PickedLevels | null>(null)
+  const levelReads = latestOnly()
+  /** Volume id -> its levels (or the job building them), for the volume list. */
+  const levels = ref<Record<number, ProjectVolumeLevels>>({})
+  const levelLists = latestOnly()
+  let levelsTimer: ReturnType<typeof setTimeout> | null = null
 
   async function inspect(path: string): Promise<void> {
     const wanted = path.trim()
@@ -60,11 +95,54 @@ export const useVolumesStore = defineStore('volumes', () => {
     }
   }
 
+  /** Whether the picked array is a level of an OME-Zarr multiscale group: then its levels are used as they are. */
+  async function inspectLevels(array: ArrayInfo | null): Promise<void> {
+    const isLatest = levelReads.next()
+    if (!array || !listing.value) {
+      pickedLevels.value = null
+      return
+    }
+    pickedLevels.value = { state: 'reading' }
+    try {
+      const multiscale = await useTransport().call('volume.multiscale', {
+        spec: specOf(listing.value, array),
+      })
+      if (isLatest()) pickedLevels.value = multiscale ? { state: 'found', multiscale } : { state: 'none' }
+    } catch (e) {
+      if (isLatest()) pickedLevels.value = { state: 'error', message: messageOf(e) }
+    }
+  }
+
+  /** Every volume's levels; asked again every second while a pyramid job of the project runs. */
+  async function refreshLevels(): Promise<void> {
+    const dir = useProjectStore().summary?.dir
+    if (levelsTimer !== null) clearTimeout(levelsTimer)
+    levelsTimer = null
+    if (!dir) return
+    const isLatest = levelLists.next()
+    try {
+      const list = await useTransport().call('project.levels', { dir })
+      if (!isLatest()) return
+      levels.value = Object.fromEntries(list.map((l) => [l.volumeId, l]))
+      if (list.some((l) => l.job !== null))
+        levelsTimer = setTimeout(() => void refreshLevels(), LEVELS_POLL_MS)
+    } catch (e) {
+      if (isLatest()) useProjectStore().reportError(`cannot read the volumes' levels: ${messageOf(e)}`)
+    }
+  }
+
+  function stopLevels(): void {
+    levelLists.next()
+    if (levelsTimer !== null) clearTimeout(levelsTimer)
+    levelsTimer = null
+  }
+
   async function add(
     array: ArrayInfo,
     role: VolumeRole,
     name: string,
     voxelSizeNm: [number, number, number] | undefined,
+    buildLevels = false,
   ): Promise<boolean> {
     const project = useProjectStore()
     const dir = project.summary?.dir
@@ -78,6 +156,19 @@ export const useVolumesStore = defineStore('volumes', () => {
         ...(name.trim() ? { name: name.trim() } : {}),
         ...(voxelSizeNm ? { voxelSizeNm } : {}),
       })
+      if (buildLevels) {
+        // The volume stays added if the job cannot start: the Jobs screen can start it later.
+        const volume = lastAdded.value
+        try {
+          await useTransport().call('job.start', {
+            dir,
+            kind: 'pyramid',
+            args: [volume.name, '--kind', role === 'labels' ? 'labels' : 'image'],
+          })
+        } catch (e) {
+          project.reportError(`added ${volume.name}, but cannot start building its levels: ${messageOf(e)}`)
+        }
+      }
       await project.refresh()
       return true
     } catch (e) {
@@ -97,5 +188,19 @@ export const useVolumesStore = defineStore('volumes', () => {
     return useTransport().call('volume.slice', { spec, z, maxSize })
   }
 
-  return { listing, inspecting, adding, lastAdded, inspect, add, close, readSlice }
+  return {
+    listing,
+    inspecting,
+    adding,
+    lastAdded,
+    pickedLevels,
+    levels,
+    inspect,
+    inspectLevels,
+    refreshLevels,
+    stopLevels,
+    add,
+    close,
+    readSlice,
+  }
 })

@@ -79,3 +79,25 @@ test('volumes store: the latest path failing clears the listing and says why', a
   assert.equal(volumes.inspecting, false)
   assert.deepEqual(project.errors, ['cannot read /data/gone.h5: no such file: /data/gone.h5'])
 })
+
+test('offersLevels: 3D arrays with a slice over 2048 px a side or over 256 MiB in all, nothing else', async () => {
+  const { offersLevels } = (await import(VOLUMES_STORE)) as {
+    offersLevels(a: {
+      name: string
+      shape: number[]
+      dtype: string
+      chunks: null
+      compression: null
+    }): boolean
+  }
+  const offers = (shape: number[], dtype = 'uint8'): boolean =>
+    offersLevels({ name: 'raw', shape, dtype, chunks: null, compression: null })
+  assert.equal(offers([10, 2048, 2048]), false, 'a 2048 px slice fits')
+  assert.equal(offers([1, 2049, 512]), true, 'one slice wider than 2048 px')
+  assert.equal(offers([1, 1, 100, 512, 3000]), true, 'leading axes of length 1 dropped')
+  assert.equal(offers([2, 1, 512, 3000]), false, 'two channels: not a volume')
+  assert.equal(offers([3000, 3000]), false, '2D')
+  assert.equal(offers([1024, 512, 512], 'uint8'), false, '256 MiB exactly')
+  assert.equal(offers([1025, 512, 512], 'uint8'), true)
+  assert.equal(offers([513, 512, 512], 'float32'), true, '4 bytes a voxel')
+})
