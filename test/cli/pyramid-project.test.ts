@@ -12,6 +12,7 @@ import type { ApiResponse, JobDetail, ProjectVolumeLevels } from '../../src-shar
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { ProjectConnections } from '../../src-main/api/project-connections.ts'
 import { ZarrV2ArrayWriter } from '../../src-main/engine/volume/index.ts'
+import { interruptCli } from '../helpers/child.ts'
 import { cliJson, oneErrorLine } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
@@ -166,4 +167,41 @@ test('started as a window job: listed as kind pyramid, done, and the volume gets
   // Its log holds the progress lines, as every job's does.
   const log = readFileSync(join(dir, 'logs', `job-${job.id}.log`), 'utf8')
   assert.match(log, /pyramid 100\.0%/)
+})
+
+test('cancelled (SIGTERM, as the Jobs screen cancels): no levels registered; the rerun keeps its chunks', async () => {
+  const wide = join(tmp.dir, 'wide.zarr')
+  array(wide, [8, 2048, 2048], 9)
+  cliJson(['project', 'import', dir, wide, '--role', 'raw', '--name', 'wide'])
+  const progress = (): number =>
+    rows<{ progress: number }>("SELECT progress FROM jobs WHERE kind = 'pyramid' ORDER BY id DESC LIMIT 1")[0]
+      ?.progress ?? 0
+  const before = rows<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'pyramid'")[0]!.n
+  const exit = await interruptCli(
+    ['pyramid', '--project', dir, 'wide', '--json'],
+    'SIGTERM',
+    'the pyramid job to report progress',
+    () =>
+      rows<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'pyramid'")[0]!.n > before &&
+      progress() > 0,
+  )
+  assert.equal(exit.code, 130, exit.stderr)
+  const job = rows<{ state: string; message: string }>(
+    "SELECT state, message FROM jobs WHERE kind = 'pyramid' ORDER BY id DESC LIMIT 1",
+  )[0]!
+  assert.equal(job.state, 'cancelled')
+  const id = rows<{ id: number }>("SELECT id FROM volumes WHERE name = 'wide'")[0]!.id
+  assert.deepEqual(rows(`SELECT * FROM volume_levels WHERE volume_id = ${id}`), [])
+  const levels = await ok<ProjectVolumeLevels[]>('project.levels', { dir })
+  assert.equal(levels.find((l) => l.volumeId === id)!.origin, null)
+
+  const r = cliJson<Result>(['pyramid', '--project', dir, 'wide'])
+  assert.ok(r.chunksKept > 0, `kept ${r.chunksKept}`)
+  assert.equal(r.levels.length, 4)
+  assert.equal(
+    rows<{ path: string }>(`SELECT path FROM volume_levels WHERE volume_id = ${id}`)[0]?.path,
+    join('pyramids', 'wide.zarr'),
+  )
+  // The cancelled job is the one resumed and finished, not a second one.
+  assert.equal(rows<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'pyramid'")[0]!.n, before + 1)
 })

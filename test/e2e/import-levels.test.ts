@@ -167,6 +167,15 @@ test(
     assert.match((await done.first().getByTestId('job-message').textContent()) ?? '', /5 levels of big in /)
     await page.getByTestId('tab-project').click()
     await page.getByTestId('project').waitFor({ timeout: 15_000 })
+
+    // Unchecked, the same volume is added without levels and no job starts.
+    await inspect(page, big)
+    await page.getByTestId('import-build-levels').uncheck()
+    await page.getByTestId('import-volume').getByRole('textbox', { name: 'Name' }).fill('big-as-is')
+    await page.getByTestId('import-add').click()
+    await page.locator('tr.volume-row[data-volume="big-as-is"]').waitFor({ timeout: 15_000 })
+    assert.equal(await levelsCell(page, 'big-as-is', 'none'), '—')
+    assert.equal(pyramidJobs(dir), 1)
     assert.deepEqual(problems, [])
   },
 )
