@@ -3,12 +3,18 @@ import type { Region, Shape3, Volume } from './types.ts'
 
 /**
  * Chunk-aligned blocks covering the volume, each grown from one storage chunk along x, then y, then z
- * while it stays under `maxBytes`: large sequential reads, memory bounded by the block, not the volume.
+ * (or the axes in `order`) while it stays under `maxBytes`: large sequential reads, memory bounded by
+ * the block, not the volume. Grown along z first, every whole chunk is one contiguous run of the
+ * block, for readers that care about voxels and not their neighbours.
  */
-export function blockShape(volume: Pick<Volume, 'shape' | 'chunks' | 'dtype'>, maxBytes = 4 << 20): Shape3 {
+export function blockShape(
+  volume: Pick<Volume, 'shape' | 'chunks' | 'dtype'>,
+  maxBytes = 4 << 20,
+  order: readonly (0 | 1 | 2)[] = [2, 1, 0],
+): Shape3 {
   const item = bytesPerElement(volume.dtype)
   const block: Shape3 = [...volume.chunks]
-  for (const axis of [2, 1, 0] as const) {
+  for (const axis of order) {
     const whole = Math.ceil(volume.shape[axis] / volume.chunks[axis]) * volume.chunks[axis]
     while (block[axis] < whole) {
       const grown: Shape3 = [...block]

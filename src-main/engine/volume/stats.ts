@@ -22,7 +22,8 @@ export async function computeStats(
   let sum = 0
   let count = 0
   const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
-  const block = blockShape(volume)
+  // Order does not matter to min, max and mean: z-first blocks take whole chunks in one copy each.
+  const block = blockShape(volume, 4 << 20, [0, 1, 2])
   const buffer = allocate(volume.dtype, block[0] * block[1] * block[2])
   const regions = volume.sparse
     ? storedBlocks(volume.shape, volume.chunks, block, volume.sparse.cells())
@@ -65,8 +66,36 @@ function storedBlocks(shape: Shape3, chunks: Shape3, block: Shape3, cells: Shape
     }))
 }
 
+/**
+ * uint8 by histogram, exact and about twice as fast as comparing every voxel. Four tables, filled in
+ * turn, so runs of equal values do not wait on one counter.
+ */
+function uint8Stats(data: Uint8Array): { min: number; max: number; sum: number } {
+  const counts = new Uint32Array(1024)
+  const whole = data.length & ~3
+  for (let i = 0; i < whole; i += 4) {
+    counts[data[i]!]!++
+    counts[256 + data[i + 1]!]!++
+    counts[512 + data[i + 2]!]!++
+    counts[768 + data[i + 3]!]!++
+  }
+  for (let i = whole; i < data.length; i++) counts[data[i]!]!++
+  let min = Infinity
+  let max = -Infinity
+  let sum = 0
+  for (let v = 0; v < 256; v++) {
+    const c = counts[v]! + counts[256 + v]! + counts[512 + v]! + counts[768 + v]!
+    if (c === 0) continue
+    if (v < min) min = v
+    max = v
+    sum += c * v
+  }
+  return { min, max, sum }
+}
+
 /** Per-block sum in float64 stays exact for integer blocks and accurate to ~1e-12 relative for floats. */
 function blockStats(data: TypedArray): { min: number; max: number; sum: number } {
+  if (data instanceof Uint8Array && data.length >= 4096) return uint8Stats(data)
   let min = Infinity
   let max = -Infinity
   let sum = 0
