@@ -52,7 +52,9 @@ export class CheckedFileStore {
   }
 
   private async read(handle: fs.FileHandle, key: string, offset: number, length: number): Promise<Buffer> {
-    const data = Buffer.alloc(length)
+    // Not zero-filled (a tenth of a read's time): every byte is read over, or the read fails below.
+    // Its own memory, not the shared pool, so a decode worker can be handed it.
+    const data = Buffer.allocUnsafeSlow(length)
     const { bytesRead } = await handle.read(data, 0, length, offset)
     if (bytesRead !== length) throw this.fail(key, `read ${bytesRead} of ${length} bytes`)
     return data
