@@ -1,26 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { gunzipSync, gzipSync } from 'node:zlib'
 import * as zarr from 'zarrita'
 import FileSystemStore from '@zarrita/storage/fs'
 import type { DType, TypedArray } from './dtype.ts'
+import { registerCheckedCodecs } from './zarr-codecs.ts'
 import type { Region, Shape3 } from './types.ts'
 
-/** zarrita decodes gzip but cannot encode it; Node's zlib does both. */
-class NodeGzipCodec {
-  readonly kind = 'bytes_to_bytes'
-  constructor(private readonly level: number) {}
-  static fromConfig(config: { level?: number }): NodeGzipCodec {
-    return new NodeGzipCodec(config.level ?? 5)
-  }
-  encode(bytes: Uint8Array): Uint8Array {
-    return new Uint8Array(gzipSync(bytes, { level: this.level }))
-  }
-  decode(bytes: Uint8Array): Uint8Array {
-    return new Uint8Array(gunzipSync(bytes))
-  }
-}
-zarr.registry.set('gzip', () => NodeGzipCodec as never)
+// Gzip encodes through Node's zlib, registered with the readers' codecs.
+registerCheckedCodecs()
 
 export type ZarrCompression = 'zstd' | 'gzip' | 'none'
 

@@ -25,6 +25,7 @@ import {
 } from './zarr-meta.ts'
 import { registerCheckedCodecs } from './zarr-codecs.ts'
 import { CheckedFileStore } from './zarr-store.ts'
+import { decodeWorkers } from './decode-pool.ts'
 
 registerCheckedCodecs()
 
@@ -102,6 +103,14 @@ function resolveArray(path: string, dataset: string | null): Found {
   return { name: dataset, dir, node }
 }
 
+/**
+ * Chunks in flight per region: enough to keep every decode worker busy with one queued behind it,
+ * at most 64 MiB of chunks held at once.
+ */
+function readAhead(chunkBytes: number): number {
+  return Math.max(1, Math.min(2 * decodeWorkers() + 2, Math.floor((64 << 20) / chunkBytes)))
+}
+
 type ZArray = zarr.Array<zarr.DataType, CheckedFileStore>
 type Chunk = Awaited<ReturnType<ZArray['getChunk']>>
 
@@ -133,7 +142,9 @@ export async function openZarr(path: string, dataset: string | null): Promise<Vo
 
 /**
  * The part of chunk `at` (in units of `chunk`) inside region `r`, from the decoded chunk (any
- * strides: a transposed or F-ordered chunk too) into the C-ordered region buffer.
+ * strides: a transposed or F-ordered chunk too) into the C-ordered region buffer. A C-ordered chunk
+ * goes in as whole contiguous runs: the chunk in one copy when its planes span the region's, whole
+ * planes when its rows span the region's width, else one copy per row.
  */
 function copyOverlap(
   src: TypedArray,
@@ -149,13 +160,30 @@ function copyOverlap(
   const to = at.map((c, i) => Math.min(hi[i]!, (c + 1) * chunk[i]!))
   const [sy, sx] = [r.y1 - r.y0, r.x1 - r.x0]
   const width = to[2]! - from[2]!
+  const height = to[1]! - from[1]!
+  const cOrder = stride[2] === 1 && stride[1] === chunk[2] && stride[0] === chunk[1]! * chunk[2]!
+  const start = (z: number, y: number): [number, number] => [
+    (z - at[0]! * chunk[0]!) * stride[0]! +
+      (y - at[1]! * chunk[1]!) * stride[1]! +
+      (from[2]! - at[2]! * chunk[2]!) * stride[2]!,
+    ((z - r.z0) * sy + (y - r.y0)) * sx + (from[2]! - r.x0),
+  ]
+  if (cOrder && width === chunk[2] && width === sx) {
+    // Rows span both the chunk and the region: planes are contiguous on both sides.
+    const [s, d] = start(from[0]!, from[1]!)
+    if (height === chunk[1] && height === sy) {
+      dst.set(src.subarray(s, s + (to[0]! - from[0]!) * height * width) as never, d)
+      return
+    }
+    for (let z = from[0]!; z < to[0]!; z++) {
+      const [s, d] = start(z, from[1]!)
+      dst.set(src.subarray(s, s + height * width) as never, d)
+    }
+    return
+  }
   for (let z = from[0]!; z < to[0]!; z++)
     for (let y = from[1]!; y < to[1]!; y++) {
-      const s =
-        (z - at[0]! * chunk[0]!) * stride[0]! +
-        (y - at[1]! * chunk[1]!) * stride[1]! +
-        (from[2]! - at[2]! * chunk[2]!) * stride[2]!
-      const d = ((z - r.z0) * sy + (y - r.y0)) * sx + (from[2]! - r.x0)
+      const [s, d] = start(z, y)
       if (stride[2] === 1) dst.set(src.subarray(s, s + width) as never, d)
       else for (let x = 0; x < width; x++) dst[d + x] = src[s + x * stride[2]!]!
     }
@@ -219,8 +247,9 @@ class ZarrVolume implements Volume {
   ) {}
 
   /**
-   * Chunk by chunk straight into the output, one decoded chunk held at a time: zarrita's get would
-   * decode every chunk of the region at once into a second region-sized buffer.
+   * Chunk by chunk straight into the output: zarrita's get would decode every chunk of the region at
+   * once into a second region-sized buffer. The next chunks are read and decoded (on the decode
+   * workers) while the current one is copied; a window bounds how many decoded chunks are held.
    */
   async readRegion(r: Region, out?: TypedArray): Promise<TypedArray> {
     checkRegion(this.spec, this.shape, r)
@@ -232,19 +261,30 @@ class ZarrVolume implements Volume {
     const lead = new Array<number>(this.lead).fill(0)
     const first = [r.z0, r.y0, r.x0].map((a, i) => Math.floor(a / chunk[i]!))
     const last = [r.z1, r.y1, r.x1].map((b, i) => Math.floor((b - 1) / chunk[i]!))
+    const cells: number[][] = []
     for (let cz = first[0]!; cz <= last[0]!; cz++)
       for (let cy = first[1]!; cy <= last[1]!; cy++)
-        for (let cx = first[2]!; cx <= last[2]!; cx++) {
-          const decoded = await this.arr.getChunk([...lead, cz, cy, cx])
-          copyOverlap(
-            decoded.data as TypedArray,
-            decoded.stride.slice(this.lead),
-            [cz, cy, cx],
-            chunk,
-            r,
-            target,
-          )
-        }
+        for (let cx = first[2]!; cx <= last[2]!; cx++) cells.push([cz, cy, cx])
+    const window = readAhead(chunk.reduce((a, b) => a * b, 1) * bytesPerElement(this.dtype))
+    const pending: Array<Promise<Chunk>> = []
+    const start = (i: number): void => {
+      if (i >= cells.length) return
+      const p = this.arr.getChunk([...lead, ...cells[i]!])
+      p.catch(() => {}) // awaited in order below; a later chunk's failure waits its turn
+      pending.push(p)
+    }
+    for (let i = 0; i < window; i++) start(i)
+    try {
+      for (let i = 0; i < cells.length; i++) {
+        const decoded = await pending[i]!
+        start(i + window)
+        copyOverlap(decoded.data as TypedArray, decoded.stride.slice(this.lead), cells[i]!, chunk, r, target)
+      }
+    } finally {
+      // A failure stops the region; reads already started finish before the error leaves, so no
+      // chunk work outlives the call.
+      await Promise.allSettled(pending)
+    }
     return target
   }
 

@@ -1,0 +1,88 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { decodeBytes, type ByteCodec } from './decode.ts'
+import type { DecodeReply, DecodeRequest } from './worker.ts'
+
+/**
+ * Below this many bytes a chunk decodes on the calling thread: the message round trip and the copy
+ * cost more than the decoding saves, and a one-chunk read need not start a worker.
+ */
+export const OFF_THREAD_BYTES = 32 << 10
+
+/** One worker per core, at most 4: the main thread's copy and statistics overlap with them. */
+export function decodeWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()))
+}
+
+class DecodeWorker {
+  private readonly worker = new Worker(new URL('./worker-entry.mjs', import.meta.url))
+  private readonly pending = new Map<
+    number,
+    { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }
+  >()
+  private next = 0
+  dead: Error | null = null
+
+  constructor() {
+    this.worker.on('message', (reply: DecodeReply) => {
+      const waiting = this.pending.get(reply.id)
+      if (!waiting) return
+      this.pending.delete(reply.id)
+      if (this.pending.size === 0) this.worker.unref()
+      if ('error' in reply) waiting.reject(new Error(reply.error))
+      else waiting.resolve(reply.bytes)
+    })
+    const fail = (e: Error): void => {
+      this.dead ??= e
+      for (const w of this.pending.values()) w.reject(e)
+      this.pending.clear()
+    }
+    this.worker.on('error', fail)
+    this.worker.on('exit', (code) => fail(new Error(`decode worker exited (code ${code})`)))
+    // An idle worker must not keep a finished command alive; a request in flight does.
+    this.worker.unref()
+  }
+
+  get load(): number {
+    return this.pending.size
+  }
+
+  decode(codec: ByteCodec, config: Record<string, unknown>, bytes: Uint8Array): Promise<Uint8Array> {
+    if (this.dead) return Promise.reject(this.dead)
+    const id = this.next++
+    // The chunk's bytes move to the worker; a view into a larger buffer (a shard) is copied out.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.worker.ref()
+      this.worker.postMessage({ id, codec, config, bytes: own } satisfies DecodeRequest, [
+        own.buffer as ArrayBuffer,
+      ])
+    })
+  }
+}
+
+const pool: DecodeWorker[] = []
+
+/** The least busy worker, starting another while every live one is busy and the pool has room. */
+function pick(): DecodeWorker {
+  for (let i = pool.length - 1; i >= 0; i--) if (pool[i]!.dead) pool.splice(i, 1)
+  const idle = pool.find((w) => w.load === 0)
+  if (idle) return idle
+  if (pool.length < decodeWorkers()) {
+    const started = new DecodeWorker()
+    pool.push(started)
+    return started
+  }
+  return pool.reduce((a, b) => (b.load < a.load ? b : a))
+}
+
+/** Decodes on a worker thread, or here when the chunk is small; the bytes must not be used after. */
+export function decodeOffThread(
+  codec: ByteCodec,
+  config: Record<string, unknown>,
+  bytes: Uint8Array,
+): Promise<Uint8Array> {
+  if (bytes.length < OFF_THREAD_BYTES) return decodeBytes(codec, config, bytes)
+  return pick().decode(codec, config, bytes)
+}
