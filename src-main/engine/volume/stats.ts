@@ -9,7 +9,7 @@ export interface VolumeStats {
 }
 
 /**
- * Streams the volume block by block; never holds more than one block. Where the format knows which
+ * Streams the volume block by block; never holds more than two blocks. Where the format knows which
  * chunks are stored, only blocks holding one are read and the rest count as the fill value, so a
  * store that claims 10^12 voxels but holds a few chunks takes as long as those chunks.
  */
@@ -24,12 +24,23 @@ export async function computeStats(
   const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
   // Order does not matter to min, max and mean: z-first blocks take whole chunks in one copy each.
   const block = blockShape(volume, 4 << 20, [0, 1, 2])
-  const buffer = allocate(volume.dtype, block[0] * block[1] * block[2])
+  // Two buffers: the next block is read (its chunks decoded on the workers) while this one is
+  // summed. One read is in flight at a time, as every volume's readRegion expects.
+  const size = block[0] * block[1] * block[2]
+  const buffers = [allocate(volume.dtype, size), allocate(volume.dtype, size)]
   const regions = volume.sparse
     ? storedBlocks(volume.shape, volume.chunks, block, volume.sparse.cells())
     : [...blocks(volume.shape, block)]
-  for (const [i, region] of regions.entries()) {
-    const data = await volume.readRegion(region, buffer.subarray(0, regionSize(region)))
+  const read = (i: number): Promise<TypedArray> | null => {
+    if (i >= regions.length) return null
+    const p = volume.readRegion(regions[i]!, buffers[i % 2]!.subarray(0, regionSize(regions[i]!)))
+    p.catch(() => {}) // awaited next turn; a progress callback that throws first must not orphan it
+    return p
+  }
+  let next = read(0)
+  for (let i = 0; i < regions.length; i++) {
+    const data = await next!
+    next = read(i + 1)
     const s = blockStats(data)
     if (s.min < min) min = s.min
     if (s.max > max) max = s.max
