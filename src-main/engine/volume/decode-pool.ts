@@ -77,6 +77,11 @@ function pick(): DecodeWorker {
   return pool.reduce((a, b) => (b.load < a.load ? b : a))
 }
 
+/** How many decode workers are running: the worker path's tests check it was taken. */
+export function liveDecodeWorkers(): number {
+  return pool.filter((w) => !w.dead).length
+}
+
 /** Decodes on a worker thread, or here when the chunk is small; the bytes must not be used after. */
 export function decodeOffThread(
   codec: ByteCodec,
