@@ -25,15 +25,20 @@ export function checkBloscHeader(bytes: Uint8Array): void {
 
 /**
  * A chunk blosc stored uncompressed (its "memcpyed" flag: nothing was gained by compressing) is its
- * header and then the values: c-blosc only copies them out, and so do we, without a trip through
- * wasm. Returns null for anything else, which the library decodes.
+ * 16-byte header and then the values: c-blosc only copies them out, and so do we, without a trip
+ * through wasm. True only when the header says so and its sizes match the file's `size` exactly;
+ * anything else the library decodes (and the header check refuses).
  */
+export function bloscStoredAsIs(head: Uint8Array, size: number): boolean {
+  if (head.length < 16) return false
+  const view = new DataView(head.buffer, head.byteOffset, 16)
+  const [version, flags] = [head[0]!, head[2]!]
+  if (version > 2 || (flags & 0x02) === 0) return false
+  return view.getUint32(4, true) + 16 === size && view.getUint32(12, true) === size
+}
+
 export function bloscStored(bytes: Uint8Array): Uint8Array | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 16)
-  const [version, flags] = [bytes[0]!, bytes[2]!]
-  if (version > 2 || (flags & 0x02) === 0) return null
-  const values = view.getUint32(4, true)
-  return values + 16 === bytes.length ? bytes.subarray(16) : null
+  return bloscStoredAsIs(bytes, bytes.length) ? bytes.subarray(16) : null
 }
 
 type Config = Record<string, unknown>

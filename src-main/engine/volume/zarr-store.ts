@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import { InputError } from '../errors.ts'
 import { requireWithinBudget } from './budget.ts'
+import type { StoredValues } from './zarr-direct.ts'
 import type { FsPath } from './zarr-meta.ts'
 
 type Range = { offset: number; length: number } | { suffixLength: number }
@@ -40,6 +41,11 @@ export class CheckedFileStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const primed = this.primed.get(key.replace(/^\//, ''))
+    if (primed) {
+      this.primed.delete(key.replace(/^\//, ''))
+      return primed
+    }
     const handle = await this.open(key)
     if (!handle) return undefined
     try {
@@ -55,9 +61,46 @@ export class CheckedFileStore {
     // Not zero-filled (a tenth of a read's time): every byte is read over, or the read fails below.
     // Its own memory, not the shared pool, so a decode worker can be handed it.
     const data = Buffer.allocUnsafeSlow(length)
-    const { bytesRead } = await handle.read(data, 0, length, offset)
-    if (bytesRead !== length) throw this.fail(key, `read ${bytesRead} of ${length} bytes`)
+    await this.readInto(handle, key, offset, data)
     return data
+  }
+
+  private async readInto(
+    handle: fs.FileHandle,
+    key: string,
+    offset: number,
+    into: Uint8Array,
+  ): Promise<void> {
+    const { bytesRead } = await handle.read(into, 0, into.length, offset)
+    if (bytesRead !== into.length) throw this.fail(key, `read ${bytesRead} of ${into.length} bytes`)
+  }
+
+  /** Files already read by readStored for the get that follows it, by key. */
+  private readonly primed = new Map<string, Buffer>()
+
+  /**
+   * Reads chunk `key` straight into `into` when its bytes are its values: `values` says where they
+   * start from the file's first 16 bytes and size, and they must fill `into` exactly. Otherwise the
+   * whole file is kept for the next get of that key (one read either way) and this returns false,
+   * as it does for an absent file.
+   */
+  async readStored(key: string, into: Uint8Array, values: StoredValues): Promise<boolean> {
+    const handle = await this.open(key)
+    if (!handle) return false
+    try {
+      const { size } = await handle.stat()
+      requireWithinBudget(this.spec, `chunk file ${key}`, size)
+      const head = await this.read(handle, key, 0, Math.min(16, size))
+      const start = values(head, size)
+      if (start !== null && size - start === into.length) {
+        await this.readInto(handle, key, start, into)
+        return true
+      }
+      this.primed.set(key, await this.read(handle, key, 0, size))
+      return false
+    } finally {
+      await handle.close()
+    }
   }
 
   async getRange(key: string, range: Range): Promise<Uint8Array | undefined> {

@@ -26,6 +26,7 @@ import {
 import { registerCheckedCodecs } from './zarr-codecs.ts'
 import { CheckedFileStore } from './zarr-store.ts'
 import { decodeWorkers } from './decode-pool.ts'
+import { storedValues, type StoredValues } from './zarr-direct.ts'
 
 registerCheckedCodecs()
 
@@ -125,8 +126,9 @@ export async function openZarr(path: string, dataset: string | null): Promise<Vo
     meta.chunk.reduce((a, b) => a * b, 1) * bytesPerElement(dtype),
   )
   let arr: ZArray
+  const store = new CheckedFileStore(dir, spec)
   try {
-    arr = await zarr.open(zarr.root(new CheckedFileStore(dir, spec)), { kind: 'array' })
+    arr = await zarr.open(zarr.root(store), { kind: 'array' })
   } catch (e) {
     throw new InputError(`${spec}: cannot open Zarr array (${describe(e)})`)
   }
@@ -137,7 +139,8 @@ export async function openZarr(path: string, dataset: string | null): Promise<Vo
   const chunks = meta.grid.slice(lead) as Shape3
   const fill = Number(arr.fillValue ?? 0)
   const sparse = { fill, cells: () => storedCells(dir, meta).map((c) => c.slice(lead) as Shape3) }
-  return new ZarrVolume(path, name, spec, arr, shape, dtype, chunks, lead, node.attributes, sparse)
+  const direct = { store, meta, values: storedValues(node, bytesPerElement(dtype)) }
+  return new ZarrVolume(path, name, spec, arr, shape, dtype, chunks, lead, node.attributes, sparse, direct)
 }
 
 /**
@@ -244,7 +247,34 @@ class ZarrVolume implements Volume {
     private readonly lead: number,
     readonly attributes: Record<string, unknown>,
     readonly sparse: SparseCells,
+    private readonly direct: { store: CheckedFileStore; meta: CheckedArray; values: StoredValues | null },
   ) {}
+
+  /**
+   * A chunk wholly inside the region whose rows and planes span the region's is one contiguous run
+   * of the output: when its file holds the values as they are, they are read straight into it (no
+   * buffer, no copy). Null when that happened; otherwise the decoded chunk, to copy.
+   */
+  private async fetch(cell: number[], chunk: number[], r: Region, target: TypedArray): Promise<Chunk | null> {
+    const coords = [...new Array<number>(this.lead).fill(0), ...cell]
+    const lo = [r.z0, r.y0, r.x0]
+    const hi = [r.z1, r.y1, r.x1]
+    const whole = cell.every((c, i) => c * chunk[i]! >= lo[i]! && (c + 1) * chunk[i]! <= hi[i]!)
+    const spans = chunk[2] === r.x1 - r.x0 && chunk[1] === r.y1 - r.y0
+    const flat = this.arr.chunks.slice(0, this.lead).every((n) => n === 1)
+    if (this.direct.values && whole && spans && flat) {
+      const item = target.BYTES_PER_ELEMENT
+      const at = (cell[0]! * chunk[0]! - r.z0) * chunk[1]! * chunk[2]!
+      const into = new Uint8Array(
+        target.buffer,
+        target.byteOffset + at * item,
+        chunk[0]! * chunk[1]! * chunk[2]! * item,
+      )
+      const key = chunkKey(this.direct.meta, coords)
+      if (await this.direct.store.readStored(key, into, this.direct.values)) return null
+    }
+    return this.arr.getChunk(coords)
+  }
 
   /**
    * Chunk by chunk straight into the output: zarrita's get would decode every chunk of the region at
@@ -258,7 +288,6 @@ class ZarrVolume implements Volume {
       requireWithinBudget(this.spec, `a region of ${size} ${this.dtype}`, size * bytesPerElement(this.dtype))
     const target = prepareOutput(this.spec, this.dtype, size, out)
     const chunk = this.arr.chunks.slice(this.lead)
-    const lead = new Array<number>(this.lead).fill(0)
     const first = [r.z0, r.y0, r.x0].map((a, i) => Math.floor(a / chunk[i]!))
     const last = [r.z1, r.y1, r.x1].map((b, i) => Math.floor((b - 1) / chunk[i]!))
     const cells: number[][] = []
@@ -266,10 +295,10 @@ class ZarrVolume implements Volume {
       for (let cy = first[1]!; cy <= last[1]!; cy++)
         for (let cx = first[2]!; cx <= last[2]!; cx++) cells.push([cz, cy, cx])
     const window = readAhead(chunk.reduce((a, b) => a * b, 1) * bytesPerElement(this.dtype))
-    const pending: Array<Promise<Chunk>> = []
+    const pending: Array<Promise<Chunk | null>> = []
     const start = (i: number): void => {
       if (i >= cells.length) return
-      const p = this.arr.getChunk([...lead, ...cells[i]!])
+      const p = this.fetch(cells[i]!, chunk, r, target)
       p.catch(() => {}) // awaited in order below; a later chunk's failure waits its turn
       pending.push(p)
     }
@@ -278,7 +307,15 @@ class ZarrVolume implements Volume {
       for (let i = 0; i < cells.length; i++) {
         const decoded = await pending[i]!
         start(i + window)
-        copyOverlap(decoded.data as TypedArray, decoded.stride.slice(this.lead), cells[i]!, chunk, r, target)
+        if (decoded)
+          copyOverlap(
+            decoded.data as TypedArray,
+            decoded.stride.slice(this.lead),
+            cells[i]!,
+            chunk,
+            r,
+            target,
+          )
       }
     } finally {
       // A failure stops the region; reads already started finish before the error leaves, so no

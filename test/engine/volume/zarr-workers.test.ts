@@ -39,6 +39,7 @@ for name, data, comp in [
     ('blosc_lz4_noise', noise, numcodecs.Blosc(cname='lz4', clevel=5, shuffle=1)),
     ('zstd', grey, numcodecs.Zstd(level=3)),
     ('gzip', grey, numcodecs.GZip(level=4)),
+    ('none', grey, None),
 ]:
     g.create_dataset(name, data=data, chunks=chunks, compressor=comp)
 `
@@ -68,6 +69,8 @@ const REGIONS: Array<[string, Region]> = [
   ['chunk-aligned, 2 x 2 x 2 chunks', { z0: 8, z1: 20, y0: 128, y1: 300, x0: 0, x1: 256 }],
   ['unaligned, across every chunk border', { z0: 3, z1: 19, y0: 50, y1: 290, x0: 7, x1: 309 }],
   ['one row of chunks along x', { z0: 5, z1: 6, y0: 100, y1: 101, x0: 0, x1: 310 }],
+  // Whole chunks spanning the region's rows and planes: stored values are read straight into it.
+  ['a column of whole chunks', { z0: 0, z1: 16, y0: 128, y1: 256, x0: 0, x1: 128 }],
 ]
 
 describe('Zarr chunks decoded on worker threads, read ahead', () => {
@@ -76,7 +79,7 @@ describe('Zarr chunks decoded on worker threads, read ahead', () => {
     writeFileSync(join(tmp.dir, 'noise.raw'), noise)
   })
 
-  test('blosc, zstd and gzip regions equal the values zarr-python wrote, aligned or not', async (t) => {
+  test('blosc, zstd, gzip and uncompressed regions equal the values zarr-python wrote, aligned or not', async (t) => {
     if (!needPython(t, ['zarr', 'numcodecs', 'numpy'])) return
     runPython(WRITE, [store, join(tmp.dir, 'grey.raw'), join(tmp.dir, 'noise.raw')])
     // The worker path is taken only for chunks this large: the fixture must stay above it.
@@ -88,6 +91,7 @@ describe('Zarr chunks decoded on worker threads, read ahead', () => {
       ['blosc_lz4_noise', noise],
       ['zstd', grey],
       ['gzip', grey],
+      ['none', grey],
     ] as const) {
       const v = await openVolume(`${store}#${name}`)
       for (const [what, r] of REGIONS) {
@@ -137,5 +141,27 @@ describe('Zarr chunks decoded on worker threads, read ahead', () => {
       v.close()
     }
     oneErrorLine(['info', `${copy}#gzip`, '--stats'], [`${copy}#gzip`, 'chunk 1.1.1', 'cannot decode'])
+    // Chunks whose files hold their values are read straight into the region only when their size
+    // is exactly right; a short one still meets the checks of the decoding path.
+    const stored = join(copy, 'blosc_lz4_noise', '1.1.0')
+    writeFileSync(stored, readFileSync(stored).subarray(0, 5000))
+    const plain = join(copy, 'none', '1.1.0')
+    writeFileSync(plain, readFileSync(plain).subarray(0, 5000))
+    const column: Region = { z0: 0, z1: 16, y0: 128, y1: 256, x0: 0, x1: 128 }
+    for (const [name, words] of [
+      ['blosc_lz4_noise', 'the chunk holds 5000 bytes, its header says'],
+      ['none', 'decodes to 5000 values, expected 131072'],
+    ] as const) {
+      const v = await openVolume(`${copy}#${name}`)
+      await assert.rejects(
+        () => v.readRegion(column),
+        (e: unknown) => {
+          assert.ok(e instanceof InputError, String(e))
+          assert.ok(e.message.includes('chunk 1.1.0') && e.message.includes(words), e.message)
+          return true
+        },
+      )
+      v.close()
+    }
   })
 })
