@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { startCli, waitFor } from '../helpers/child.ts'
+import { startCli, waitFor, type Running } from '../helpers/child.ts'
 import { cliJson, oneErrorLine, REPO } from '../helpers/cli.ts'
 import { needPython, pythonHas, REQUIRED, runPython, tempDir } from '../helpers/peers.ts'
 
@@ -37,6 +37,23 @@ function check(spec: string, out: string, kind: string, rule?: string): Check {
 }
 
 const PEERS = ['h5py', 'numpy', 'zarr']
+
+/** Every file of a folder (but the blocks' markers) by its path, as bytes. */
+function filesOf(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>()
+  for (const f of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    if (f.startsWith('.blocks') || statSync(join(dir, f)).isDirectory()) continue
+    files.set(f, readFileSync(join(dir, f)))
+  }
+  return files
+}
+
+async function finished(runs: Running[]): Promise<void> {
+  for (const run of runs) {
+    const r = await run.exited
+    assert.equal(r.code, 0, r.stderr)
+  }
+}
 
 describe(
   'pyramid: OME-Zarr levels equal numpy block reductions',
@@ -147,6 +164,49 @@ describe(
       )
       const c = check(`${h5}#image`, join(tmp.dir, 'image.zarr'), 'image')
       assert.ok(c.levels.every((l) => l.equal))
+    })
+
+    test('blocks (run at once) then a merge: every file byte-identical to one run, levels equal numpy', async (t) => {
+      if (!needPython(t, PEERS)) return
+      for (const [name, count, split] of [
+        ['big', 3, 1],
+        ['image', 2, 0],
+      ] as const) {
+        const out = join(tmp.dir, `${name}-blocks.zarr`)
+        const args = ['pyramid', `${h5}#${name}`, '--out', out, '--json']
+        await finished(
+          Array.from({ length: count }, (_, i) => startCli([...args, '--block', `${i}/${count}`])),
+        )
+        const again = cliJson<{ alreadyDone: boolean; split: number }>([
+          ...args.slice(0, -1),
+          '--block',
+          '0/' + count,
+        ])
+        assert.deepEqual([again.alreadyDone, again.split], [true, split])
+        const merged = cliJson<{ chunksWritten: number }>([...args.slice(0, -1), '--merge'])
+        assert.ok(merged.chunksWritten > 0)
+        const [whole, blocks] = [filesOf(join(tmp.dir, `${name}.zarr`)), filesOf(out)]
+        assert.deepEqual([...blocks.keys()], [...whole.keys()])
+        for (const [f, bytes] of whole) assert.ok(bytes.equals(blocks.get(f)!), `${name}: ${f} differs`)
+        assert.ok(check(`${h5}#${name}`, out, 'image').levels.every((l) => l.equal))
+      }
+    })
+
+    test('bad blocks: one error line; a merge names the missing blocks; blocks of another run are refused', (t) => {
+      if (!needPython(t, PEERS)) return
+      const out = join(tmp.dir, 'prob-blocks.zarr')
+      const args = ['pyramid', `${h5}#prob`, '--out', out]
+      oneErrorLine([...args, '--block', '2/2'], ['--block', '2/2'])
+      oneErrorLine([...args, '--merge', '--block', '0/2'], ['--block and --merge'])
+      oneErrorLine([...args, '--merge'], ['no pyramid blocks'])
+      cliJson([...args, '--block', '1/3'])
+      oneErrorLine([...args, '--merge'], ['block(s) 0, 2 of 3 missing'])
+      oneErrorLine([...args, '--block', '0/2'], ['another run'])
+      oneErrorLine(['pyramid', `${h5}#image`, '--out', out, '--block', '0/3'], ['another run'])
+      cliJson([...args, '--block', '0/3'])
+      cliJson([...args, '--block', '2/3'])
+      cliJson([...args, '--merge'])
+      assert.ok(check(`${h5}#prob`, out, 'image').levels.every((l) => l.equal))
     })
   },
 )

@@ -1,4 +1,12 @@
-export { buildPyramid, type PyramidOptions, type PyramidResult } from './pyramid.ts'
+export {
+  buildPyramid,
+  buildPyramidBlock,
+  mergePyramidBlocks,
+  splitLevel,
+  type PyramidBlockResult,
+  type PyramidOptions,
+  type PyramidResult,
+} from './pyramid.ts'
 export { planLevels, multiscales, levelChunks, type Level, type Voxel } from './plan.ts'
 export { downsample, type LabelRule } from './downsample.ts'
 export {
