@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { JobRecord, ProjectSummary, VolumeRecord, VolumeRole } from '../../../src-shared/contract.ts'
 import { InputError } from '../errors.ts'
@@ -24,6 +24,27 @@ function openDatabase(file: string): Database.Database {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   return db
+}
+
+/**
+ * A read-only view of the database. Even a read-only SQLite connection creates the -wal and -shm files
+ * of a WAL database and maps the shared memory, which hosts sharing a network filesystem must not do at
+ * once. When no -wal holds pages (no one has the project open) the file alone is the whole database:
+ * it is read into memory, its header switched to rollback journaling (which memory databases need) and
+ * nothing on disk is touched. Otherwise the newest rows are in the -wal, and a read-only connection is
+ * the only way to see them.
+ */
+function openSnapshot(file: string): Database.Database {
+  const wal = `${file}-wal`
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    const db = new Database(file, { readonly: true, fileMustExist: true })
+    db.pragma('busy_timeout = 5000')
+    return db
+  }
+  const bytes = readFileSync(file)
+  // Bytes 18 and 19: the file format write and read versions, 2 for WAL and 1 for rollback journaling.
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) bytes[18] = bytes[19] = 1
+  return new Database(bytes, { readonly: true })
 }
 
 export function migrate(db: Database.Database, file: string): void {
@@ -110,27 +131,31 @@ export class Project {
   }
 
   /**
-   * For block jobs, which may run by the hundred on a shared filesystem: reads the project and never
-   * writes its database (no migration: a project of another schema version is refused).
+   * For the many processes of a block job (`--block i/n`): reads only, never migrates or writes, so
+   * they cannot collide on one SQLite file (on NFS or Lustre concurrent writers corrupt it). A project
+   * of an older schema must be opened once normally (any command without --block) to migrate it.
    */
   static openReadOnly(dir: string): Project {
     const abs = resolve(dir)
     const file = join(abs, DB_FILE)
-    if (!existsSync(file)) throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE})`)
+    if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
+    if (!existsSync(file))
+      throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
     let db: Database.Database
+    let version: number
     try {
-      db = new Database(file, { readonly: true, fileMustExist: true })
-      db.pragma('busy_timeout = 5000')
-      const version = db.pragma('user_version', { simple: true }) as number
-      if (version !== SCHEMA_VERSION) {
-        db.close()
-        throw new InputError(
-          `${file}: project schema version ${version}, this ActiveEM reads ${SCHEMA_VERSION}; run 'activeem project show ${dir}' once (it upgrades the project) before the blocks`,
-        )
-      }
+      db = openSnapshot(file)
+      version = db.pragma('user_version', { simple: true }) as number
     } catch (e) {
-      if (e instanceof InputError) throw e
       throw new InputError(`${file}: not a readable project database (${(e as Error).message})`)
+    }
+    if (version !== SCHEMA_VERSION) {
+      db.close()
+      throw new InputError(
+        version > SCHEMA_VERSION
+          ? `${file}: project schema version ${version} is newer than this ActiveEM knows (${SCHEMA_VERSION}); update ActiveEM`
+          : `${file}: project schema version ${version} is older than ${SCHEMA_VERSION}; run 'activeem project show DIR' once to update it first`,
+      )
     }
     return new Project(abs, db)
   }

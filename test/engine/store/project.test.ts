@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { InputError } from '../../../src-main/engine/errors.ts'
@@ -96,4 +97,36 @@ test('the jobs table enforces its states and its volume reference', () => {
   } finally {
     p.close()
   }
+})
+
+test('openReadOnly: block jobs read the project, touch no file of it, and cannot write', () => {
+  const dir = join(tmp.dir, 'read-only')
+  Project.init(dir, 'ro').close()
+  const files = (): string[] => readdirSync(dir).sort()
+  const before = files()
+  const bytes = readFileSync(join(dir, DB_FILE))
+  for (const live of [false, true]) {
+    // live: another process holds the project open, so the newest rows may be in its -wal.
+    const writer = live ? Project.open(dir) : null
+    writer?.db.prepare("UPDATE project SET name = 'renamed' WHERE id = 1").run()
+    const p = Project.openReadOnly(dir)
+    try {
+      assert.equal(p.name, live ? 'renamed' : 'ro')
+      assert.throws(() => p.db.prepare("UPDATE project SET name = 'x' WHERE id = 1").run(), /readonly/)
+    } finally {
+      p.close()
+      writer?.close()
+    }
+    if (!live) {
+      assert.deepEqual(files(), before)
+      assert.ok(readFileSync(join(dir, DB_FILE)).equals(bytes))
+    }
+  }
+  const old = new Database(join(dir, DB_FILE))
+  old.pragma('user_version = 1')
+  old.close()
+  assert.throws(
+    () => Project.openReadOnly(dir),
+    (e: Error) => e instanceof InputError && /older than .*project show/.test(e.message),
+  )
 })
