@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, promises as fsp } from 'node:fs'
+import { hostname } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { threadId } from 'node:worker_threads'
 import * as zarr from 'zarrita'
 import FileSystemStore from '@zarrita/storage/fs'
 import type { DType, TypedArray } from './dtype.ts'
@@ -27,13 +29,30 @@ function codecsFor(compression: ZarrCompression): zarr.CodecMetadata[] {
   return codecs
 }
 
+/**
+ * Every file appears whole or not at all (written beside, then renamed): the processes of a block job
+ * create the same metadata at once and must never read one another's half-written zarr.json, and a
+ * killed writer leaves no torn chunk. The temporary name is unique per host, process and thread.
+ */
+class AtomicFileSystemStore extends FileSystemStore {
+  private written = 0
+
+  override async set(key: string, value: Uint8Array): Promise<void> {
+    const path = join(this.root, key.replace(/^\//, ''))
+    await fsp.mkdir(dirname(path), { recursive: true })
+    const tmp = `${path}.${hostname()}.${process.pid}.${threadId}.${this.written++}.part`
+    await fsp.writeFile(tmp, value)
+    await fsp.rename(tmp, path)
+  }
+}
+
 /** A Zarr v3 store (a folder) with groups created on demand. */
 export class ZarrV3Writer {
   private readonly store: FileSystemStore
 
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true })
-    this.store = new FileSystemStore(resolve(root))
+    this.store = new AtomicFileSystemStore(resolve(root))
   }
 
   async group(path = '', attributes: Record<string, unknown> = {}): Promise<void> {
