@@ -1,22 +1,23 @@
 import { CancelledError } from '../../engine/jobs/index.ts'
 import { resolveModel, TASKS, type Task } from '../../engine/model/index.ts'
-import { predictVolume } from '../../engine/predict/index.ts'
+import { mergePredictBlocks, predictBlock, predictVolume } from '../../engine/predict/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { BACKEND_REQUESTS, initTensorEngine } from '../../engine/tensor/index.ts'
 import { InputError } from '../../engine/errors.ts'
 import { join } from 'node:path'
 import { options, parse, parseChoice, parseInteger } from '../args.ts'
+import { blockMode } from '../block-flags.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--workers N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]'
+  'activeem predict --project DIR --raw PATH#DS [--model NAME] [--task synapse|mito] [--out DIR.zarr] [--batch N] [--workers N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--block i/n | --merge] [--json]'
 
 export async function predict(argv: string[]): Promise<void> {
   const { values } = parse(
     'predict',
     argv,
-    options(['project', 'raw', 'model', 'task', 'out', 'batch', 'workers', 'backend']),
+    options(['project', 'raw', 'model', 'task', 'out', 'batch', 'workers', 'backend', 'block'], ['merge']),
     { min: 0, max: 0, usage },
   )
   if (!values.project || !values.raw)
@@ -26,7 +27,62 @@ export async function predict(argv: string[]): Promise<void> {
   const workers =
     values.workers !== undefined ? parseInteger('--workers', values.workers, 1, 1, 256) : undefined
   const backend = parseChoice('--backend', values.backend, BACKEND_REQUESTS, 'auto')
+  const mode = blockMode('predict', values)
+  if (mode.kind === 'block') {
+    // Many blocks run at once, maybe on a shared filesystem: the project is only read, for the model.
+    const project = Project.openReadOnly(values.project)
+    let model
+    try {
+      model = resolveModel(project, values.model, task)
+    } finally {
+      project.close()
+    }
+    const engine = await initTensorEngine({ backend })
+    const result = await predictBlock({
+      projectDir: project.dir,
+      raw: values.raw,
+      modelDir: join(project.dir, model.path),
+      ...(values.out ? { out: values.out } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      part: mode.part,
+      signal: cancelOnSignals(),
+      onProgress: values.json ? undefined : progressPrinter('predict'),
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write('cancelled; finished tiles are kept: run the same block again to resume\n')
+        process.exit(130)
+      }
+      throw e
+    })
+    emit(values.json, { model: model.name, backend: engine.backend, ...result }, () =>
+      result.alreadyDone
+        ? `block ${result.block} of ${result.out}: already done`
+        : `block ${result.block} of ${result.out}: ${result.tiles} tiles (${result.resumedTiles} resumed) in ${result.seconds.toFixed(1)} s, ${(result.voxelsPerSecond / 1e3).toFixed(1)}k voxels/s`,
+    )
+    return
+  }
   const project = Project.open(values.project)
+  if (mode.kind === 'merge') {
+    try {
+      const model = resolveModel(project, values.model, task)
+      const result = await mergePredictBlocks({
+        project,
+        raw: values.raw,
+        modelDir: join(project.dir, model.path),
+        ...(values.out ? { out: values.out } : {}),
+      })
+      emit(values.json, { model: model.name, task: model.task, ...result }, () =>
+        [
+          `merged the blocks of ${result.out}: ${result.tiles} tiles, ${result.seconds.toFixed(1)} s of block time`,
+          ...Object.entries(result.arrays).map(([c, spec]) => `  ${c}: ${spec}`),
+        ].join('\n'),
+      )
+    } finally {
+      project.close()
+    }
+    return
+  }
   try {
     const model = resolveModel(project, values.model, task)
     const engine = await initTensorEngine({ backend })

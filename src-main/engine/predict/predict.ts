@@ -4,11 +4,11 @@ import { basename, join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
 import { checkpointYield, Job, runJob } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
-import { channelsOf, readModelMeta } from '../model/index.ts'
+import { channelsOf, readModelMeta, type ModelMeta } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { availableParallelism } from 'node:os'
 import { maxBufferBytes, tf, type BackendName } from '../tensor/index.ts'
-import { blocks, openVolume, ZarrV3Writer, type Shape3 } from '../volume/index.ts'
+import { blocks, openVolume, ZarrV3Writer, type Region, type Shape3, type Volume } from '../volume/index.ts'
 import { runTilesInWorkers } from './pool.ts'
 import { TilePredictor, tileKey, type TileJob } from './tile.ts'
 
@@ -34,7 +34,8 @@ export interface PredictResult {
   jobId: number
 }
 
-function jobKey(raw: string, modelDir: string, out: string): string {
+/** The project's job key of a prediction: also the run key that the blocks of one run share. */
+export function jobKey(raw: string, modelDir: string, out: string): string {
   const weights = join(modelDir, 'weights.bin')
   const stamp = existsSync(weights) ? `${statSync(weights).size}:${statSync(weights).mtimeMs}` : ''
   return createHash('sha256')
@@ -55,19 +56,8 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
   const config = meta.config
   const channels = channelsOf(config)
   const window = config.window
-  const chunkShape: Shape3 = [
-    Math.min(volume.shape[0], Math.max(window[0], 16)),
-    Math.min(volume.shape[1], 128),
-    Math.min(volume.shape[2], 128),
-  ]
-  // A tile computes every window of the grid that touches it, so a window on a tile border is computed
-  // once per tile: tiles of whole chunks spanning about 2 windows in z and 4 in y and x keep that
-  // recomputation small (16x128x128 windows: 2.3x less work than chunk-sized tiles), in bounded memory.
-  const span = [2, 4, 4]
-  const tileShape = chunkShape.map((c, a) =>
-    Math.min(volume.shape[a]!, c * Math.max(1, Math.ceil((span[a]! * window[a]!) / c))),
-  ) as Shape3
-  const out = resolve(o.out ?? join(o.project.dir, 'predictions', defaultOutputName(volume.spec, o.modelDir)))
+  const { chunkShape, tiles } = planTiles(volume.shape, window)
+  const out = resolveOut(o.out, o.project.dir, volume.spec, o.modelDir)
   const key = jobKey(o.raw, o.modelDir, out)
   const resumable = Job.findUnfinished(o.project, 'predict', key)
   // Never overwrite a map this job did not start: it may be another volume's or the user's.
@@ -83,18 +73,14 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
     return await runJob(
       job,
       async () => {
-        // Created here, before any worker starts, so workers only ever open them.
-        const writer = new ZarrV3Writer(out)
-        if (!job.resumed || !existsSync(join(out, 'zarr.json'))) {
-          // Absolute, so later stages (proposals) find the raw volume from any working folder.
-          const source = volume.dataset ? `${resolve(volume.path)}#${volume.dataset}` : resolve(volume.path)
-          await writer.group('', { model: meta.config, source, channels })
-        }
-        for (const name of channels) {
-          await writer.openOrCreate(name, { shape: volume.shape, chunks: chunkShape, dtype: 'float32' })
-        }
+        await prepareOutput(
+          out,
+          volume,
+          meta,
+          chunkShape,
+          !job.resumed || !existsSync(join(out, 'zarr.json')),
+        )
         const done = job.doneChunks()
-        const tiles = [...blocks(volume.shape, tileShape)]
         const todo = tiles.filter((t) => !done.has(tileKey(t)))
         const resumedTiles = tiles.length - todo.length
         const t0 = performance.now()
@@ -115,28 +101,7 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
           })
         }
         const tileJob: TileJob = { raw: o.raw, modelDir: o.modelDir, out, chunkShape, batchSize }
-        // A GPU backend is one device for the process: its work is already parallel.
-        const workers = backend === 'wasm' || backend === 'cpu' ? (o.workers ?? availableParallelism()) : 1
-        if (workers > 1 && todo.length > 1) {
-          await runTilesInWorkers(tileJob, backend, workers, todo, finished, () => o.signal?.aborted ?? false)
-          await checkpointYield(o.signal)
-        } else {
-          const predictor = await TilePredictor.open(tileJob)
-          // A tile is written while the next one computes; it counts as done only once written.
-          let writing: Promise<void> = Promise.resolve()
-          try {
-            for (const tile of todo) {
-              await checkpointYield(o.signal)
-              const result = await predictor.compute(tile)
-              await writing
-              writing = predictor.write(tile, result).then((voxels) => finished(tileKey(tile), voxels))
-            }
-            await writing
-          } finally {
-            await writing.catch(() => undefined)
-            predictor.close()
-          }
-        }
+        await computeTiles(tileJob, backend, o.workers, todo, finished, o.signal)
         const seconds = (performance.now() - t0) / 1000
         await registerMaps(o.project, out, channels)
         return {
@@ -157,8 +122,94 @@ export async function predictVolume(o: PredictOptions): Promise<PredictResult> {
   }
 }
 
+/** The output chunks, and the tiles (unions of whole chunks, in raster order) that the work is split into. */
+export function planTiles(shape: Shape3, window: Shape3): { chunkShape: Shape3; tiles: Region[] } {
+  const chunkShape: Shape3 = [
+    Math.min(shape[0], Math.max(window[0], 16)),
+    Math.min(shape[1], 128),
+    Math.min(shape[2], 128),
+  ]
+  // A tile computes every window of the grid that touches it, so a window on a tile border is computed
+  // once per tile: tiles of whole chunks spanning about 2 windows in z and 4 in y and x keep that
+  // recomputation small (16x128x128 windows: 2.3x less work than chunk-sized tiles), in bounded memory.
+  const span = [2, 4, 4]
+  const tileShape = chunkShape.map((c, a) =>
+    Math.min(shape[a]!, c * Math.max(1, Math.ceil((span[a]! * window[a]!) / c))),
+  ) as Shape3
+  return { chunkShape, tiles: [...blocks(shape, tileShape)] }
+}
+
+export function resolveOut(
+  out: string | undefined,
+  projectDir: string,
+  spec: string,
+  modelDir: string,
+): string {
+  return resolve(out ?? join(projectDir, 'predictions', defaultOutputName(spec, modelDir)))
+}
+
+/** Creates the output group and arrays, or reopens them: identical metadata whichever process comes first. */
+export async function prepareOutput(
+  out: string,
+  volume: Volume,
+  meta: ModelMeta,
+  chunkShape: Shape3,
+  writeGroup: boolean,
+): Promise<void> {
+  // Created before any worker starts, so workers only ever open them.
+  const writer = new ZarrV3Writer(out)
+  if (writeGroup) {
+    // Absolute, so later stages (proposals) find the raw volume from any working folder.
+    const source = volume.dataset ? `${resolve(volume.path)}#${volume.dataset}` : resolve(volume.path)
+    await writer.group('', { model: meta.config, source, channels: channelsOf(meta.config) })
+  }
+  for (const name of channelsOf(meta.config))
+    await writer.openOrCreate(name, { shape: volume.shape, chunks: chunkShape, dtype: 'float32' })
+}
+
+/**
+ * Computes and writes `todo`, in worker threads or in this one; `finished` is called once a tile's
+ * chunks are written. Each tile's values depend only on the tile, the model and the batch size, never
+ * on which process or thread computed it, so any split of the tiles gives the same map.
+ */
+export async function computeTiles(
+  tileJob: TileJob,
+  backend: BackendName,
+  workerCount: number | undefined,
+  todo: Region[],
+  finished: (key: string, voxels: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  // A GPU backend is one device for the process: its work is already parallel.
+  const workers = backend === 'wasm' || backend === 'cpu' ? (workerCount ?? availableParallelism()) : 1
+  if (workers > 1 && todo.length > 1) {
+    await runTilesInWorkers(tileJob, backend, workers, todo, finished, () => signal?.aborted ?? false)
+    await checkpointYield(signal)
+    return
+  }
+  const predictor = await TilePredictor.open(tileJob)
+  // A tile is written while the next one computes; it counts as done only once written.
+  let writing: Promise<void> = Promise.resolve()
+  try {
+    for (const tile of todo) {
+      await checkpointYield(signal)
+      const result = await predictor.compute(tile)
+      await writing
+      writing = predictor.write(tile, result).then((voxels) => finished(tileKey(tile), voxels))
+    }
+    await writing
+  } finally {
+    await writing.catch(() => undefined)
+    predictor.close()
+  }
+}
+
 /** The probability maps become project volumes (role 'prediction'), once, so the UI and later stages find them. */
-async function registerMaps(project: Project, out: string, channels: readonly string[]): Promise<void> {
+export async function registerMaps(
+  project: Project,
+  out: string,
+  channels: readonly string[],
+): Promise<void> {
   const known = new Set(project.volumes().map((v) => v.source))
   for (const channel of channels) {
     const spec = `${out}#${channel}`
@@ -176,7 +227,7 @@ async function registerMaps(project: Project, out: string, channels: readonly st
 }
 
 /** Workers start the backend this thread runs, so a --backend choice holds for them too. */
-function currentBackend(): BackendName {
+export function currentBackend(): BackendName {
   const name = tf.getBackend()
   return name === 'tensorflow' || name === 'cpu' || name === 'webgpu' ? name : 'wasm'
 }
@@ -186,7 +237,7 @@ function currentBackend(): BackendName {
  * on a GPU as many as keep the largest activation (the top level's concatenated skip, 2 x width
  * channels) within a quarter of the largest buffer the device takes, up to 16.
  */
-function defaultBatch(backend: BackendName, window: readonly number[], width: number): number {
+export function defaultBatch(backend: BackendName, window: readonly number[], width: number): number {
   if (backend === 'wasm' || backend === 'cpu') return 2
   const largest = maxBufferBytes() ?? 256 * 2 ** 20
   const perWindow = window.reduce((a, b) => a * b, 1) * 2 * width * 4
