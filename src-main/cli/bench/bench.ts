@@ -17,6 +17,7 @@ import {
 } from './options.ts'
 import { PYTHON } from './peers.ts'
 import { benchPredict } from './predict.ts'
+import { benchPredictBlocks } from './predict-blocks.ts'
 import { benchStart } from './start.ts'
 import { benchStats } from './stats.ts'
 import { benchUnet, unetConfig, unetSpec } from './unet.ts'
@@ -24,7 +25,7 @@ import { benchVae } from './vae.ts'
 import { benchWebGpu } from './webgpu.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict|start] ' +
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict|predict-blocks|start] ' +
   '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
   '[--predict-batch N] [--quick] [--dir DIR] [--json]'
 
@@ -38,6 +39,7 @@ const ONLY = [
   'grid',
   'webgpu',
   'predict',
+  'predict-blocks',
   'start',
 ] as const
 
@@ -80,6 +82,9 @@ export async function bench(argv: string[]): Promise<void> {
     const line = await benchPredict(unetConfig(unetSpec(options)), engine, options)
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
+  if (only === 'predict-blocks')
+    for (const line of await benchPredictBlocks(unetConfig(unetSpec(options)), options))
+      process.stdout.write(`${JSON.stringify(line)}\n`)
   if (only === undefined || only === 'vae') await benchVae(options)
   if (only === undefined || only === 'kmeans') await benchKMeans(dir, options)
   if (only === undefined || only === 'webgpu') await benchWebGpu()
