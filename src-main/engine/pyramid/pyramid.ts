@@ -52,15 +52,6 @@ interface Making {
   complete: boolean
 }
 
-/** What a level's writing needs: its writer, what it reads, how it reduces. */
-interface LevelWork {
-  index: number
-  writer: ZarrV2ArrayWriter
-  level: Level
-  kind: 'image' | 'labels'
-  rule: LabelRule
-}
-
 /** A pyramid's folder opened for writing: the levels planned, the group prepared, the arrays created. */
 interface Opened {
   out: string
