@@ -82,9 +82,12 @@ export async function bench(argv: string[]): Promise<void> {
     const line = await benchPredict(unetConfig(unetSpec(options)), engine, options)
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
-  if (only === 'predict-blocks')
+  if (only === 'predict-blocks') {
+    // This process only makes the model's weights; the predict processes start their own engines.
+    await initTensorEngine({ backend: options.backend })
     for (const line of await benchPredictBlocks(unetConfig(unetSpec(options)), options))
       process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
   if (only === undefined || only === 'vae') await benchVae(options)
   if (only === undefined || only === 'kmeans') await benchKMeans(dir, options)
   if (only === undefined || only === 'webgpu') await benchWebGpu()
