@@ -192,6 +192,30 @@ describe(
       }
     })
 
+    test('a block killed midway reruns alone, keeping its chunks; the merge still equals one run', async (t) => {
+      if (!needPython(t, PEERS)) return
+      const out = join(tmp.dir, 'big-killed.zarr')
+      const args = ['pyramid', `${h5}#big`, '--out', out]
+      const level0 = join(out, '0', '0')
+      const written = (): number =>
+        existsSync(level0)
+          ? readdirSync(level0, { recursive: true }).filter((f) => /^\d+\/\d+$/.test(String(f))).length
+          : 0
+      const run = startCli([...args, '--block', '0/2'])
+      await waitFor('some level-0 chunks of block 0/2', () => written() >= 3, 60_000, 5)
+      run.child.kill('SIGKILL')
+      assert.equal((await run.exited).signal, 'SIGKILL', 'the block ended before it could be killed')
+      assert.ok(!existsSync(join(out, '.blocks', 'pyramid-0-of-2.json')), 'a killed block has no marker')
+      cliJson([...args, '--block', '1/2'])
+      oneErrorLine([...args, '--merge'], ['block(s) 0 of 2 missing'])
+      const rerun = cliJson<{ chunksKept: number; chunksWritten: number }>([...args, '--block', '0/2'])
+      assert.ok(rerun.chunksKept >= 3 && rerun.chunksWritten > 0, JSON.stringify(rerun))
+      cliJson([...args, '--merge'])
+      const [whole, blocks] = [filesOf(join(tmp.dir, 'big.zarr')), filesOf(out)]
+      assert.deepEqual([...blocks.keys()], [...whole.keys()])
+      for (const [f, bytes] of whole) assert.ok(bytes.equals(blocks.get(f)!), `${f} differs`)
+    })
+
     test('bad blocks: one error line; a merge names the missing blocks; blocks of another run are refused', (t) => {
       if (!needPython(t, PEERS)) return
       const out = join(tmp.dir, 'prob-blocks.zarr')
