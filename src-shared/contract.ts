@@ -200,8 +200,41 @@ export const VolumeCrop = z.object({
   voxelSizeNm: vec3.nullable(),
   /** uint8, C order (z, y, x), base64. */
   voxels: z.string(),
+  /** For a crop of a pyramid level: level-0 voxels per voxel of that level, z, y, x. */
+  factor: shape3.optional(),
 })
 export type VolumeCrop = z.infer<typeof VolumeCrop>
+
+/** A volume's resolution levels, finest (level 0) first: the slice views read tiles of the one that fits their zoom. */
+export const VolumeLevels = z.object({
+  spec: z.string(),
+  /** Level 0's shape, z, y, x. */
+  shape: shape3,
+  voxelSizeNm: vec3.nullable(),
+  /** The image values shown as 0 and 255 in every tile of every level. */
+  low: z.number(),
+  high: z.number(),
+  levels: z.array(
+    z.object({
+      shape: shape3,
+      /** Level-0 voxels per voxel of this level, z, y, x. */
+      factor: shape3,
+      /** A tile's extent per axis (whole chunks): tiles start at multiples of it. */
+      tile: shape3,
+      /** Read from level 0 at a stride (no pyramid beside the volume) rather than from its own array. */
+      strided: z.boolean(),
+    }),
+  ),
+})
+export type VolumeLevels = z.infer<typeof VolumeLevels>
+
+export const VolumeTile = z.object({
+  /** Rows x columns: rows along the lower of the two in-plane axes (z before y before x). */
+  dims: z.tuple([int.positive(), int.positive()]),
+  /** uint8 display values, C order, base64. */
+  voxels: z.string(),
+})
+export type VolumeTile = z.infer<typeof VolumeTile>
 
 export const JobEvent = z.object({ at: z.string(), message: z.string() })
 export const JobDetail = JobRecord.extend({
@@ -286,9 +319,32 @@ export const api = {
         step: int.min(1).max(64).optional(),
         /** `image`: a percentile window of the crop; `probability`: 0..1 (float) or 0..255 (integers) as is. */
         window: z.enum(['image', 'probability']).optional(),
+        /** A pyramid level (see volume.levels): centre, size and the result's box are then in its voxels. */
+        level: int.nonnegative().optional(),
       })
       .strict(),
     result: VolumeCrop,
+  },
+  'volume.levels': {
+    params: z.object({ spec: z.string().min(1) }).strict(),
+    result: VolumeLevels,
+  },
+  'volume.tile': {
+    params: z
+      .object({
+        spec: z.string().min(1),
+        level: int.nonnegative(),
+        /** The slice's normal: 0 (z: an xy slice), 1 (y: xz), 2 (x: yz). */
+        axis: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+        /** The slice at this level. */
+        index: int.nonnegative(),
+        /** [row0, col0, row1, col1] in the level's voxels, end exclusive. */
+        box: z.tuple([int.nonnegative(), int.nonnegative(), int.positive(), int.positive()]),
+        /** `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is. */
+        window: z.enum(['image', 'probability']),
+      })
+      .strict(),
+    result: VolumeTile,
   },
   'rois.list': {
     params: z.object({ dir: z.string().min(1), set: int.positive().optional() }).strict(),

@@ -4,7 +4,7 @@ import { InputError } from '../engine/errors.ts'
 import { TASK_CHANNELS } from '../engine/model/index.ts'
 import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/proposals/index.ts'
 import { latestRound, round as readRound } from '../engine/suggest/index.ts'
-import { openVolume, readCrop } from '../engine/volume/index.ts'
+import { LevelledVolume, openVolume, readCrop, voxelSizeOf } from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
 
 /** The last few patch files read, keyed by path and modification time: the grid asks for thumbnails page by page. */
@@ -28,6 +28,50 @@ async function patchesOf(file: string): Promise<{ patches: PatchSet; index: Map<
   return entry
 }
 
+/**
+ * The volumes the slice views read tiles of, kept open (each level's array) while in use: a view asks for
+ * dozens of tiles a second. Reopened when the path's modification time changes (a rewritten store).
+ */
+const levelled = new Map<string, { mtimeMs: number; volume: Promise<LevelledVolume> }>()
+const LEVELLED_VOLUMES = 8
+
+function mtimeOf(spec: string): number {
+  try {
+    return statSync(spec.split('#')[0]!).mtimeMs
+  } catch {
+    return -1
+  }
+}
+
+async function levelledVolume(spec: string): Promise<LevelledVolume> {
+  const mtimeMs = mtimeOf(spec)
+  const hit = levelled.get(spec)
+  if (hit && hit.mtimeMs === mtimeMs) {
+    levelled.delete(spec)
+    levelled.set(spec, hit)
+    return hit.volume
+  }
+  if (hit)
+    void hit.volume.then(
+      (v) => v.close(),
+      () => {},
+    )
+  const volume = LevelledVolume.open(spec)
+  levelled.set(spec, { mtimeMs, volume })
+  volume.catch(() => {
+    if (levelled.get(spec)?.volume === volume) levelled.delete(spec)
+  })
+  while (levelled.size > LEVELLED_VOLUMES) {
+    const [oldest, entry] = levelled.entries().next().value!
+    levelled.delete(oldest)
+    void entry.volume.then(
+      (v) => v.close(),
+      () => {},
+    )
+  }
+  return volume
+}
+
 function toUint8(values: Uint8Array | Float32Array): Uint8Array {
   if (values instanceof Uint8Array) return values
   let low = Infinity
@@ -40,8 +84,60 @@ function toUint8(values: Uint8Array | Float32Array): Uint8Array {
   return Uint8Array.from(values, (v) => Math.round((v - low) * scale))
 }
 
-export const viewHandlers: Pick<Handlers, 'volume.crop' | 'rois.list' | 'round.get' | 'thumbs.get'> = {
-  'volume.crop': async ({ spec, center, size, step, window }) => {
+export const viewHandlers: Pick<
+  Handlers,
+  'volume.crop' | 'volume.levels' | 'volume.tile' | 'rois.list' | 'round.get' | 'thumbs.get'
+> = {
+  'volume.levels': async ({ spec }) => {
+    const volume = await levelledVolume(spec)
+    const [low, high] = await volume.window()
+    return {
+      spec: volume.base.spec,
+      shape: volume.base.shape,
+      voxelSizeNm: voxelSizeOf(volume.base.attributes),
+      low,
+      high,
+      levels: volume.levels,
+    }
+  },
+
+  'volume.tile': async ({ spec, level, axis, index, box, window }) => {
+    const volume = await levelledVolume(spec)
+    const tile = await volume.tile({ level, axis, index, box, window })
+    return {
+      dims: tile.dims,
+      voxels: Buffer.from(tile.voxels.buffer, tile.voxels.byteOffset, tile.voxels.byteLength).toString(
+        'base64',
+      ),
+    }
+  },
+
+  'volume.crop': async ({ spec, center, size, step, window, level }) => {
+    if (level !== undefined) {
+      const levels = await levelledVolume(spec)
+      const info = levels.levels[level]
+      if (!info) throw new InputError(`${spec}: no level ${level} (levels 0 to ${levels.levels.length - 1})`)
+      if (info.strided)
+        throw new InputError(
+          `${spec}: level ${level} is level 0 at a stride (no pyramid); ask for a step instead`,
+        )
+      const volume = levels.volumes[level]!
+      const crop = await readCrop(volume, { center, size, step, window })
+      return {
+        spec: levels.base.spec,
+        shape: levels.base.shape,
+        origin: crop.origin,
+        dims: crop.dims,
+        step: crop.step,
+        low: crop.low,
+        high: crop.high,
+        voxelSizeNm: voxelSizeOf(levels.base.attributes),
+        voxels: Buffer.from(crop.voxels.buffer, crop.voxels.byteOffset, crop.voxels.byteLength).toString(
+          'base64',
+        ),
+        factor: info.factor,
+      }
+    }
     const volume = await openVolume(spec)
     try {
       const crop = await readCrop(volume, { center, size, step, window })

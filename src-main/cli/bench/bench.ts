@@ -22,10 +22,11 @@ import { benchStart } from './start.ts'
 import { benchStats } from './stats.ts'
 import { benchUnet, unetConfig, unetSpec } from './unet.ts'
 import { benchVae } from './vae.ts'
+import { benchViewerPan, VIEWER_PAN_BENCH } from './viewer-pan.ts'
 import { benchWebGpu } from './webgpu.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict|predict-blocks|start] ' +
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|viewer|webgpu|predict|predict-blocks|start] ' +
   '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
   '[--predict-batch N] [--quick] [--dir DIR] [--json]'
 
@@ -37,6 +38,7 @@ const ONLY = [
   'kmeans',
   'labels',
   'grid',
+  'viewer',
   'webgpu',
   'predict',
   'predict-blocks',
@@ -100,6 +102,12 @@ export async function bench(argv: string[]): Promise<void> {
     if (only === undefined && missing)
       process.stdout.write(`${JSON.stringify({ name: GRID_BENCH, skipped: missing })}\n`)
     else for (const line of await benchGrid()) process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+  if (only === undefined || only === 'viewer') {
+    const missing = gridPrerequisiteMissing()
+    if (only === undefined && missing)
+      process.stdout.write(`${JSON.stringify({ name: VIEWER_PAN_BENCH, skipped: missing })}\n`)
+    else for (const line of await benchViewerPan()) process.stdout.write(`${JSON.stringify(line)}\n`)
   }
   if (only !== undefined && only !== 'stats') return
   await benchStats(dir)

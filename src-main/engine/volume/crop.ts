@@ -27,7 +27,8 @@ export const DEFAULT_CROP: Shape3 = [48, 192, 192]
 /** Crops larger than this many voxels (after the step) are refused: the viewer asks for a step instead. */
 export const MAX_CROP_VOXELS = 16 * 1024 * 1024
 
-function window(
+/** The value range shown as 0..255: a percentile window of `values` for images, the probability range for maps. */
+export function displayWindow(
   values: Float64Array | Float32Array,
   kind: 'image' | 'probability',
   dtype: string,
@@ -99,7 +100,7 @@ export async function readCrop(volume: Volume, request: CropRequest = {}): Promi
     }
     zi += count
   }
-  const [low, high] = window(values, request.window ?? 'image', volume.dtype)
+  const [low, high] = displayWindow(values, request.window ?? 'image', volume.dtype)
   const voxels = new Uint8Array(values.length)
   const scale = 255 / (high - low)
   for (let i = 0; i < values.length; i++) {

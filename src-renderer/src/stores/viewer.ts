@@ -4,6 +4,7 @@ import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue'
 import type { RoiInfo, RoiSetInfo, VolumeCrop } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { loadUiState, saveUiState } from '../api/ui-state.ts'
+import { decodeBase64 } from '../lib/base64.ts'
 import { messageOf } from '../lib/errors.ts'
 import { latestOnly } from '../lib/latest.ts'
 import {
@@ -26,8 +27,20 @@ import { DEFAULT_VIEW_STATE, parseViewState, type ViewState } from '../viewer/vi
 import { decodeCrop, type CropVoxels } from '../viewer/voxels.ts'
 import { clampWindowLevel, type WindowLevel } from '../viewer/window-level.ts'
 import { useProjectStore } from './project.ts'
+import { TileSource } from './tiles.ts'
 
 export type ImageData = ReturnType<typeof vtkImageData.newInstance>
+
+/** A whole pyramid level for the 3D view: display values, its shape, level-0 voxels per voxel. */
+export interface Overview {
+  raw: Uint8Array
+  prob: Uint8Array | null
+  dims: Vec3
+  factor: Vec3
+}
+
+/** The 3D view's whole-volume level is the finest with at most this many voxels. */
+const OVERVIEW_VOXELS = 1 << 21
 
 /** What the slice views draw of the crop: vtk.js images of the image and of the map. */
 export interface SliceLayers {
@@ -104,6 +117,19 @@ export const useViewerStore = defineStore('viewer', () => {
   const loading = ref(false)
   const failure = ref<string | null>(null)
 
+  /**
+   * Tiles of the image and of the map at the level each view's zoom needs, for a volume larger than the
+   * crop: the slice views then draw these (and zoom out to the whole slice) instead of the crop.
+   */
+  const rawTiles = shallowRef<TileSource | null>(null)
+  const mapTiles = shallowRef<TileSource | null>(null)
+  /** Counts tile arrivals: the views redraw on it. */
+  const tileArrivals = ref(0)
+  const tiled = computed(() => rawTiles.value !== null)
+  const onTile = (): void => {
+    tileArrivals.value++
+  }
+
   const options = computed(() => {
     const volumes = project.summary?.volumes ?? []
     return { volumes: volumeOptions(set.value, volumes), overlays: overlayOptions(set.value, volumes) }
@@ -115,6 +141,7 @@ export const useViewerStore = defineStore('viewer', () => {
   /** Shown zoom: the user's, or the one that fits the crop in every view. */
   const scale = computed(() => {
     if (zoom.value !== null) return zoom.value
+    if (tiled.value && shape.value) return fitScale(shape.value, aspect.value, sizes)
     const v = voxels.value
     const extent: Vec3 = v ? (v.dims.map((n) => n * v.step) as Vec3) : (shape.value ?? [1, 1, 1])
     return fitScale(extent, aspect.value, sizes)
@@ -148,7 +175,42 @@ export const useViewerStore = defineStore('viewer', () => {
   function release(): void {
     voxels.value = null
     layers.value = null
+    rawTiles.value?.close()
+    mapTiles.value?.close()
+    rawTiles.value = mapTiles.value = null
   }
+
+  function exceedsCrop(extent: Vec3): boolean {
+    return extent.some((n, a) => n > DEFAULT_CROP_SIZE[a]!)
+  }
+
+  /** The map's tiles while it is shown over a tiled image; a map of another shape is reported and left out. */
+  async function openMapTiles(): Promise<void> {
+    const spec = showProbability.value && rawTiles.value ? overlaySpec.value : null
+    if (mapTiles.value?.spec === spec) return
+    mapTiles.value?.close()
+    mapTiles.value = null
+    if (!spec) return
+    const isOpen = sessions.current()
+    const raw = rawTiles.value
+    try {
+      const info = await useTransport().call('volume.levels', { spec })
+      if (!isOpen() || raw !== rawTiles.value || spec !== overlaySpec.value || !showProbability.value) return
+      if (info.shape.join() !== shape.value?.join()) {
+        project.reportError(
+          `probability map ${shortSpec(spec)} is ${info.shape.join(' × ')} but the image is ${shape.value?.join(' × ')}: not overlaid`,
+        )
+        return
+      }
+      // Another call may have opened one meanwhile.
+      ;(mapTiles.value as TileSource | null)?.close()
+      mapTiles.value = markRaw(new TileSource(spec, 'probability', info, onTile, 64 * 1024 * 1024))
+    } catch (e) {
+      if (isOpen()) project.reportError(`probability map ${shortSpec(spec)}: ${messageOf(e)}`)
+    }
+  }
+
+  watch([overlaySpec, showProbability, rawTiles], () => void openMapTiles())
 
   /**
    * Opens the viewer on a project: its remembered view, its ROI set, the volume and map to show.
@@ -213,6 +275,10 @@ export const useViewerStore = defineStore('viewer', () => {
     release()
     loading.value = true
     let probe: VolumeCrop
+    // Asked for at once (it is wanted for any volume larger than the crop): one round trip less.
+    const levels = useTransport()
+      .call('volume.levels', { spec })
+      .catch((e: unknown) => new Error(messageOf(e)))
     try {
       probe = await useTransport().call('volume.crop', { spec, size: [1, 1, 1] })
     } catch (e) {
@@ -222,6 +288,13 @@ export const useViewerStore = defineStore('viewer', () => {
       return false
     }
     if (!isOpen() || spec !== volumeSpec.value) return false
+    if (exceedsCrop(probe.shape as Vec3)) {
+      const info = await levels
+      if (!isOpen() || spec !== volumeSpec.value) return false
+      if (info instanceof Error)
+        project.reportError(`cannot read the levels of ${shortSpec(spec)} (showing a crop): ${info.message}`)
+      else rawTiles.value = markRaw(new TileSource(spec, 'image', info, onTile))
+    }
     shape.value = probe.shape as Vec3
     voxelSizeNm.value = probe.voxelSizeNm as Vec3 | null
     const pending = pendingSelection()
@@ -260,6 +333,48 @@ export const useViewerStore = defineStore('viewer', () => {
       )
     else map = prob
     return decodeCrop(raw, map)
+  }
+
+  /**
+   * The whole volume at the finest pyramid level of at most OVERVIEW_VOXELS (the map's level of the same
+   * factor over it while it is shown), for the 3D view of a volume too large for one crop; null when
+   * the volume has no such level (no pyramid: the 3D view shows the crop) or a later read was asked for.
+   */
+  async function readOverview(isLatest: () => boolean): Promise<Overview | null> {
+    const source = rawTiles.value
+    if (!source) return null
+    const isOpen = sessions.current()
+    const fits = (l: { shape: Vec3; strided: boolean }) =>
+      !l.strided &&
+      l.shape[0] * l.shape[1] * l.shape[2] <= OVERVIEW_VOXELS &&
+      l.shape[1] <= 4096 &&
+      l.shape[2] <= 4096 &&
+      l.shape[0] <= 1024
+    const index = source.info.levels.findIndex((l) => fits(l as { shape: Vec3; strided: boolean }))
+    if (index < 0) return null
+    const level = source.info.levels[index]!
+    const center = level.shape.map((n) => Math.floor(n / 2)) as Vec3
+    const size = level.shape as Vec3
+    const map = showProbability.value ? mapTiles.value : null
+    const mapIndex = map
+      ? map.info.levels.findIndex((l) => !l.strided && l.factor.join() === level.factor.join())
+      : -1
+    const transport = useTransport()
+    const [raw, prob] = await Promise.all([
+      transport.call('volume.crop', { spec: source.spec, level: index, center, size, window: 'image' }),
+      map && mapIndex >= 0
+        ? transport
+            .call('volume.crop', { spec: map.spec, level: mapIndex, center, size, window: 'probability' })
+            .catch(() => null)
+        : Promise.resolve(null),
+    ])
+    if (!isLatest() || !isOpen() || source !== rawTiles.value) return null
+    return {
+      raw: decodeBase64(raw.voxels),
+      prob: prob && prob.dims.join() === raw.dims.join() ? decodeBase64(prob.voxels) : null,
+      dims: raw.dims as Vec3,
+      factor: level.factor as Vec3,
+    }
   }
 
   /** The crop read last, as arrays and as the views' vtk.js images. */
@@ -325,13 +440,16 @@ export const useViewerStore = defineStore('viewer', () => {
   /** A pan or zoom in any view: every view shows the same centre at the same zoom. */
   function setView(nextCentre: Vec3, nextScale: number): void {
     centre.value = nextCentre
-    zoom.value = Math.max(0.05, Math.min(64, nextScale))
+    // Out far enough to see the whole volume at a quarter of the views, whatever its size.
+    const whole = shape.value ? fitScale(shape.value, aspect.value, sizes) / 4 : 0.05
+    zoom.value = Math.max(Math.min(0.05, whole), Math.min(64, nextScale))
   }
 
-  /** Fits the crop in every view, centred on the focus. */
+  /** Fits the crop in every view, centred on the focus; a tiled volume whole, centred on its middle. */
   function fit(): void {
     zoom.value = null
-    centre.value = [...focus.value]
+    centre.value =
+      tiled.value && shape.value ? (shape.value.map((n) => (n - 1) / 2) as Vec3) : [...focus.value]
   }
 
   function setWindowLevel(value: WindowLevel): void {
@@ -371,6 +489,10 @@ export const useViewerStore = defineStore('viewer', () => {
     scale,
     stride,
     voxels,
+    rawTiles,
+    mapTiles,
+    tileArrivals,
+    tiled,
     slices,
     volume3d,
     loading,
@@ -380,6 +502,7 @@ export const useViewerStore = defineStore('viewer', () => {
     close,
     openVolume,
     readCrop,
+    readOverview,
     showCrop,
     select,
     pick,

@@ -7,7 +7,7 @@ import { onBeforeUnmount, onMounted, watch } from 'vue'
 import { messageOf } from '../../lib/errors.ts'
 import { latestOnly } from '../../lib/latest.ts'
 import { useProjectStore } from '../../stores/project.ts'
-import { useViewerStore, type CropLayers } from '../../stores/viewer.ts'
+import { useViewerStore, type CropLayers, type Overview, type VolumeLayers } from '../../stores/viewer.ts'
 import { clampVoxel, DEFAULT_CROP_SIZE, needsRecrop, recropMargin, type Vec3 } from '../../viewer/geometry.ts'
 import { shortSpec } from '../../viewer/sources.ts'
 import { interleave, subsample, type CropVoxels } from '../../viewer/voxels.ts'
@@ -21,6 +21,7 @@ export function useCropLoader() {
   const viewer = useViewerStore()
   const crops = latestOnly()
   let recropTimer: ReturnType<typeof setTimeout> | undefined
+  let overview: { key: string; layers: VolumeLayers } | null = null
 
   async function load(at: Vec3): Promise<void> {
     const spec = viewer.volumeSpec
@@ -30,7 +31,19 @@ export function useCropLoader() {
     viewer.loading = true
     try {
       const crop = await viewer.readCrop(clampVoxel(at, shape), isLatest)
-      if (crop) viewer.showCrop(crop, cropLayers(crop, viewer.aspect, viewer.stride))
+      if (!crop) return
+      const layers = cropLayers(crop, viewer.aspect, viewer.stride)
+      // A volume too large for one crop: the 3D view shows all of it at a coarse level, read once.
+      if (viewer.tiled) {
+        const key = `${viewer.rawTiles?.spec}|${viewer.showProbability ? viewer.mapTiles?.spec : ''}`
+        if (overview?.key !== key) {
+          const read = await viewer.readOverview(isLatest)
+          if (!isLatest()) return
+          overview = read ? { key, layers: overviewLayers(read, shape, viewer.aspect) } : null
+        }
+        if (overview) layers.volume3d = overview.layers
+      } else overview = null
+      viewer.showCrop(crop, layers)
     } catch (e) {
       if (isLatest()) viewer.fail(`cannot read a crop of ${shortSpec(spec)}: ${messageOf(e)}`)
     } finally {
@@ -97,5 +110,15 @@ function cropLayers(crop: CropVoxels, aspect: Vec3, stride: Vec3): CropLayers {
       ),
       crop: box,
     },
+  }
+}
+
+/** A whole level as the 3D view's volume: level voxel j's centre lies at j*f + (f-1)/2 of level 0. */
+function overviewLayers(o: Overview, shape: Vec3, aspect: Vec3): VolumeLayers {
+  const origin = o.factor.map((f) => (f - 1) / 2) as Vec3
+  const prob = o.prob ?? new Uint8Array(o.raw.length)
+  return {
+    image: cropImage(interleave(o.raw, prob), o.dims, origin, o.factor, aspect, 2),
+    crop: { origin: [0, 0, 0], end: [...shape] },
   }
 }
