@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { openVolume } from '../../src-main/engine/volume/index.ts'
 import type { ApiMethod, ApiParams, ApiResult } from '../../src-shared/contract.ts'
+import { blockValue, voxelValue, writeBigImage } from '../../src-main/cli/bench/viewer-pan.ts'
 import { cliJson } from '../helpers/cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-api-view-'))
@@ -134,5 +135,121 @@ test('project.create makes a new project; an existing project or a non-empty fol
   assert.match(
     await failure('project.create', { dir: join(tmp, 'data') }),
     /bad-input: .*folder is not empty/,
+  )
+})
+
+test('volume.levels and volume.tile: a pyramid by its levels, any other volume by level 0 at a stride', async () => {
+  const n = 1024
+  const plain = writeBigImage(join(tmp, 'big.zarr'), n)
+  const group = join(tmp, 'big-pyramid.zarr')
+  cliJson(['pyramid', plain, '--out', group])
+  const levels = await call('volume.levels', { spec: group })
+  assert.deepEqual(
+    levels.levels.map((l) => [l.shape, l.factor, l.tile, l.strided]),
+    [
+      [[1, 1024, 1024], [1, 1, 1], [1, 256, 256], false],
+      [[1, 512, 512], [1, 2, 2], [1, 256, 256], false],
+      [[1, 256, 256], [1, 4, 4], [1, 256, 256], false],
+    ],
+  )
+  // Level 0 named by itself, as a project records an OME-Zarr group, has the same levels.
+  assert.deepEqual((await call('volume.levels', { spec: `${group}#0` })).levels, levels.levels)
+  const grey = (v: number) =>
+    Math.max(0, Math.min(255, Math.round(((v - levels.low) * 255) / (levels.high - levels.low))))
+  const tileOf = async (spec: string, level: number, axis: 0 | 1 | 2, index: number, box: number[]) => {
+    const t = await call('volume.tile', {
+      spec,
+      level,
+      axis,
+      index,
+      box: box as [number, number, number, number],
+      window: 'image',
+    })
+    return { dims: t.dims, voxels: Buffer.from(t.voxels, 'base64') }
+  }
+  // Level 1 is the mean of 2 x 2 voxels: the blocks' greys without the checker, exactly.
+  const coarse = await tileOf(group, 1, 0, 0, [256, 0, 512, 256])
+  assert.deepEqual(coarse.dims, [256, 256])
+  for (let r = 0; r < 256; r += 17)
+    for (let c = 0; c < 256; c += 13)
+      assert.equal(
+        coarse.voxels[r * 256 + c],
+        grey(blockValue((256 + r) * 2, c * 2, n)),
+        `level 1 at ${r},${c}`,
+      )
+  const fine = await tileOf(group, 0, 0, 0, [0, 256, 256, 512])
+  for (let r = 0; r < 256; r += 7)
+    for (let c = 0; c < 256; c += 5)
+      assert.equal(fine.voxels[r * 256 + c], grey(voxelValue(r, 256 + c, n)), `level 0 at ${r},${c}`)
+  // A yz tile: rows along z (one), columns along y.
+  const yz = await tileOf(group, 0, 2, 3, [0, 0, 1, 256])
+  assert.deepEqual(yz.dims, [1, 256])
+  for (let c = 0; c < 256; c++) assert.equal(yz.voxels[c], grey(voxelValue(c, 3, n)))
+
+  // Without a pyramid: level 0 at strides 2, 4 and 8, every f-th voxel.
+  const strided = await call('volume.levels', { spec: plain })
+  assert.deepEqual(
+    strided.levels.map((l) => [l.factor, l.strided]),
+    [
+      [[1, 1, 1], false],
+      [[1, 2, 2], true],
+      [[1, 4, 4], true],
+      [[1, 8, 8], true],
+    ],
+  )
+  const g2 = (v: number) =>
+    Math.max(0, Math.min(255, Math.round(((v - strided.low) * 255) / (strided.high - strided.low))))
+  const every4 = await tileOf(plain, 2, 0, 0, [0, 0, 256, 256])
+  for (let r = 0; r < 256; r += 11)
+    for (let c = 0; c < 256; c += 3) assert.equal(every4.voxels[r * 256 + c], g2(voxelValue(r * 4, c * 4, n)))
+
+  // The 3D view's whole-volume read: a crop of a level, with its factor.
+  const whole = await call('volume.crop', { spec: group, level: 2, size: [1, 256, 256] })
+  assert.deepEqual(
+    [whole.dims, whole.origin, whole.factor, whole.shape],
+    [
+      [1, 256, 256],
+      [0, 0, 0],
+      [1, 4, 4],
+      [1, n, n],
+    ],
+  )
+
+  assert.match(
+    await failure('volume.tile', {
+      spec: group,
+      level: 3,
+      axis: 0,
+      index: 0,
+      box: [0, 0, 1, 1],
+      window: 'image',
+    }),
+    /bad-input: .*no level 3 \(levels 0 to 2\)/,
+  )
+  assert.match(
+    await failure('volume.tile', {
+      spec: group,
+      level: 1,
+      axis: 0,
+      index: 0,
+      box: [0, 0, 513, 1],
+      window: 'image',
+    }),
+    /bad-input: .*tile \[0,0,513,1\] is outside level 1/,
+  )
+  assert.match(
+    await failure('volume.tile', {
+      spec: group,
+      level: 0,
+      axis: 0,
+      index: 1,
+      box: [0, 0, 1, 1],
+      window: 'image',
+    }),
+    /bad-input: .*slice 1 along axis z is outside level 0/,
+  )
+  assert.match(
+    await failure('volume.crop', { spec: plain, level: 1 }),
+    /bad-input: .*level 1 is level 0 at a stride/,
   )
 })
