@@ -228,6 +228,10 @@ export const useViewerStore = defineStore('viewer', () => {
     centre.value = [0, 0, 0]
     loading.value = false
     failure.value = null
+    // Both at once: the first tiles wait on them.
+    const listing = useTransport()
+      .call('rois.list', { dir: projectDir })
+      .catch((e: unknown) => new Error(messageOf(e)))
     const remembered = parseViewState(await loadUiState<unknown>(projectDir, 'viewer'))
     if (!isOpen()) return null
     saved = remembered
@@ -236,14 +240,10 @@ export const useViewerStore = defineStore('viewer', () => {
     windowLevel.value = { window: saved.window, level: saved.level }
     zoom.value = saved.zoom
     dir.value = projectDir
-    try {
-      const found = await useTransport().call('rois.list', { dir: projectDir })
-      if (!isOpen()) return null
-      set.value = found ? markRaw(found) : null
-    } catch (e) {
-      if (!isOpen()) return null
-      project.reportError(`cannot list the ROIs of ${projectDir}: ${messageOf(e)}`)
-    }
+    const found = await listing
+    if (!isOpen()) return null
+    if (found instanceof Error) project.reportError(`cannot list the ROIs of ${projectDir}: ${found.message}`)
+    else set.value = found ? markRaw(found) : null
     const volumes = project.summary?.volumes ?? []
     volumeSpec.value = startingVolume(saved.volume, set.value, volumes)
     overlaySpec.value = startingOverlay(saved.overlay, set.value, volumes)
