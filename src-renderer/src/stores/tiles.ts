@@ -38,8 +38,11 @@ export class TileSource {
   readonly stats: TileStats = { sent: [], dropped: 0, ignored: 0 }
   private readonly wanted = new Map<string, TileSpec[]>()
   private readonly inFlight = new Set<string>()
+  /** Tiles whose read failed: not asked for again (each redraw would otherwise repeat the failure). */
+  private readonly failed = new Set<string>()
   private queue: TileSpec[] = []
   private closed = false
+  /** The last read that failed, until the viewer reports it. */
   failure: string | null = null
 
   constructor(
@@ -67,7 +70,14 @@ export class TileSource {
     for (let rank = 0; lists.some((l) => rank < l.length); rank++)
       for (const list of lists) {
         const t = list[rank]
-        if (!t || queued.has(t.key) || this.inFlight.has(t.key) || this.cache.has(t.key)) continue
+        if (
+          !t ||
+          queued.has(t.key) ||
+          this.inFlight.has(t.key) ||
+          this.cache.has(t.key) ||
+          this.failed.has(t.key)
+        )
+          continue
         queued.add(t.key)
         next.push(t)
       }
@@ -117,6 +127,7 @@ export class TileSource {
       this.loaded()
     } catch (e) {
       if (!this.closed) {
+        this.failed.add(tile.key)
         this.failure = `tile ${tile.key} of ${this.spec}: ${messageOf(e)}`
         this.loaded()
       }

@@ -128,6 +128,11 @@ export const useViewerStore = defineStore('viewer', () => {
   const tiled = computed(() => rawTiles.value !== null)
   const onTile = (): void => {
     tileArrivals.value++
+    for (const source of [rawTiles.value, mapTiles.value])
+      if (source?.failure) {
+        project.reportError(source.failure)
+        source.failure = null
+      }
   }
 
   const options = computed(() => {
