@@ -326,7 +326,13 @@ export const api = {
     result: VolumeCrop,
   },
   'volume.levels': {
-    params: z.object({ spec: z.string().min(1) }).strict(),
+    params: z
+      .object({
+        spec: z.string().min(1),
+        /** The project the volume belongs to: a pyramid built for it there (pyramid --project) gives its levels. */
+        dir: z.string().min(1).optional(),
+      })
+      .strict(),
     result: VolumeLevels,
   },
   'volume.tile': {

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { InputError } from '../engine/errors.ts'
 import { TASK_CHANNELS } from '../engine/model/index.ts'
 import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/proposals/index.ts'
+import { volumeLevels } from '../engine/pyramid/index.ts'
+import type { Project } from '../engine/store/index.ts'
 import { latestRound, round as readRound } from '../engine/suggest/index.ts'
 import { LevelledVolume, openVolume, readCrop, voxelSizeOf } from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
@@ -72,6 +74,14 @@ async function levelledVolume(spec: string): Promise<LevelledVolume> {
   return volume
 }
 
+/** The level 0 of the pyramid built for the project volume read from `spec`, if there is one. */
+function pyramidOf(project: Project, spec: string): string | null {
+  const volume = project.volumes().find((v) => v.source === spec)
+  if (!volume) return null
+  const found = volumeLevels(project, volume)
+  return found?.origin === 'pyramid' ? found.multiscale.levels[0]!.spec : null
+}
+
 function toUint8(values: Uint8Array | Float32Array): Uint8Array {
   if (values instanceof Uint8Array) return values
   let low = Infinity
@@ -88,8 +98,11 @@ export const viewHandlers: Pick<
   Handlers,
   'volume.crop' | 'volume.levels' | 'volume.tile' | 'rois.list' | 'round.get' | 'thumbs.get'
 > = {
-  'volume.levels': async ({ spec }) => {
-    const volume = await levelledVolume(spec)
+  'volume.levels': async ({ spec, dir }, ctx) => {
+    // The reply's spec (the pyramid's level 0 where one was built) is what the tiles are then read from.
+    const volume = await levelledVolume(
+      dir === undefined ? spec : await ctx.projects.use(dir, (project) => pyramidOf(project, spec) ?? spec),
+    )
     const [low, high] = await volume.window()
     return {
       spec: volume.base.spec,

@@ -253,3 +253,35 @@ test('volume.levels and volume.tile: a pyramid by its levels, any other volume b
     /bad-input: .*level 1 is level 0 at a stride/,
   )
 })
+
+test('volume.levels with the project: a pyramid built for a project volume gives its levels and tiles', async () => {
+  const plain = writeBigImage(join(tmp, 'project-big.zarr'), 1024)
+  const project = join(tmp, 'levels-project')
+  cliJson(['project', 'init', project])
+  cliJson(['project', 'import', project, plain, '--name', 'big'])
+  const alone = await call('volume.levels', { spec: plain, dir: project })
+  assert.ok(
+    alone.levels.slice(1).every((l) => l.strided),
+    'no pyramid yet: level 0 at strides',
+  )
+  cliJson(['pyramid', '--project', project, 'big'])
+  const built = await call('volume.levels', { spec: plain, dir: project })
+  assert.ok(built.spec.startsWith(join(project, 'pyramids')), built.spec)
+  assert.deepEqual(
+    built.levels.map((l) => [l.factor, l.strided]),
+    [
+      [[1, 1, 1], false],
+      [[1, 2, 2], false],
+      [[1, 4, 4], false],
+    ],
+  )
+  const tile = await call('volume.tile', {
+    spec: built.spec,
+    level: 2,
+    axis: 0,
+    index: 0,
+    box: [0, 0, 256, 256],
+    window: 'image',
+  })
+  assert.deepEqual(tile.dims, [256, 256])
+})

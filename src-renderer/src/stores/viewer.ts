@@ -199,7 +199,10 @@ export const useViewerStore = defineStore('viewer', () => {
     const isOpen = sessions.current()
     const raw = rawTiles.value
     try {
-      const info = await useTransport().call('volume.levels', { spec })
+      const info = await useTransport().call('volume.levels', {
+        spec,
+        ...(dir.value ? { dir: dir.value } : {}),
+      })
       if (!isOpen() || raw !== rawTiles.value || spec !== overlaySpec.value || !showProbability.value) return
       if (info.shape.join() !== shape.value?.join()) {
         project.reportError(
@@ -209,7 +212,7 @@ export const useViewerStore = defineStore('viewer', () => {
       }
       // Another call may have opened one meanwhile.
       ;(mapTiles.value as TileSource | null)?.close()
-      mapTiles.value = markRaw(new TileSource(spec, 'probability', info, onTile, 64 * 1024 * 1024))
+      mapTiles.value = markRaw(new TileSource(info.spec, 'probability', info, onTile, 64 * 1024 * 1024))
     } catch (e) {
       if (isOpen()) project.reportError(`probability map ${shortSpec(spec)}: ${messageOf(e)}`)
     }
@@ -282,7 +285,7 @@ export const useViewerStore = defineStore('viewer', () => {
     let probe: VolumeCrop
     // Asked for at once (it is wanted for any volume larger than the crop): one round trip less.
     const levels = useTransport()
-      .call('volume.levels', { spec })
+      .call('volume.levels', { spec, ...(dir.value ? { dir: dir.value } : {}) })
       .catch((e: unknown) => new Error(messageOf(e)))
     try {
       probe = await useTransport().call('volume.crop', { spec, size: [1, 1, 1] })
@@ -298,7 +301,7 @@ export const useViewerStore = defineStore('viewer', () => {
       if (!isOpen() || spec !== volumeSpec.value) return false
       if (info instanceof Error)
         project.reportError(`cannot read the levels of ${shortSpec(spec)} (showing a crop): ${info.message}`)
-      else rawTiles.value = markRaw(new TileSource(spec, 'image', info, onTile))
+      else rawTiles.value = markRaw(new TileSource(info.spec, 'image', info, onTile))
     }
     shape.value = probe.shape as Vec3
     voxelSizeNm.value = probe.voxelSizeNm as Vec3 | null
