@@ -19,37 +19,25 @@ import type { BenchOptions } from './options.ts'
 
 const CLI = fileURLToPath(new URL('../../../bin/activeem.mjs', import.meta.url))
 
-/** Blocks a run is split into: more than the jobs at once, so a job runs several in turn, as on a cluster. */
-const BLOCKS = 4
-
-function activeem(args: string[]): Promise<void> {
+function activeem(args: string[]): Promise<string> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
     let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', fail)
     child.on('exit', (code) =>
-      code === 0 ? ok() : fail(new Error(`activeem ${args.join(' ')} exited ${code}: ${stderr}`)),
+      code === 0 ? ok(stdout) : fail(new Error(`activeem ${args.join(' ')} exited ${code}: ${stderr}`)),
     )
   })
 }
 
-/** Runs the commands, `jobs` at a time, as a local scheduler runs an array job. */
-async function runAtOnce(commands: string[][], jobs: number): Promise<void> {
-  const queue = [...commands]
-  await Promise.all(
-    Array.from({ length: jobs }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await activeem(next)
-    }),
-  )
-}
-
 /**
- * `predict --block i/N` as separate processes, 1 or 2 at a time, then `predict --merge`, against one
- * `predict` process over the same volume and model: what splitting a prediction into block jobs costs
- * or buys on one machine, and the merge's share of it. Each process gets the cores divided by the jobs
- * running at once as its worker threads. It spawns the blocks itself; `activeem cluster run
- * --scheduler local --jobs N` does the same.
+ * `activeem cluster run --scheduler local --jobs N -- predict ...` (N blocks as processes at once, then
+ * the merge) for N = 1 and 2, against one `predict` process over the same volume and model: what
+ * splitting a prediction into block jobs costs or buys on one machine, and the merge's share of it.
+ * Each block process gets the cores divided by N as its worker threads.
  */
 export async function benchPredictBlocks(config: ModelConfig, options: BenchOptions): Promise<object[]> {
   const shape = options.predictShape
@@ -100,22 +88,33 @@ export async function benchPredictBlocks(config: ModelConfig, options: BenchOpti
     for (const jobs of [1, 2]) {
       const out = `blocks-${jobs}.zarr`
       t = performance.now()
-      await runAtOnce(
-        Array.from({ length: BLOCKS }, (_, i) => [...base(out, jobs), '--block', `${i}/${BLOCKS}`]),
-        jobs,
-      )
-      const blocks = (performance.now() - t) / 1000
-      t = performance.now()
-      await activeem([...base(out, jobs), '--merge'])
-      const merge = (performance.now() - t) / 1000
-      const seconds = blocks + merge
+      const run = JSON.parse(
+        await activeem([
+          'cluster',
+          'run',
+          '--scheduler',
+          'local',
+          '--jobs',
+          String(jobs),
+          '--dir',
+          join(dir, `run-${jobs}`),
+          '--json',
+          '--',
+          ...base(out, jobs),
+        ]),
+      ) as { blockSeconds: number; mergeSeconds: number }
+      const wall = (performance.now() - t) / 1000
+      const blocks = run.blockSeconds
+      const merge = run.mergeSeconds
+      const seconds = wall
       rows.push({
-        name: `predict_blocks_${shape.join('x')}_${BLOCKS}_blocks_jobs_${jobs}`,
+        name: `predict_cluster_local_${shape.join('x')}_jobs_${jobs}`,
         ours_s: round(seconds),
         peer: 'activeem predict, one process',
         peer_s: round(whole),
         ratio: round(seconds / whole),
         voxels_per_s: Math.round(voxels / seconds),
+        blocks_s: round(blocks),
         merge_s: round(merge),
         merge_share: round(merge / seconds),
         workers_per_block: Math.max(1, Math.floor(cores / jobs)),
