@@ -1,4 +1,5 @@
-import { findMultiscale, projectLevels } from '../engine/pyramid/index.ts'
+import { projectLevels } from '../engine/pyramid/index.ts'
+import { findMultiscale } from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
 
 /** The multiscale levels of a volume about to be imported, and of every volume of a project. */

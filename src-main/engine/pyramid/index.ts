@@ -9,12 +9,5 @@ export {
 } from './pyramid.ts'
 export { planLevels, multiscales, levelChunks, type Level, type Voxel } from './plan.ts'
 export { downsample, type LabelRule } from './downsample.ts'
-export {
-  readMultiscale,
-  findMultiscale,
-  isMultiscaleGroup,
-  type Multiscale,
-  type PyramidLevel,
-} from './levels.ts'
 export { volumeLevels, projectLevels, type ProjectVolumeLevels } from './volume-levels.ts'
 export { buildVolumePyramid, type VolumePyramidOptions, type VolumePyramidResult } from './volume-pyramid.ts'

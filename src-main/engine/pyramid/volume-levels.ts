@@ -2,7 +2,7 @@ import type { VolumeRecord } from '../../../src-shared/contract.ts'
 import { isInputError, messageOf } from '../errors.ts'
 import { listJobs } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
-import { findMultiscale, readMultiscale, type Multiscale } from './levels.ts'
+import { findMultiscale, readMultiscale, type Multiscale } from '../volume/index.ts'
 import { registeredLevels } from './registry.ts'
 
 export interface ProjectVolumeLevels {

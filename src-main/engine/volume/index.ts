@@ -15,3 +15,10 @@ export { readCrop, DEFAULT_CROP, MAX_CROP_VOXELS, type Crop, type CropRequest } 
 export { ZarrV2ArrayWriter, atomicWrite } from './zarr-v2-write.ts'
 export { voxelSizeOf, type VoxelSize } from './voxel.ts'
 export { LevelledVolume, MAX_TILE_VOXELS, type VolumeLevel, type TileRequest } from './levels.ts'
+export {
+  readMultiscale,
+  findMultiscale,
+  isMultiscaleGroup,
+  type Multiscale,
+  type PyramidLevel,
+} from './multiscale.ts'

@@ -1,15 +1,12 @@
 import { existsSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { displayWindow } from './crop.ts'
 import { toNumberArrayView } from './dtype.ts'
-import { detectFormat } from './formats.ts'
 import { openVolume } from './open.ts'
 import { parseSpec } from './spec.ts'
 import { splitRegionSuffix } from './subvolume.ts'
 import type { Shape3, Volume } from './types.ts'
-import { omeLevels } from './zarr.ts'
-import { readNode } from './zarr-meta.ts'
+import { findMultiscale, type Multiscale } from './multiscale.ts'
 
 /** One resolution level of a volume as the viewer reads it. */
 export interface VolumeLevel {
@@ -47,26 +44,12 @@ function tileOf(chunks: Shape3, shape: Shape3): Shape3 {
   }) as Shape3
 }
 
-/** Where an OME-Zarr multiscale group stands behind a spec: its directory and levels; null otherwise. */
-function omeGroupOf(
-  spec: string,
-): { dir: string; levels: Array<{ path: string; scale: number[] | null }> } | null {
+/** The OME-Zarr multiscale group behind a spec, from the level it names down; null for any other volume. */
+function multiscaleOf(spec: string): Multiscale | null {
   if (!existsSync(spec) && splitRegionSuffix(spec).box) return null
-  const { path, dataset } = parseSpec(spec)
-  if (detectFormat(path) !== 'zarr') return null
-  const dir = dataset ? join(path, dataset) : path
-  const node = readNode(dir)
-  if (node?.kind === 'group') {
-    const levels = omeLevels(node.attributes)
-    return levels && levels.length > 0 ? { dir, levels } : null
-  }
-  // Level 0 named by itself (as `project import` records an OME-Zarr group): its group's levels.
-  if (node?.kind !== 'array' || !dataset) return null
-  const parent = dirname(dir)
-  if (parent.length < path.length) return null
-  const group = readNode(parent)
-  const levels = group?.kind === 'group' ? omeLevels(group.attributes) : null
-  return levels && levels[0]?.path === basename(dir) ? { dir: parent, levels } : null
+  const { path } = parseSpec(spec)
+  // A missing path is openVolume's to name, with the formats it expected.
+  return existsSync(path) ? findMultiscale(spec) : null
 }
 
 /**
@@ -88,29 +71,19 @@ export class LevelledVolume {
   }
 
   static async open(spec: string): Promise<LevelledVolume> {
-    const group = omeGroupOf(spec)
-    if (group) {
+    const multiscale = multiscaleOf(spec)
+    if (multiscale) {
       const volumes: Volume[] = []
       try {
-        for (const l of group.levels) volumes.push(await openVolume(`${group.dir}#${l.path}`))
+        for (const l of multiscale.levels) volumes.push(await openVolume(l.spec))
       } catch (e) {
         for (const v of volumes) v.close()
         throw e
       }
-      const base = volumes[0]!
-      const baseScale = group.levels[0]!.scale
+      const first = multiscale.levels[0]!.scale
       const levels = volumes.map((v, i) => {
-        const scale = group.levels[i]!.scale
-        const factor = [0, 1, 2].map((a) =>
-          Math.max(
-            1,
-            Math.round(
-              scale && baseScale && scale.length === baseScale.length
-                ? scale.at(a - 3)! / baseScale.at(a - 3)!
-                : base.shape[a]! / v.shape[a]!,
-            ),
-          ),
-        ) as Shape3
+        const scale = multiscale.levels[i]!.scale
+        const factor = [0, 1, 2].map((a) => Math.max(1, Math.round(scale[a]! / first[a]!))) as Shape3
         return { shape: v.shape, factor, tile: tileOf(v.chunks, v.shape), strided: false }
       })
       return new LevelledVolume(spec, volumes, levels)

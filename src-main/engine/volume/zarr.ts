@@ -73,33 +73,6 @@ export function omeFullResolutionPath(attributes: Record<string, unknown>): stri
   return typeof path === 'string' ? path : null
 }
 
-/** Every level's dataset path and scale (z, y, x) of an OME-NGFF group, finest first; null when it has none. */
-export function omeLevels(
-  attributes: Record<string, unknown>,
-): Array<{ path: string; scale: number[] | null }> | null {
-  const ome = (attributes.ome as Record<string, unknown> | undefined) ?? attributes
-  const multiscales = ome.multiscales as
-    Array<{ datasets?: Array<{ path?: unknown; coordinateTransformations?: unknown }> }> | undefined
-  const datasets = Array.isArray(multiscales) ? multiscales[0]?.datasets : undefined
-  if (!Array.isArray(datasets) || datasets.length === 0) return null
-  const levels: Array<{ path: string; scale: number[] | null }> = []
-  for (const d of datasets) {
-    if (typeof d?.path !== 'string') return null
-    const transforms = Array.isArray(d.coordinateTransformations) ? d.coordinateTransformations : []
-    const scale = (transforms as Array<{ type?: unknown; scale?: unknown }>).find(
-      (t) => t?.type === 'scale',
-    )?.scale
-    levels.push({
-      path: d.path,
-      scale:
-        Array.isArray(scale) && scale.every((v) => typeof v === 'number' && v > 0)
-          ? (scale as number[])
-          : null,
-    })
-  }
-  return levels
-}
-
 export function listZarr(path: string): ArrayInfo[] {
   return walk(path).map(({ name, node }) => arrayInfo(name, node))
 }

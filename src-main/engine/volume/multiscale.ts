@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
-import { formatSpec, parseSpec } from '../volume/index.ts'
+import { formatSpec, parseSpec } from './spec.ts'
 
 type Vec3 = [number, number, number]
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { InputError } from '../../../src-main/engine/errors.ts'
-import { buildPyramid, findMultiscale, readMultiscale } from '../../../src-main/engine/pyramid/index.ts'
+import { buildPyramid } from '../../../src-main/engine/pyramid/index.ts'
+import { findMultiscale, readMultiscale } from '../../../src-main/engine/volume/index.ts'
 import { ZarrV2ArrayWriter } from '../../../src-main/engine/volume/index.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'activeem-levels-'))
