@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError } from '../../engine/errors.ts'
@@ -19,12 +19,23 @@ function python(args: string[]): string {
   return r.stdout
 }
 
+/** Voxel bytes per stored byte of a uint8 Zarr v2 array (its chunk files, not its metadata). */
+function compression(dir: string, voxels: number): number {
+  const stored = readdirSync(dir)
+    .filter((f) => !f.startsWith('.'))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
+  return voxels / stored
+}
+
 /**
  * computeStats over a 128x1024x1024 uint8 volume stored as HDF5 (gzip) and as Zarr (blosc), against
  * h5py and zarr with numpy: the Python peer writes both into `dir` once, and the means must agree.
+ * The first Zarr volume is noise, which blosc stores as-is; the smooth ones are data blosc really
+ * compresses (lz4, zarr-python's default, and zstd), so their rows time decompression.
  */
 export async function benchStats(dir: string): Promise<void> {
   if (!existsSync(join(dir, 'bench.zarr'))) python(['write', dir, ...SHAPE.map(String)])
+  if (!existsSync(join(dir, 'bench-smooth-lz4.zarr'))) python(['write-smooth', dir, ...SHAPE.map(String)])
   const voxels = SHAPE.reduce((a, b) => a * b, 1)
   for (const [name, spec, peerArgs, peer] of [
     [
@@ -39,6 +50,15 @@ export async function benchStats(dir: string): Promise<void> {
       [join(dir, 'bench.zarr')],
       'zarr+numpy',
     ],
+    ...(['lz4', 'zstd'] as const).map(
+      (cname) =>
+        [
+          `stats_zarr_blosc_${cname}_smooth_uint8_128x1024x1024`,
+          join(dir, `bench-smooth-${cname}.zarr`),
+          [join(dir, `bench-smooth-${cname}.zarr`)],
+          'zarr+numpy',
+        ] as const,
+    ),
   ] as const) {
     const volume = await openVolume(spec)
     const t0 = performance.now()
@@ -55,6 +75,7 @@ export async function benchStats(dir: string): Promise<void> {
       peer_s: round(theirs.seconds),
       ratio: round(oursS / theirs.seconds),
       voxels_per_s: Math.round(voxels / oursS),
+      ...(spec.endsWith('.zarr') ? { compression: round(compression(spec, voxels)) } : {}),
     }
     process.stdout.write(`${JSON.stringify(line)}\n`)
   }
