@@ -42,6 +42,9 @@ export class TileSource {
   private readonly failed = new Set<string>()
   private queue: TileSpec[] = []
   private closed = false
+  /** Whether a view has asked for any tile yet: before that the source is not settled, only unasked. */
+  private asked = false
+  private settledWaiters: Array<() => void> = []
   /** The last read that failed, until the viewer reports it. */
   failure: string | null = null
 
@@ -61,6 +64,7 @@ export class TileSource {
   /** What `view` shows now, in the order to read it; replaces what it wanted before. */
   want(view: string, tiles: TileSpec[]): void {
     this.wanted.set(view, tiles)
+    if (tiles.length > 0) this.asked = true
     const wantedKeys = this.wantedKeys()
     this.stats.dropped += this.queue.filter((t) => !wantedKeys.has(t.key)).length
     // The views' wishes interleaved by rank, so each view's middle comes first.
@@ -83,6 +87,32 @@ export class TileSource {
       }
     this.queue = next
     this.pump()
+    this.checkSettled()
+  }
+
+  /**
+   * Resolves once every tile the views want is read (or failed), or after `maxMs` however far the reads
+   * are: work that competes with the first tiles for the host and the main thread (the 3D view's
+   * overview, a second or more of software rendering) waits for it, so the whole slice shows first.
+   */
+  settled(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.settledWaiters.push(done)
+      this.checkSettled()
+    })
+  }
+
+  private checkSettled(): void {
+    const idle = this.closed || (this.asked && this.queue.length === 0 && this.inFlight.size === 0)
+    if (!idle || this.settledWaiters.length === 0) return
+    const waiters = this.settledWaiters
+    this.settledWaiters = []
+    for (const done of waiters) done()
   }
 
   /** A view that closed wants nothing. */
@@ -134,6 +164,7 @@ export class TileSource {
     } finally {
       this.inFlight.delete(tile.key)
       this.pump()
+      this.checkSettled()
     }
   }
 
@@ -142,5 +173,6 @@ export class TileSource {
     this.queue = []
     this.wanted.clear()
     this.cache.clear()
+    this.checkSettled()
   }
 }

@@ -22,6 +22,7 @@ interface Source {
   cache: { has(key: string): boolean }
   stats: { sent: string[]; dropped: number; ignored: number }
   failure: string | null
+  settled(maxMs: number): Promise<void>
   close(): void
 }
 
@@ -103,5 +104,32 @@ test('tile reads: four in flight, stale ones dropped before sending and ignored 
   while (pending.length > 0) pending.shift()!.answer()
   await settle()
   assert.equal(source.cache.has(tile(6).key), true)
+  source.close()
+})
+
+test('settled: not before a view asks, once every wanted tile is read, or at the time limit', async () => {
+  const { TileSource } = (await import(TILES_STORE)) as {
+    TileSource: new (spec: string, window: string, info: VolumeLevels, loaded: () => void) => Source
+  }
+  const source = new TileSource('big.zarr', 'image', INFO, () => {})
+  let settled = false
+  void source.settled(60_000).then(() => (settled = true))
+  await settle()
+  assert.equal(settled, false, 'nothing asked yet')
+  source.want('xy', [0, 1, 2, 3, 4].map(tile))
+  while (pending[0]?.params.box[1] !== 4 * 256) {
+    pending.shift()!.answer()
+    await settle()
+  }
+  assert.equal(settled, false, 'tile 4 still in flight')
+  pending.shift()!.answer()
+  await settle()
+  assert.equal(settled, true)
+  // Reads that never come back: the limit lets the waiter go on.
+  source.want('xy', [5].map(tile))
+  const started = performance.now()
+  await source.settled(50)
+  assert.ok(performance.now() - started >= 45)
+  pending.shift()!.answer()
   source.close()
 })

@@ -15,6 +15,13 @@ import { cropImage } from './vtk-scene.ts'
 
 /** Wheel scrolling moves the focus many times a second: a new crop is read once it rests this long. */
 const RECROP_DELAY_MS = 150
+/**
+ * The overview waits for the slice views' first tiles (its read competes with theirs at the host, and
+ * its 3D rendering holds the main thread for a second or more), but no longer than this.
+ */
+const OVERVIEW_WAIT_MS = 4000
+/** Frames the views get after the tiles are read, to draw them before the overview takes the thread. */
+const OVERVIEW_WAIT_FRAMES = 3
 
 export function useCropLoader() {
   const project = useProjectStore()
@@ -37,6 +44,10 @@ export function useCropLoader() {
       if (viewer.tiled) {
         const key = `${viewer.rawTiles?.spec}|${viewer.showProbability ? viewer.mapTiles?.spec : ''}`
         if (overview?.key !== key) {
+          await viewer.rawTiles?.settled(OVERVIEW_WAIT_MS)
+          for (let i = 0; i < OVERVIEW_WAIT_FRAMES && isLatest(); i++)
+            await new Promise((resolve) => requestAnimationFrame(resolve))
+          if (!isLatest()) return
           const read = await viewer.readOverview(isLatest)
           if (!isLatest()) return
           overview = read ? { key, layers: overviewLayers(read, shape, viewer.aspect) } : null
