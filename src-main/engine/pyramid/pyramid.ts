@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   formatPart,
@@ -152,9 +152,21 @@ export async function buildPyramid(o: PyramidOptions): Promise<PyramidResult> {
   } finally {
     p.source.close()
   }
+  removePartials(p.out)
   writeGroupAttributes(p.out, { ...p.making, complete: true }, p.levels)
   o.onProgress?.({ fraction: 1, message: 'done' })
   return resultOf(p, written, total)
+}
+
+/**
+ * A writer killed mid-chunk leaves its temporary (`CHUNK.<pid>.part`) beside the chunk it would have
+ * renamed; its rerun writes the chunk under its own pid. Once every chunk is written, no writer is left,
+ * so the finished pyramid holds only its chunks and metadata.
+ */
+function removePartials(out: string): void {
+  for (const entry of readdirSync(out, { recursive: true, withFileTypes: true }))
+    if (entry.isFile() && entry.name.endsWith('.part'))
+      rmSync(join(entry.parentPath, entry.name), { force: true })
 }
 
 const COMMAND = 'pyramid'
@@ -225,6 +237,7 @@ export async function mergePyramidBlocks(o: PyramidOptions): Promise<PyramidResu
       .filter((t) => t.index > split)
     const total = todo.reduce((a, t) => a + t.cells.length, 0)
     const written = await writeLevels(p, o, todo, total)
+    removePartials(p.out)
     writeGroupAttributes(p.out, { ...p.making, complete: true }, p.levels)
     o.onProgress?.({ fraction: 1, message: 'done' })
     const all = p.writers.reduce((a, w) => a + cellCount(w), 0)
