@@ -96,8 +96,9 @@ test('a project from before the first-stream column opens, migrates, and reads i
   const dir = join(tmp, 'older')
   const made = projectWithRoiSet(dir, 8)
   const old = made.project.db
-  // What schema 8 had and wrote: roi_clusters without the parent column.
+  // What schema 8 had and wrote: roi_clusters without the parent column, no volume_levels table (10).
   old.exec('ALTER TABLE roi_clusters DROP COLUMN parent')
+  old.exec('DROP TABLE volume_levels')
   old.pragma('user_version = 8')
   old
     .prepare(
