@@ -57,6 +57,13 @@ export class SlurmRunner implements TaskRunner {
       for (;;) {
         const queue = slurmCommand('squeue', ['-h', '-r', '-j', jobId, '-o', '%T'])
         // Once the whole array has left the queue, squeue either lists nothing or calls the id invalid.
+        // Any other failure (slurmctld busy or restarting) says nothing of the tasks: ask again, as
+        // judging them now would rerun tasks that are still running.
+        if (!queue.ok && !/invalid job id/i.test(queue.err)) {
+          if (events.signal?.aborted) break
+          await sleep(this.pollMs)
+          continue
+        }
         const states = queue.ok ? queue.out.split('\n').filter((s) => s.trim() !== '') : []
         if (states.length === 0) break
         const counts = new Map<string, number>()
