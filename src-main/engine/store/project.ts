@@ -79,6 +79,16 @@ interface VolumeRow {
 }
 
 /** One project = one folder with its SQLite database and the Zarr outputs of its jobs. */
+/** The folder and database file of a project that must exist, or the InputError that says which is missing. */
+function existingProject(dir: string): { abs: string; file: string } {
+  const abs = resolve(dir)
+  const file = join(abs, DB_FILE)
+  if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
+  if (!existsSync(file))
+    throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
+  return { abs, file }
+}
+
 export class Project {
   private constructor(
     readonly dir: string,
@@ -114,11 +124,7 @@ export class Project {
   }
 
   static open(dir: string): Project {
-    const abs = resolve(dir)
-    const file = join(abs, DB_FILE)
-    if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
-    if (!existsSync(file))
-      throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
+    const { abs, file } = existingProject(dir)
     let db: Database.Database
     try {
       db = openDatabase(file)
@@ -136,11 +142,7 @@ export class Project {
    * of an older schema must be opened once normally (any command without --block) to migrate it.
    */
   static openReadOnly(dir: string): Project {
-    const abs = resolve(dir)
-    const file = join(abs, DB_FILE)
-    if (!existsSync(abs)) throw new InputError(`${dir}: no such project folder`)
-    if (!existsSync(file))
-      throw new InputError(`${dir}: not an ActiveEM project (no ${DB_FILE}); run 'activeem project init'`)
+    const { abs, file } = existingProject(dir)
     let db: Database.Database
     let version: number
     try {
