@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { decodeBytes, type ByteCodec } from './decode.ts'
-import type { DecodeReply, DecodeRequest } from './worker.ts'
+import type { PartStats } from './reduce.ts'
+import { reduceChunk, type ReduceRequest } from './reduce-chunk.ts'
+import type { DecodeReply, DecodeRequest, ReduceMessage } from './worker.ts'
 
 /**
  * Below this many bytes a chunk decodes on the calling thread: the message round trip and the copy
@@ -18,7 +20,7 @@ class DecodeWorker {
   private readonly worker = new Worker(new URL('./worker-entry.mjs', import.meta.url))
   private readonly pending = new Map<
     number,
-    { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }
+    { resolve: (reply: DecodeReply) => void; reject: (e: Error) => void }
   >()
   private next = 0
   dead: Error | null = null
@@ -30,7 +32,7 @@ class DecodeWorker {
       this.pending.delete(reply.id)
       if (this.pending.size === 0) this.worker.unref()
       if ('error' in reply) waiting.reject(new Error(reply.error))
-      else waiting.resolve(reply.bytes)
+      else waiting.resolve(reply)
     })
     const fail = (e: Error): void => {
       this.dead ??= e
@@ -47,18 +49,20 @@ class DecodeWorker {
     return this.pending.size
   }
 
-  decode(codec: ByteCodec, config: Record<string, unknown>, bytes: Uint8Array): Promise<Uint8Array> {
+  /** Sends the request, its `bytes` moved to the worker; a view into a larger buffer is copied out. */
+  send(request: DecodeRequest | ReduceMessage): Promise<DecodeReply> {
     if (this.dead) return Promise.reject(this.dead)
-    const id = this.next++
-    // The chunk's bytes move to the worker; a view into a larger buffer (a shard) is copied out.
+    const bytes = request.bytes
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      this.pending.set(request.id, { resolve, reject })
       this.worker.ref()
-      this.worker.postMessage({ id, codec, config, bytes: own } satisfies DecodeRequest, [
-        own.buffer as ArrayBuffer,
-      ])
+      this.worker.postMessage({ ...request, bytes: own }, [own.buffer as ArrayBuffer])
     })
+  }
+
+  nextId(): number {
+    return this.next++
   }
 }
 
@@ -83,11 +87,24 @@ export function liveDecodeWorkers(): number {
 }
 
 /** Decodes on a worker thread, or here when the chunk is small; the bytes must not be used after. */
-export function decodeOffThread(
+export async function decodeOffThread(
   codec: ByteCodec,
   config: Record<string, unknown>,
   bytes: Uint8Array,
 ): Promise<Uint8Array> {
   if (bytes.length < OFF_THREAD_BYTES) return decodeBytes(codec, config, bytes)
-  return pick().decode(codec, config, bytes)
+  const worker = pick()
+  const reply = await worker.send({ id: worker.nextId(), codec, config, bytes })
+  return (reply as { bytes: Uint8Array }).bytes
+}
+
+/**
+ * A chunk's statistics, decoded and summed on a worker so its values never come back; a small
+ * chunk here. The bytes must not be used after.
+ */
+export async function reduceOffThread(request: Omit<ReduceRequest, 'reduce'>): Promise<PartStats> {
+  if (request.bytes.length < OFF_THREAD_BYTES) return reduceChunk({ ...request, reduce: true })
+  const worker = pick()
+  const reply = await worker.send({ ...request, reduce: true, id: worker.nextId() })
+  return (reply as { stats: PartStats }).stats
 }

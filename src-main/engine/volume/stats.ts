@@ -1,5 +1,6 @@
 import { blockShape, blocks } from './blocks.ts'
 import { allocate, type TypedArray } from './dtype.ts'
+import { blockStats, type PartStats } from './reduce.ts'
 import { regionSize, type Region, type Shape3, type Volume } from './types.ts'
 
 export interface VolumeStats {
@@ -9,19 +10,34 @@ export interface VolumeStats {
 }
 
 /**
- * Streams the volume block by block; never holds more than two blocks. Where the format knows which
- * chunks are stored, only blocks holding one are read and the rest count as the fill value, so a
- * store that claims 10^12 voxels but holds a few chunks takes as long as those chunks.
+ * Chunk by chunk where the volume can summarise its chunks as they are decoded (Zarr, on the decode
+ * workers); otherwise streamed block by block, never holding more than two blocks. Where the format
+ * knows which chunks are stored, only those are read and the rest count as the fill value, so a store
+ * that claims 10^12 voxels but holds a few chunks takes as long as those chunks.
  */
 export async function computeStats(
   volume: Volume,
   onProgress?: (fraction: number) => void,
 ): Promise<VolumeStats> {
+  const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
+  const stored = (await volume.storedChunkStats?.(onProgress)) ?? (await blockByBlock(volume, onProgress))
+  let { min, max, sum } = stored
+  const missing = total - stored.count
+  if (missing > 0 && volume.sparse) {
+    const fill = blockStats(new Float64Array([volume.sparse.fill]))
+    if (fill.min < min) min = fill.min
+    if (fill.max > max) max = fill.max
+    sum += fill.sum * missing
+  }
+  return { min, max, mean: sum / total }
+}
+
+/** Min, max, sum and count of the blocks that hold a stored chunk (every block where that is unknown). */
+async function blockByBlock(volume: Volume, onProgress?: (fraction: number) => void): Promise<PartStats> {
   let min = Infinity
   let max = -Infinity
   let sum = 0
   let count = 0
-  const total = volume.shape[0] * volume.shape[1] * volume.shape[2]
   // Order does not matter to min, max and mean: z-first blocks take whole chunks in one copy each.
   const block = blockShape(volume, 4 << 20, [0, 1, 2])
   // Two buffers: the next block is read (its chunks decoded on the workers) while this one is
@@ -48,14 +64,7 @@ export async function computeStats(
     count += data.length
     onProgress?.((i + 1) / regions.length)
   }
-  const missing = total - count
-  if (missing > 0 && volume.sparse) {
-    const fill = blockStats(new Float64Array([volume.sparse.fill]))
-    if (fill.min < min) min = fill.min
-    if (fill.max > max) max = fill.max
-    sum += fill.sum * missing
-  }
-  return { min, max, mean: sum / total }
+  return { min, max, sum, count }
 }
 
 /** The blocks (multiples of the chunk shape) that hold at least one stored chunk, in z, y, x order. */
@@ -75,55 +84,4 @@ function storedBlocks(shape: Shape3, chunks: Shape3, block: Shape3, cells: Shape
       x0: x * block[2],
       x1: Math.min(shape[2], (x + 1) * block[2]),
     }))
-}
-
-/**
- * uint8 by histogram, exact and about twice as fast as comparing every voxel. Four tables, filled in
- * turn, so runs of equal values do not wait on one counter.
- */
-function uint8Stats(data: Uint8Array): { min: number; max: number; sum: number } {
-  const counts = new Uint32Array(1024)
-  const whole = data.length & ~3
-  for (let i = 0; i < whole; i += 4) {
-    counts[data[i]!]!++
-    counts[256 + data[i + 1]!]!++
-    counts[512 + data[i + 2]!]!++
-    counts[768 + data[i + 3]!]!++
-  }
-  for (let i = whole; i < data.length; i++) counts[data[i]!]!++
-  let min = Infinity
-  let max = -Infinity
-  let sum = 0
-  for (let v = 0; v < 256; v++) {
-    const c = counts[v]! + counts[256 + v]! + counts[512 + v]! + counts[768 + v]!
-    if (c === 0) continue
-    if (v < min) min = v
-    max = v
-    sum += c * v
-  }
-  return { min, max, sum }
-}
-
-/** Per-block sum in float64 stays exact for integer blocks and accurate to ~1e-12 relative for floats. */
-function blockStats(data: TypedArray): { min: number; max: number; sum: number } {
-  if (data instanceof Uint8Array && data.length >= 4096) return uint8Stats(data)
-  let min = Infinity
-  let max = -Infinity
-  let sum = 0
-  if (data instanceof BigUint64Array || data instanceof BigInt64Array) {
-    for (let i = 0; i < data.length; i++) {
-      const v = Number(data[i])
-      if (v < min) min = v
-      if (v > max) max = v
-      sum += v
-    }
-    return { min, max, sum }
-  }
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!
-    if (v < min) min = v
-    if (v > max) max = v
-    sum += v
-  }
-  return { min, max, sum }
 }

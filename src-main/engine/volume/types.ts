@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.ts'
+import type { PartStats } from './reduce.ts'
 
 export type Shape3 = [number, number, number]
 /** `stack`: a folder of PNG/TIFF slices; `tiff`: one multi-page TIFF. Defined once, in the contract. */
@@ -45,6 +46,12 @@ export interface Volume {
   readRegion(region: Region, out?: TypedArray): Promise<TypedArray>
   /** Set where the format can tell which chunks are stored without reading them (Zarr). */
   readonly sparse?: SparseCells
+  /**
+   * Set where each stored chunk can be summarised where it is decoded (on the decode workers), so
+   * statistics never copy values into blocks: min, max, sum and count over the stored chunks' voxels
+   * inside the volume (absent chunks are the sparse fill). Null when this array needs the block path.
+   */
+  storedChunkStats?(onProgress?: (fraction: number) => void): Promise<PartStats> | null
   close(): void
 }
 

@@ -3,7 +3,7 @@ import * as zarr from 'zarrita'
 import { InputError, messageOf } from '../errors.ts'
 import { requireWithinBudget } from './budget.ts'
 import { checkRegion, requireSingleArray, requireVolumeArray } from './checks.ts'
-import { bytesPerElement, prepareOutput, type DType, type TypedArray } from './dtype.ts'
+import { allocate, bytesPerElement, prepareOutput, type DType, type TypedArray } from './dtype.ts'
 import { childPath, escapeName, resolveEscaped } from './names.ts'
 import { formatSpec, normaliseDataset } from './spec.ts'
 import {
@@ -25,8 +25,10 @@ import {
 } from './zarr-meta.ts'
 import { registerCheckedCodecs } from './zarr-codecs.ts'
 import { CheckedFileStore } from './zarr-store.ts'
-import { decodeWorkers } from './decode-pool.ts'
-import { storedValues, type StoredValues } from './zarr-direct.ts'
+import { decodeWorkers, reduceOffThread } from './decode-pool.ts'
+import { chunkStats, EMPTY_STATS, mergeStats, type PartStats } from './reduce.ts'
+import { WRONG_SIZE } from './reduce-chunk.ts'
+import { storedValues, valueCodec, type StoredValues } from './zarr-direct.ts'
 
 registerCheckedCodecs()
 
@@ -139,7 +141,14 @@ export async function openZarr(path: string, dataset: string | null): Promise<Vo
   const chunks = meta.grid.slice(lead) as Shape3
   const fill = Number(arr.fillValue ?? 0)
   const sparse = { fill, cells: () => storedCells(dir, meta).map((c) => c.slice(lead) as Shape3) }
-  const direct = { store, meta, values: storedValues(node, bytesPerElement(dtype)) }
+  const flat = meta.grid.slice(0, lead).every((n) => n === 1)
+  const sharded = meta.grid.some((g, i) => g !== meta.chunk[i])
+  const direct = {
+    store,
+    meta,
+    values: storedValues(node, bytesPerElement(dtype)),
+    reduce: flat && !sharded ? valueCodec(node, bytesPerElement(dtype)) : null,
+  }
   return new ZarrVolume(path, name, spec, arr, shape, dtype, chunks, lead, node.attributes, sparse, direct)
 }
 
@@ -247,8 +256,78 @@ class ZarrVolume implements Volume {
     private readonly lead: number,
     readonly attributes: Record<string, unknown>,
     readonly sparse: SparseCells,
-    private readonly direct: { store: CheckedFileStore; meta: CheckedArray; values: StoredValues | null },
+    private readonly direct: {
+      store: CheckedFileStore
+      meta: CheckedArray
+      values: StoredValues | null
+      /** How a chunk file becomes its values, where one byte codec (or none) is all it takes. */
+      reduce: ReturnType<typeof valueCodec>
+    },
   ) {}
+
+  storedChunkStats(onProgress?: (fraction: number) => void): Promise<PartStats> | null {
+    const how = this.direct.reduce
+    return how ? this.reduceStored(how, onProgress) : null
+  }
+
+  /**
+   * Each stored chunk's file is read here and decoded and summed on a decode worker, a window of
+   * them in flight; results are merged in grid order, so a float sum does not depend on timing.
+   */
+  private async reduceStored(
+    how: NonNullable<ReturnType<typeof valueCodec>>,
+    onProgress?: (fraction: number) => void,
+  ): Promise<PartStats> {
+    const chunk = this.chunks
+    const cells = this.sparse.cells().sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
+    const lead = new Array<number>(this.lead).fill(0)
+    const size = chunk.reduce((a, b) => a * b, 1)
+    // Buffers for chunks stored as their values, reused: they are summed here as they are read,
+    // which costs less than a trip to a worker and leaves no garbage behind.
+    const spare: TypedArray[] = []
+    const reduce = async (cell: Shape3): Promise<PartStats> => {
+      const key = chunkKey(this.direct.meta, [...lead, ...cell])
+      const valid = cell.map((c, i) => Math.min(chunk[i]!, this.shape[i]! - c * chunk[i]!)) as Shape3
+      if (this.direct.values) {
+        const values = spare.pop() ?? allocate(this.dtype, size)
+        const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+        const stored = await this.direct.store.readStored(key, bytes, this.direct.values)
+        const stats = stored ? chunkStats(values, chunk, valid) : null
+        spare.push(values)
+        if (stats) return stats
+      }
+      const bytes = await this.direct.store.get(key)
+      if (!bytes) return EMPTY_STATS // removed since it was listed: the fill value, as when absent
+      try {
+        return await reduceOffThread({ ...how, bytes, dtype: this.dtype, chunk, valid })
+      } catch (e) {
+        const m = messageOf(e)
+        throw new InputError(
+          `${this.spec}: chunk ${key}: ${m.startsWith(WRONG_SIZE) ? m : `cannot decode (${m})`}`,
+        )
+      }
+    }
+    const window = readAhead(size * bytesPerElement(this.dtype))
+    const pending: Array<Promise<PartStats>> = []
+    const start = (i: number): void => {
+      if (i >= cells.length) return
+      const p = reduce(cells[i]!)
+      p.catch(() => {}) // awaited in order below
+      pending.push(p)
+    }
+    for (let i = 0; i < window; i++) start(i)
+    let out = EMPTY_STATS
+    try {
+      for (let i = 0; i < cells.length; i++) {
+        out = mergeStats(out, await pending[i]!)
+        start(i + window)
+        onProgress?.((i + 1) / cells.length)
+      }
+    } finally {
+      await Promise.allSettled(pending)
+    }
+    return out
+  }
 
   /**
    * A chunk wholly inside the region whose rows and planes span the region's is one contiguous run
