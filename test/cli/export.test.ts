@@ -24,6 +24,7 @@ interface Manifest {
   summary: { rois: number; final: { correct: number; incorrect: number }; removedVoxels: number }
   labelRule: Record<string, string>
   createdAt: string
+  voxelSizeNm: number[] | null
 }
 
 function read<T>(file: string): T {
@@ -49,14 +50,11 @@ function checkExport(dir: string): {
   format: string
   datasets: Record<string, [number[], string]>
   incorrect: number
+  resolution: Record<string, number[] | null>
 } {
   const r = spawnSync(PYTHON, [join(REPO, 'test', 'fixtures', 'check_export.py'), dir], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`check_export.py failed: ${r.stdout}${r.stderr}`)
-  return JSON.parse(r.stdout) as {
-    format: string
-    datasets: Record<string, [number[], string]>
-    incorrect: number
-  }
+  return JSON.parse(r.stdout) as ReturnType<typeof checkExport>
 }
 
 const labelsHistory = (dir: string): unknown => cliJson(['labels', '--project', dir, '--history'])
@@ -127,6 +125,10 @@ test('export in both formats: h5py and zarr-python 2 open them with the shapes a
     assert.equal(checked.format, format)
     assert.equal(checked.incorrect, m.summary.final.incorrect)
     for (const d of m.data.datasets) assert.deepEqual(checked.datasets[d.name], [d.shape, d.dtype], d.name)
+    // The synthetic raw volume records its voxel size; the export carries it on every labelled array.
+    assert.ok(m.voxelSizeNm && m.voxelSizeNm.length === 3, 'the manifest names the voxel size')
+    for (const name of ['labels', 'labels/instances', 'labels/corrected', 'crops'])
+      assert.deepEqual(checked.resolution[name], m.voxelSizeNm, `${name} resolution`)
   }
 })
 

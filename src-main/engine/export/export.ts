@@ -7,13 +7,14 @@ import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../pr
 import type { Project } from '../store/index.ts'
 import { roiTable, type RoiTable, type RoiTableRow } from '../review/index.ts'
 import { round as roundOf, roundsOf, type Round } from '../suggest/index.ts'
-import type { DType, TypedArray } from '../volume/index.ts'
+import type { DType, TypedArray, VoxelSize } from '../volume/index.ts'
 import { APP_VERSION } from '../version.ts'
 import { checkOut, commit, EXPORT_KIND, MANIFEST, stagingFor } from './folder.ts'
 import { Hdf5Sink } from './hdf5-sink.ts'
 import { copyModels, type ExportedModel } from './models.ts'
 import { dataFileName, type DataSink, type ExportFormat } from './sink.ts'
 import { TABLE_COLUMNS, tableCsv, VOLUME_RULE } from './table.ts'
+import { resolutionAttributes, setVoxelSize } from './resolution.ts'
 import { writeLabelVolumes } from './volume.ts'
 import { ZarrV2Sink } from './zarr-v2.ts'
 
@@ -45,6 +46,8 @@ export interface Manifest {
   project: { name: string; dir: string; schemaVersion: number }
   set: ProposalSet
   round: { id: number; number: number; strategy: string } | null
+  /** Of the raw volume the set was proposed on (nm, z y x), also each array's `resolution`; null when unknown. */
+  voxelSizeNm: VoxelSize | null
   parameters: { format: ExportFormat; set: number; round: number | null; compression: string }
   /** The verdict rule in words, the level the round's clusters allowed, the tie policy, and the corrected volume. */
   labelRule: RoiTable['rule'] & { volume: string }
@@ -135,7 +138,7 @@ const CROP_DESCRIPTIONS = {
 
 const STACKS = new Set(['image', 'mask', 'thumb_image', 'thumb_mask'])
 
-function writeCrops(sink: DataSink, p: PatchSet): DatasetEntry[] {
+function writeCrops(sink: DataSink, p: PatchSet, resolution: Record<string, unknown>): DatasetEntry[] {
   const n = p.roi.length
   const s = p.size
   const arrays: Record<keyof typeof CROP_DESCRIPTIONS, TypedArray> = {
@@ -148,7 +151,8 @@ function writeCrops(sink: DataSink, p: PatchSet): DatasetEntry[] {
     angle: p.angle,
     flipped: p.flipped,
   }
-  sink.group('crops', { rows: n, size: s })
+  // In-plane rotation keeps the pixel size, so the crops share the volume's resolution.
+  sink.group('crops', { rows: n, size: s, ...resolution })
   const entries: DatasetEntry[] = []
   for (const [name, data] of Object.entries(arrays) as Array<[keyof typeof CROP_DESCRIPTIONS, TypedArray]>) {
     const stack = STACKS.has(name)
@@ -223,13 +227,16 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
     const removed = new Set(table.rows.filter((r) => r.final === 'incorrect').map((r) => r.id))
     const datasets: DatasetEntry[] = []
     let volume
+    const voxelSizeNm = await setVoxelSize(o.project, set)
+    const resolution = resolutionAttributes(voxelSizeNm)
     try {
-      sink.group('labels', { set: set.id, task: set.task, rule: VOLUME_RULE })
+      sink.group('labels', { set: set.id, task: set.task, rule: VOLUME_RULE, ...resolution })
       volume = await writeLabelVolumes(labelsSpec, removed, sink, {
         instances: {
           description: 'instance labels of the proposal set as proposed (ROI id per voxel, 0 background)',
+          ...resolution,
         },
-        corrected: { description: VOLUME_RULE, removed_rois: [...removed] },
+        corrected: { description: VOLUME_RULE, removed_rois: [...removed], ...resolution },
       })
       for (const [name, description] of [
         ['labels/instances', 'instance labels as proposed: ROI id per voxel, 0 background'],
@@ -243,7 +250,7 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
           description,
         })
       const patches = join(setDir, 'patches.h5')
-      if (existsSync(patches)) datasets.push(...writeCrops(sink, await readPatches(patches)))
+      if (existsSync(patches)) datasets.push(...writeCrops(sink, await readPatches(patches), resolution))
     } finally {
       sink.close()
     }
@@ -287,6 +294,7 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
         schemaVersion: o.project.db.pragma('user_version', { simple: true }) as number,
       },
       set,
+      voxelSizeNm,
       round: table.round
         ? {
             id: table.round.id,

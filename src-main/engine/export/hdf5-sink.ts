@@ -30,8 +30,11 @@ const EMPTY: Record<DType, () => TypedArray> = {
   float64: () => new Float64Array(0),
 }
 
-function attributeValue(v: unknown): string | number {
-  return typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v)
+/** Numbers and lists of numbers stay numeric (h5py reads `resolution` as floats); the rest as JSON text. */
+function attributeValue(v: unknown): string | number | number[] {
+  if (typeof v === 'string' || typeof v === 'number') return v
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) return v as number[]
+  return JSON.stringify(v)
 }
 
 /** One HDF5 file through h5wasm: chunked, gzip-compressed datasets filled box by box. */
