@@ -141,6 +141,12 @@ export const RoiSetInfo = z.object({
   map: z.string(),
   /** Every probability channel of the map (synapses: pre, post, union). */
   channels: z.array(z.object({ name: z.string(), spec: z.string() })),
+  /**
+   * The volume whose coordinates the boxes are in: the one asked for, else `raw`; `offset` is where
+   * the set's voxel (0,0,0) lies in it (the box's corner, when the set was made from a box of it).
+   */
+  volume: z.string().nullable(),
+  offset: z.tuple([int, int, int]),
   rois: z.array(RoiInfo),
 })
 export type RoiSetInfo = z.infer<typeof RoiSetInfo>
@@ -321,6 +327,11 @@ export const api = {
         window: z.enum(['image', 'probability']).optional(),
         /** A pyramid level (see volume.levels): centre, size and the result's box are then in its voxels. */
         level: int.nonnegative().optional(),
+        /**
+         * A probability map's image: the map is read in that image's voxels (placed at the box it was
+         * predicted from), and refused when it was predicted from another volume.
+         */
+        over: z.string().min(1).optional(),
       })
       .strict(),
     result: VolumeCrop,
@@ -331,6 +342,11 @@ export const api = {
         spec: z.string().min(1),
         /** The project the volume belongs to: a pyramid built for it there (pyramid --project) gives its levels. */
         dir: z.string().min(1).optional(),
+        /**
+         * A probability map's image: the map is read in that image's voxels (placed at the box it was
+         * predicted from), and refused when it was predicted from another volume.
+         */
+        over: z.string().min(1).optional(),
       })
       .strict(),
     result: VolumeLevels,
@@ -348,12 +364,27 @@ export const api = {
         box: z.tuple([int.nonnegative(), int.nonnegative(), int.positive(), int.positive()]),
         /** `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is. */
         window: z.enum(['image', 'probability']),
+        /**
+         * A probability map's image: the map is read in that image's voxels (placed at the box it was
+         * predicted from), and refused when it was predicted from another volume.
+         */
+        over: z.string().min(1).optional(),
       })
       .strict(),
     result: VolumeTile,
   },
   'rois.list': {
-    params: z.object({ dir: z.string().min(1), set: int.positive().optional() }).strict(),
+    /**
+     * The latest set unless one is named; with `volume`, its boxes in that volume's coordinates, refused
+     * unless the set was made from that volume or a box of it (boxes of another volume mean nothing there).
+     */
+    params: z
+      .object({
+        dir: z.string().min(1),
+        set: int.positive().optional(),
+        volume: z.string().min(1).optional(),
+      })
+      .strict(),
     result: RoiSetInfo.nullable(),
   },
   'round.get': {

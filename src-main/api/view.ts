@@ -2,11 +2,25 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../engine/errors.ts'
 import { TASK_CHANNELS } from '../engine/model/index.ts'
-import { proposalSet, readPatches, roisOf, type PatchSet } from '../engine/proposals/index.ts'
+import {
+  mapOffsetIn,
+  proposalSet,
+  readPatches,
+  roisOf,
+  setOffsetIn,
+  type PatchSet,
+} from '../engine/proposals/index.ts'
 import { volumeLevels } from '../engine/pyramid/index.ts'
 import type { Project } from '../engine/store/index.ts'
 import { latestRound, round as readRound } from '../engine/suggest/index.ts'
-import { LevelledVolume, openVolume, readCrop, voxelSizeOf } from '../engine/volume/index.ts'
+import {
+  LevelledVolume,
+  openVolume,
+  PlacedVolume,
+  readCrop,
+  voxelSizeOf,
+  type Volume,
+} from '../engine/volume/index.ts'
 import type { Handlers } from './types.ts'
 
 /** The last few patch files read, keyed by path and modification time: the grid asks for thumbnails page by page. */
@@ -45,12 +59,14 @@ function mtimeOf(spec: string): number {
   }
 }
 
-async function levelledVolume(spec: string): Promise<LevelledVolume> {
+/** `spec` with its levels; a probability map `over` an image is read in that image's voxels (see placedMap). */
+async function levelledVolume(spec: string, over?: string): Promise<LevelledVolume> {
+  const key = over === undefined ? spec : `${spec}\n${over}`
   const mtimeMs = mtimeOf(spec)
-  const hit = levelled.get(spec)
+  const hit = levelled.get(key)
   if (hit && hit.mtimeMs === mtimeMs) {
-    levelled.delete(spec)
-    levelled.set(spec, hit)
+    levelled.delete(key)
+    levelled.set(key, hit)
     return hit.volume
   }
   if (hit)
@@ -58,10 +74,10 @@ async function levelledVolume(spec: string): Promise<LevelledVolume> {
       (v) => v.close(),
       () => {},
     )
-  const volume = LevelledVolume.open(spec)
-  levelled.set(spec, { mtimeMs, volume })
+  const volume = over === undefined ? LevelledVolume.open(spec) : placedLevels(spec, over)
+  levelled.set(key, { mtimeMs, volume })
   volume.catch(() => {
-    if (levelled.get(spec)?.volume === volume) levelled.delete(spec)
+    if (levelled.get(key)?.volume === volume) levelled.delete(key)
   })
   while (levelled.size > LEVELLED_VOLUMES) {
     const [oldest, entry] = levelled.entries().next().value!
@@ -72,6 +88,32 @@ async function levelledVolume(spec: string): Promise<LevelledVolume> {
     )
   }
   return volume
+}
+
+/**
+ * A map over the image `over`: refused when it was predicted from another volume; laid at the box it was
+ * predicted from when that is a box of the image (read at strides then: its own pyramid would not line up);
+ * as it is when it lies at the image's origin or records no raw volume.
+ */
+async function placedMap(spec: string, over: string): Promise<Volume> {
+  const map = await openVolume(spec)
+  try {
+    const offset = mapOffsetIn(spec, over)
+    if (!offset) return map
+    const shape = (await levelledVolume(over)).base.shape
+    if (offset.every((o) => o === 0) && map.shape.join() === shape.join()) return map
+    return new PlacedVolume(map, offset, shape)
+  } catch (e) {
+    map.close()
+    throw e
+  }
+}
+
+async function placedLevels(spec: string, over: string): Promise<LevelledVolume> {
+  const map = await placedMap(spec, over)
+  if (map instanceof PlacedVolume) return LevelledVolume.strided(spec, map)
+  map.close()
+  return LevelledVolume.open(spec)
 }
 
 /** The level 0 of the pyramid built for the project volume read from `spec`, if there is one. */
@@ -98,14 +140,14 @@ export const viewHandlers: Pick<
   Handlers,
   'volume.crop' | 'volume.levels' | 'volume.tile' | 'rois.list' | 'round.get' | 'thumbs.get'
 > = {
-  'volume.levels': async ({ spec, dir }, ctx) => {
+  'volume.levels': async ({ spec, dir, over }, ctx) => {
     // The reply's spec (the pyramid's level 0 where one was built) is what the tiles are then read from.
-    const volume = await levelledVolume(
-      dir === undefined ? spec : await ctx.projects.use(dir, (project) => pyramidOf(project, spec) ?? spec),
-    )
+    const pyramid = dir === undefined ? null : ctx.projects.use(dir, (project) => pyramidOf(project, spec))
+    let volume = await levelledVolume(spec, over)
+    if (pyramid && !(volume.base instanceof PlacedVolume)) volume = await levelledVolume(pyramid)
     const [low, high] = await volume.window()
     return {
-      spec: volume.base.spec,
+      spec: volume.base instanceof PlacedVolume ? volume.spec : volume.base.spec,
       shape: volume.base.shape,
       voxelSizeNm: voxelSizeOf(volume.base.attributes),
       low,
@@ -114,8 +156,8 @@ export const viewHandlers: Pick<
     }
   },
 
-  'volume.tile': async ({ spec, level, axis, index, box, window }) => {
-    const volume = await levelledVolume(spec)
+  'volume.tile': async ({ spec, level, axis, index, box, window, over }) => {
+    const volume = await levelledVolume(spec, over)
     const tile = await volume.tile({ level, axis, index, box, window })
     return {
       dims: tile.dims,
@@ -125,9 +167,9 @@ export const viewHandlers: Pick<
     }
   },
 
-  'volume.crop': async ({ spec, center, size, step, window, level }) => {
+  'volume.crop': async ({ spec, center, size, step, window, level, over }) => {
     if (level !== undefined) {
-      const levels = await levelledVolume(spec)
+      const levels = await levelledVolume(spec, over)
       const info = levels.levels[level]
       if (!info) throw new InputError(`${spec}: no level ${level} (levels 0 to ${levels.levels.length - 1})`)
       if (info.strided)
@@ -151,7 +193,7 @@ export const viewHandlers: Pick<
         factor: info.factor,
       }
     }
-    const volume = await openVolume(spec)
+    const volume = over === undefined ? await openVolume(spec) : await placedMap(spec, over)
     try {
       const crop = await readCrop(volume, { center, size, step, window })
       const voxelSize = volume.attributes['resolution_nm_zyx'] ?? volume.attributes['resolution']
@@ -162,7 +204,7 @@ export const viewHandlers: Pick<
           ? (voxelSize as [number, number, number])
           : null
       return {
-        spec: volume.spec,
+        spec: volume instanceof PlacedVolume ? spec : volume.spec,
         shape: volume.shape,
         origin: crop.origin,
         dims: crop.dims,
@@ -179,23 +221,33 @@ export const viewHandlers: Pick<
     }
   },
 
-  'rois.list': async ({ dir, set }, ctx) =>
+  'rois.list': async ({ dir, set, volume }, ctx) =>
     ctx.projects.use(dir, (project) => {
       const found = proposalSet(project, set)
       if (!found) {
         if (set !== undefined) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
         return null
       }
+      const [dz, dy, dx] = volume === undefined ? [0, 0, 0] : setOffsetIn(found, volume)
       return {
         setId: found.id,
         task: found.task,
         raw: found.raw,
         map: found.map,
         channels: TASK_CHANNELS[found.task].map((name) => ({ name, spec: `${found.map}#${name}` })),
+        volume: volume ?? found.raw,
+        offset: [dz, dy, dx] as [number, number, number],
         rois: roisOf(project, found.id).map((r) => ({
           id: r.id,
-          box: [r.z0, r.y0, r.x0, r.z1, r.y1, r.x1] as [number, number, number, number, number, number],
-          centroid: [r.cz, r.cy, r.cx] as [number, number, number],
+          box: [r.z0 + dz, r.y0 + dy, r.x0 + dx, r.z1 + dz, r.y1 + dy, r.x1 + dx] as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ],
+          centroid: [r.cz + dz, r.cy + dy, r.cx + dx] as [number, number, number],
           voxels: r.voxels,
           meanP: r.mean,
           polarity: r.polarity ? JSON.stringify(r.polarity) : null,

@@ -8,7 +8,15 @@ import { channelsOf, readModelMeta, type ModelMeta } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { availableParallelism } from 'node:os'
 import { maxBufferBytes, tf, type BackendName } from '../tensor/index.ts'
-import { blocks, openVolume, ZarrV3Writer, type Region, type Shape3, type Volume } from '../volume/index.ts'
+import {
+  absoluteSpec,
+  blocks,
+  openVolume,
+  ZarrV3Writer,
+  type Region,
+  type Shape3,
+  type Volume,
+} from '../volume/index.ts'
 import { runTilesInWorkers } from './pool.ts'
 import { TilePredictor, tileKey, type TileJob } from './tile.ts'
 
@@ -159,8 +167,9 @@ export async function prepareOutput(
   // Created before any worker starts, so workers only ever open them.
   const writer = new ZarrV3Writer(out)
   if (writeGroup) {
-    // Absolute, so later stages (proposals) find the raw volume from any working folder.
-    const source = volume.dataset ? `${resolve(volume.path)}#${volume.dataset}` : resolve(volume.path)
+    // Absolute, so later stages (proposals) find the raw volume from any working folder; with its box,
+    // so what they find is placed in the array where it was predicted, not at the array's origin.
+    const source = absoluteSpec(volume)
     await writer.group('', { model: meta.config, source, channels: channelsOf(meta.config) })
   }
   for (const name of channelsOf(meta.config))

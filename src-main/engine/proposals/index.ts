@@ -6,6 +6,7 @@ export {
   type ProposalResult,
 } from './proposals.ts'
 export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
+export { mapOffsetIn, setOffsetIn } from './placement.ts'
 export { readPatches, writePatches, type PatchSet } from './patches.ts'
 export { PolarityAccumulator, type Polarity } from './polarity.ts'
 export {

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
 import { TASK_CHANNELS, type Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
+import { splitRegionSuffix } from '../volume/index.ts'
 
 export interface ProbabilityMap {
   /** The Zarr group `activeem predict` wrote. */
@@ -17,15 +18,25 @@ function groupOf(source: string): string {
   return source.slice(0, source.lastIndexOf('#'))
 }
 
-function rawOf(group: string): string | null {
+/** The raw volume a map group says it was predicted from (with its box), as recorded; null when it says none. */
+export function recordedSource(group: string): string | null {
   const meta = join(group, 'zarr.json')
   if (!existsSync(meta)) return null
-  const attrs = (JSON.parse(readFileSync(meta, 'utf8')) as { attributes?: { source?: unknown } }).attributes
-  const source = typeof attrs?.source === 'string' ? attrs.source : null
+  try {
+    const attrs = (JSON.parse(readFileSync(meta, 'utf8')) as { attributes?: { source?: unknown } }).attributes
+    return typeof attrs?.source === 'string' && attrs.source !== '' ? attrs.source : null
+  } catch {
+    return null
+  }
+}
+
+function rawOf(group: string): string | null {
+  const source = recordedSource(group)
   if (!source) return null
   // Maps of ActiveEM 0.1 recorded the raw as typed on the command line: usable only when absolute.
-  const cut = source.lastIndexOf('#')
-  const path = cut > 0 ? source.slice(0, cut) : source
+  const base = splitRegionSuffix(source).base
+  const cut = base.lastIndexOf('#')
+  const path = cut > 0 ? base.slice(0, cut) : base
   return isAbsolute(path) && existsSync(path) ? source : null
 }
 

@@ -22,6 +22,7 @@ import type { StageOptions } from '../stage-options.ts'
 import type { Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import {
+  absoluteSpecOf,
   openVolume,
   ZarrV3Writer,
   type Region,
@@ -88,11 +89,13 @@ const DEFAULT_MIN_SIZE = 128
 /** A run's settings from its options, checked: shared by the one-process run, its blocks and its merge. */
 function settingsOf(o: ProposalOptions) {
   const map = findProbabilityMap(o.project, o.task, o.map)
-  const rawSpec = o.raw ?? map.raw
-  if (!rawSpec)
+  const given = o.raw ?? map.raw
+  if (!given)
     throw new InputError(
       `${map.group}: the raw volume it was predicted from is not recorded or not there; pass --raw PATH#DS`,
     )
+  // The set records its raw volume and box absolutely: the viewer places its ROIs by it.
+  const rawSpec = absoluteSpecOf(given)
   const variant = o.variant ?? 'paper'
   const code = variant === 'code'
   const threshold = o.threshold ?? 0.5

@@ -1,6 +1,8 @@
 export { openVolume, listArrays } from './open.ts'
 export { SubVolume, splitRegionSuffix } from './subvolume.ts'
+export { PlacedVolume } from './placed.ts'
 export { parseSpec, formatSpec, type VolumeSpec } from './spec.ts'
+export { absoluteSpec, absoluteSpecOf, offsetIn, placeOfSpec, type SpecPlace } from './placement.ts'
 export { computeStats, type VolumeStats } from './stats.ts'
 export { readBoxes, BOX_BYTES, type Box } from './boxes.ts'
 export { writeNpy, writeNpyBoxes } from './npy.ts'

@@ -88,7 +88,11 @@ export class LevelledVolume {
       })
       return new LevelledVolume(spec, volumes, levels)
     }
-    const base = await openVolume(spec)
+    return LevelledVolume.strided(spec, await openVolume(spec))
+  }
+
+  /** `base` alone, read at strides of 2, 4 and 8 in y and x (a volume of no pyramid, or one placed in another). */
+  static strided(spec: string, base: Volume): LevelledVolume {
     const levels: VolumeLevel[] = [
       { shape: base.shape, factor: [1, 1, 1], tile: tileOf(base.chunks, base.shape), strided: false },
     ]

@@ -54,6 +54,8 @@ export class TileSource {
     readonly info: VolumeLevels,
     private readonly loaded: () => void,
     maxBytes = 256 * 1024 * 1024,
+    /** A probability map's image: the tiles are read in its voxels (see volume.tile). */
+    readonly over?: string,
   ) {
     this.low = info.low
     this.high = info.high
@@ -145,6 +147,7 @@ export class TileSource {
         index: tile.index,
         box: tile.box,
         window: this.window,
+        ...(this.over !== undefined ? { over: this.over } : {}),
       })
       if (this.closed) return
       if (!this.wantedKeys().has(tile.key)) {

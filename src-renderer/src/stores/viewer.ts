@@ -89,7 +89,15 @@ export const useViewerStore = defineStore('viewer', () => {
   let saved: ViewState = { ...DEFAULT_VIEW_STATE }
 
   const set = shallowRef<RoiSetInfo | null>(null)
-  const rois = computed<readonly RoiInfo[]>(() => set.value?.rois ?? [])
+  /**
+   * The set's ROIs in the shown volume's voxels (shifted by the box the set was computed from), as the
+   * host places them; null while they are not shown there, `roisHidden` then saying why in one line.
+   */
+  const placed = shallowRef<RoiSetInfo | null>(null)
+  const roisHidden = ref<string | null>(null)
+  const rois = computed<readonly RoiInfo[]>(() => placed.value?.rois ?? [])
+  /** Why the map is not overlaid on the shown volume (the host refused it, or reading it failed), or null. */
+  const mapHidden = ref<string | null>(null)
   const volumeSpec = ref<string | null>(null)
   const overlaySpec = ref<string | null>(null)
   const showProbability = ref(saved.showProbability)
@@ -198,9 +206,12 @@ export const useViewerStore = defineStore('viewer', () => {
     if (!spec) return
     const isOpen = sessions.current()
     const raw = rawTiles.value
+    // The map is read in the shown volume's voxels: placed at the box it was predicted from, or refused.
+    const image = volumeSpec.value!
     try {
       const info = await useTransport().call('volume.levels', {
         spec,
+        over: image,
         ...(dir.value ? { dir: dir.value } : {}),
       })
       if (!isOpen() || raw !== rawTiles.value || spec !== overlaySpec.value || !showProbability.value) return
@@ -212,9 +223,12 @@ export const useViewerStore = defineStore('viewer', () => {
       }
       // Another call may have opened one meanwhile.
       ;(mapTiles.value as TileSource | null)?.close()
-      mapTiles.value = markRaw(new TileSource(info.spec, 'probability', info, onTile, 64 * 1024 * 1024))
+      mapTiles.value = markRaw(
+        new TileSource(info.spec, 'probability', info, onTile, 64 * 1024 * 1024, image),
+      )
+      mapHidden.value = null
     } catch (e) {
-      if (isOpen()) project.reportError(`probability map ${shortSpec(spec)}: ${messageOf(e)}`)
+      if (isOpen() && raw === rawTiles.value) mapHidden.value = messageOf(e)
     }
   }
 
@@ -229,7 +243,8 @@ export const useViewerStore = defineStore('viewer', () => {
     // Nothing is saved until the remembered view is back: the defaults would overwrite it.
     dir.value = null
     release()
-    set.value = null
+    set.value = placed.value = null
+    roisHidden.value = mapHidden.value = null
     volumeSpec.value = overlaySpec.value = null
     shape.value = voxelSizeNm.value = hover.value = null
     focus.value = [0, 0, 0]
@@ -273,6 +288,25 @@ export const useViewerStore = defineStore('viewer', () => {
   }
 
   /**
+   * The set's ROIs placed on the volume `spec`, or why they are not shown there: the host refuses the
+   * boxes of a set on any volume other than the one it was computed from (or the array it is a box of).
+   */
+  async function placeRois(spec: string): Promise<[RoiSetInfo | null, string | null]> {
+    const current = set.value
+    if (!current || !dir.value) return [null, null]
+    try {
+      const found = await useTransport().call('rois.list', {
+        dir: dir.value,
+        set: current.setId,
+        volume: spec,
+      })
+      return [found ? markRaw(found) : null, null]
+    } catch (e) {
+      return [null, messageOf(e)]
+    }
+  }
+
+  /**
    * Reads the shown volume's shape and voxel size (a one-voxel crop) and puts the focus on the waiting
    * selection, at `preferred`, or in the middle. False when it failed or another volume was chosen meanwhile.
    */
@@ -287,8 +321,15 @@ export const useViewerStore = defineStore('viewer', () => {
     const levels = useTransport()
       .call('volume.levels', { spec, ...(dir.value ? { dir: dir.value } : {}) })
       .catch((e: unknown) => new Error(messageOf(e)))
+    const placing = placeRois(spec)
+    placed.value = null
+    roisHidden.value = mapHidden.value = null
     try {
       probe = await useTransport().call('volume.crop', { spec, size: [1, 1, 1] })
+      const [rois, hidden] = await placing
+      if (!isOpen() || spec !== volumeSpec.value) return false
+      placed.value = rois
+      roisHidden.value = hidden
     } catch (e) {
       if (!isOpen()) return false
       loading.value = false
@@ -328,14 +369,16 @@ export const useViewerStore = defineStore('viewer', () => {
       transport.call('volume.crop', { spec, center, size, window: 'image' }),
       mapSpec
         ? transport
-            .call('volume.crop', { spec: mapSpec, center, size, window: 'probability' })
-            .catch((e: unknown) => new Error(`probability map ${shortSpec(mapSpec)}: ${messageOf(e)}`))
+            .call('volume.crop', { spec: mapSpec, over: spec, center, size, window: 'probability' })
+            .catch((e: unknown) => new Error(messageOf(e)))
         : Promise.resolve(null),
     ])
     if (!isLatest() || !isOpen()) return null
     let map: VolumeCrop | null = null
-    if (prob instanceof Error) project.reportError(prob.message)
-    else if (prob && prob.shape.join() !== raw.shape.join())
+    // A map refused over this image (or unreadable) is left out with its reason shown beside the views.
+    mapHidden.value = prob instanceof Error ? prob.message : null
+    if (prob instanceof Error || prob === null) map = null
+    else if (prob.shape.join() !== raw.shape.join())
       project.reportError(
         `probability map ${shortSpec(prob.spec)} is ${prob.shape.join(' × ')} but the image is ${raw.shape.join(' × ')}: not overlaid`,
       )
@@ -372,7 +415,14 @@ export const useViewerStore = defineStore('viewer', () => {
       transport.call('volume.crop', { spec: source.spec, level: index, center, size, window: 'image' }),
       map && mapIndex >= 0
         ? transport
-            .call('volume.crop', { spec: map.spec, level: mapIndex, center, size, window: 'probability' })
+            .call('volume.crop', {
+              spec: map.spec,
+              level: mapIndex,
+              center,
+              size,
+              window: 'probability',
+              over: volumeSpec.value!,
+            })
             .catch(() => null)
         : Promise.resolve(null),
     ])
@@ -479,6 +529,8 @@ export const useViewerStore = defineStore('viewer', () => {
     dir,
     set,
     rois,
+    roisHidden,
+    mapHidden,
     selected,
     volumeSpec,
     overlaySpec,

@@ -24,6 +24,9 @@ const PROJECT_STORE: string = '../../../src-renderer/src/stores/project.ts'
 /** The part of the viewer store this test drives. */
 interface ViewerStore {
   selectedRoi: number | null
+  rois: ReadonlyArray<{ id: number }>
+  selected: { id: number } | null
+  roisHidden: string | null
   volumeSpec: string | null
   overlaySpec: string | null
   showRois: boolean
@@ -56,6 +59,8 @@ const SET: RoiSetInfo = {
   raw: RAW,
   map: MAP,
   channels: [{ name: 'union', spec: MAP }],
+  volume: RAW,
+  offset: [0, 0, 0],
   rois: [
     { id: 1, box: [2, 2, 2, 6, 6, 6], centroid: [3.6, 3.4, 4.5], voxels: 64, meanP: 0.9, polarity: null },
     { id: 2, box: [10, 30, 30, 14, 34, 34], centroid: [12, 32, 32], voxels: 64, meanP: 0.8, polarity: null },
@@ -112,7 +117,13 @@ function fakeHost(remembered: unknown, mapShape: Vec3 = SHAPE) {
         saved.push({ key, value })
         return reply({})
       }
-      if (method === 'rois.list') return reply(SET)
+      if (method === 'rois.list') {
+        // As the host answers: the set's boxes on its own raw volume, refused on any other.
+        const { volume } = params as ApiParams<'rois.list'>
+        if (volume !== undefined && volume !== RAW)
+          throw new Error(`ROIs of set 1 belong to ${RAW}; not shown on ${volume}`)
+        return reply(SET)
+      }
       if (method === 'volume.crop') {
         const p = params as ApiParams<'volume.crop'>
         return reply(crop(p.spec, p.spec === MAP ? mapShape : SHAPE, p))
@@ -178,6 +189,26 @@ test('viewer store: opens on the remembered view while it still fits the project
   assert.deepEqual(viewer.shape, SHAPE)
   assert.deepEqual(viewer.focus, [5, 6, 7])
   assert.deepEqual(viewer.centre, [5, 6, 7])
+})
+
+test('viewer store: on another volume the ROIs are hidden with the reason, and come back on theirs', async () => {
+  const { viewer, open, project } = await setUp({ ...rememberedDefaults(), volume: OTHER })
+  viewer.select(2)
+  await open()
+  assert.equal(viewer.volumeSpec, OTHER)
+  assert.equal(viewer.rois.length, 0, 'no boxes on a volume they do not belong to')
+  assert.equal(viewer.selected, null, 'nor the selection')
+  assert.deepEqual(viewer.focus, [10, 20, 20], 'the waiting selection is not centred on another volume')
+  assert.equal(viewer.roisHidden, `ROIs of set 1 belong to ${RAW}; not shown on ${OTHER}`)
+  assert.deepEqual(project.errors, [], 'a reason on the viewer, not an error')
+  viewer.volumeSpec = RAW
+  assert.equal(await viewer.openVolume(null), true)
+  assert.equal(viewer.roisHidden, null)
+  assert.deepEqual(
+    viewer.rois.map((r) => r.id),
+    [1, 2, 3],
+  )
+  assert.deepEqual(viewer.focus, [12, 32, 32], 'the selection waited for its own volume')
 })
 
 test('viewer store: with nothing remembered, the set raw volume at its middle', async () => {
