@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Throughput } from '../eta.ts'
 import { checkpointYield } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
 import { decodeNamed, encodeNamed } from '../model/index.ts'
@@ -185,6 +186,8 @@ export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeight
   let samples = 0
   let sampleSeconds = 0
   let last = { loss: NaN, reconstruction: NaN, kl: NaN }
+  const throughput = new Throughput()
+  const startedAt = state.epoch * stepsPerEpoch
   try {
     for (let epoch = state.epoch; epoch < o.epochs; epoch++) {
       const rng = createRng(seed * 7919 + epoch)
@@ -207,13 +210,15 @@ export async function trainVae(o: TrainVaeOptions): Promise<{ weights: VaeWeight
         const done = epoch * stepsPerEpoch + step + 1
         const total = o.epochs * stepsPerEpoch
         const rate = samples / sampleSeconds
+        // The epoch's mean so far: at its end, the figure its summary and curve keep.
+        const loss = sum / (step + 1)
         o.onProgress?.({
           fraction: done / total,
-          message: `${c.kind} VAE epoch ${epoch + 1}/${o.epochs}, loss ${last.loss.toFixed(4)}`,
+          message: `${c.kind} VAE epoch ${epoch + 1}/${o.epochs}, loss ${loss.toFixed(4)}`,
           epoch: epoch + 1,
-          loss: last.loss,
+          [`${c.kind} VAE loss`]: loss,
           samplesPerSecond: rate,
-          etaSeconds: ((total - done) * batchSize) / rate,
+          etaSeconds: throughput.eta(done - startedAt, total - startedAt),
         })
       }
       state = {

@@ -2,6 +2,7 @@ import type { StageOptions } from '../stage-options.ts'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
+import { recentLoss, Throughput } from '../eta.ts'
 import { mean } from '../stats.ts'
 import { checkpointYield } from '../jobs/index.ts'
 import {
@@ -262,6 +263,7 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
   const voxels = d * h * w
   const C = channels.length
   let stepSeconds = 0
+  const throughput = new Throughput()
   let after: RoiProbability
   try {
     while (state.iteration < o.iterations) {
@@ -313,13 +315,14 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
       state.losses.push(value)
       const step = (performance.now() - t0) / 1000
       stepSeconds = stepSeconds === 0 ? step : 0.9 * stepSeconds + 0.1 * step
+      const shown = recentLoss(state.losses)
       o.onProgress?.({
         fraction: state.iteration / o.iterations,
-        message: `iteration ${state.iteration}, loss ${value.toFixed(4)}`,
+        message: `iteration ${state.iteration}, loss ${shown.toFixed(4)}`,
         iteration: state.iteration,
-        loss: value,
+        loss: shown,
         voxelsPerSecond: (batchSize * voxels) / stepSeconds,
-        etaSeconds: Math.max(0, (o.iterations - state.iteration) * stepSeconds),
+        etaSeconds: throughput.eta(state.iteration - resumedFrom, o.iterations - resumedFrom),
       })
       state.elapsedSeconds = elapsed()
       if (state.iteration % checkpointEvery === 0) await saveCheckpoint()
@@ -345,7 +348,7 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
     resumedFrom,
     seconds: state.elapsedSeconds,
     secondsPerIteration: ran > 0 ? stepSeconds : 0,
-    finalLoss: mean(state.losses.slice(-20)),
+    finalLoss: recentLoss(state.losses),
     samples: state.samples,
     before: state.before,
     after,

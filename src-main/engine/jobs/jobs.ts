@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { checkDevice, deviceFailure } from '../device-state.ts'
+import { Throughput } from '../eta.ts'
 import type { Project } from '../store/index.ts'
 import { thisHost } from './process.ts'
 import { SeriesBuffer } from './series.ts'
@@ -64,8 +65,8 @@ function takeLaunch(db: Database.Database, kind: string): number | null {
 export class Job {
   private lastWrite = 0
   private readonly series = new SeriesBuffer()
-  /** The first progress this process saw, for an ETA where the work gives none. */
-  private rateOrigin: { t: number; fraction: number } | null = null
+  /** For an ETA where the work gives none: its progress by the wall clock, after warm-up. */
+  private readonly throughput = new Throughput(3)
 
   private constructor(
     private readonly db: Database.Database,
@@ -141,11 +142,11 @@ export class Job {
   progress(fraction: number, message: string, force = false, detail?: Record<string, unknown>): void {
     const t = Date.now()
     if (detail) this.series.add(detail)
-    if (this.rateOrigin === null) this.rateOrigin = { t, fraction }
+    const f = Math.min(1, Math.max(0, fraction))
+    const estimated = this.throughput.eta(f, 1, t)
     if (!force && t - this.lastWrite < 1000) return
     this.lastWrite = t
-    const f = Math.min(1, Math.max(0, fraction))
-    const eta = typeof detail?.etaSeconds === 'number' ? detail.etaSeconds : this.estimateEta(t, f)
+    const eta = typeof detail?.etaSeconds === 'number' ? detail.etaSeconds : estimated
     this.db.transaction(() => {
       this.db
         .prepare('UPDATE jobs SET progress = ?, message = ?, eta_seconds = ?, updated_at = ? WHERE id = ?')
@@ -157,13 +158,6 @@ export class Job {
   /** A whole progress event of the work (train, the VAEs, predict): progress, ETA and curves in one call. */
   report(e: ProgressEvent, force = false): void {
     this.progress(e.fraction, e.message, force, e)
-  }
-
-  /** Seconds left at the rate this process has made progress so far; null until there is a rate. */
-  private estimateEta(t: number, fraction: number): number | null {
-    const origin = this.rateOrigin
-    if (!origin || fraction <= origin.fraction || t - origin.t < 2000) return null
-    return (((t - origin.t) / 1000) * (1 - fraction)) / (fraction - origin.fraction)
   }
 
   chunkDone(chunk: string): void {

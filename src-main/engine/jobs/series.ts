@@ -11,11 +11,12 @@ export interface SeriesPoint {
 
 /**
  * Loss and metric values of a job between two progress writes. Each write stores one point per name:
- * the mean of the values since the last write, at the step of the last one, so the stored curve grows
- * by at most one point per name a second however fast the work reports.
+ * the last value since the last write, at its step, so the stored curve grows by at most one point per
+ * name a second however fast the work reports, and its points are the very figures the progress
+ * messages and summaries showed (the work smooths its losses itself, see `recentLoss`).
  */
 export class SeriesBuffer {
-  private readonly pending = new Map<string, { sum: number; n: number; step: number }>()
+  private readonly pending = new Map<string, { value: number; step: number }>()
   /** The x of work that reports no iteration: its progress calls, counted on from a resumed run's last. */
   private counter = 0
 
@@ -24,12 +25,7 @@ export class SeriesBuffer {
     const step = typeof iteration === 'number' && Number.isFinite(iteration) ? iteration : ++this.counter
     for (const [name, value] of Object.entries(detail)) {
       if (!CURVE_NAME.test(name) || typeof value !== 'number' || !Number.isFinite(value)) continue
-      const p = this.pending.get(name)
-      if (p) {
-        p.sum += value
-        p.n++
-        p.step = step
-      } else this.pending.set(name, { sum: value, n: 1, step })
+      this.pending.set(name, { value, step })
     }
   }
 
@@ -38,7 +34,7 @@ export class SeriesBuffer {
     const insert = db.prepare(
       'INSERT OR REPLACE INTO job_points (job_id, name, step, value) VALUES (?, ?, ?, ?)',
     )
-    for (const [name, p] of this.pending) insert.run(jobId, name, p.step, p.sum / p.n)
+    for (const [name, p] of this.pending) insert.run(jobId, name, p.step, p.value)
     this.pending.clear()
   }
 
@@ -52,16 +48,21 @@ export class SeriesBuffer {
 }
 
 /**
- * A job's curves for display: at most `maxPoints` per name, consecutive points averaged into buckets
- * (a long training run has thousands; a 300-pixel plot needs a few hundred).
+ * A job's curves for display: at most `maxPoints` per name, each bucket of consecutive points shown by
+ * its last (a long training run has thousands; a 300-pixel plot needs a few hundred), so the curve's
+ * last point is the job's last figure.
  */
 export function readSeries(db: Database.Database, jobId: number, maxPoints = 300): SeriesPoint[] {
   return db
     .prepare(
-      `SELECT name, MAX(step) AS step, AVG(value) AS value FROM (
-         SELECT name, step, value, ntile(?) OVER (PARTITION BY name ORDER BY step) AS bucket
-         FROM job_points WHERE job_id = ?
-       ) GROUP BY name, bucket ORDER BY name, step`,
+      `SELECT name, step, value FROM (
+         SELECT name, step, value,
+           ROW_NUMBER() OVER (PARTITION BY name, bucket ORDER BY step DESC) AS rank
+         FROM (
+           SELECT name, step, value, ntile(?) OVER (PARTITION BY name ORDER BY step) AS bucket
+           FROM job_points WHERE job_id = ?
+         )
+       ) WHERE rank = 1 ORDER BY name, step`,
     )
     .all(maxPoints, jobId) as SeriesPoint[]
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { checkDevice, deviceFailure } from '../device-state.ts'
 import { join } from 'node:path'
 import { InputError } from '../errors.ts'
-import { mean } from '../stats.ts'
+import { recentLoss, Throughput } from '../eta.ts'
 import { checkpointYield } from '../jobs/index.ts'
 import type { StageOptions } from '../stage-options.ts'
 import {
@@ -193,6 +193,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       `a ${batchSize} x ${config.window.join('x')} batch recomputes each block's forward in the backward pass (gradient checkpointing) to fit the wasm heap`,
     )
   let stepSeconds = 0
+  const throughput = new Throughput()
   let lastValidation: TrainResult['validation'] = null
   try {
     while (state.iteration < limitIterations && elapsed() < limitSeconds) {
@@ -222,17 +223,23 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         stepSeconds === 0
           ? (performance.now() - t0) / 1000
           : 0.9 * stepSeconds + 0.1 * ((performance.now() - t0) / 1000)
-      const remaining = Math.min((limitIterations - state.iteration) * stepSeconds, limitSeconds - elapsed())
+      const byIterations = Number.isFinite(limitIterations)
+        ? throughput.eta(state.iteration - resumedFrom, limitIterations - resumedFrom)
+        : null
+      const byClock = limitSeconds - elapsed()
+      const remaining =
+        byIterations === null ? (Number.isFinite(byClock) ? byClock : null) : Math.min(byIterations, byClock)
       const total = Number.isFinite(limitIterations)
         ? limitIterations
-        : state.iteration + remaining / stepSeconds
+        : state.iteration + Math.max(0, byClock) / stepSeconds
+      const shown = recentLoss(state.losses)
       o.onProgress?.({
         fraction: state.iteration / Math.max(total, 1),
-        message: `iteration ${state.iteration}, loss ${value.toFixed(4)}`,
+        message: `iteration ${state.iteration}, loss ${shown.toFixed(4)}`,
         iteration: state.iteration,
-        loss: value,
+        loss: shown,
         voxelsPerSecond: voxelsPerStep / stepSeconds,
-        etaSeconds: Math.max(0, remaining),
+        etaSeconds: remaining === null ? null : Math.max(0, remaining),
       })
       if (valCrops.length && state.iteration % validateEvery === 0) {
         lastValidation = await validate(config, weights, data, valCrops, fgWeight)
@@ -259,7 +266,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     iterations: state.iteration,
     resumedFrom,
     seconds: state.elapsedSeconds,
-    finalLoss: mean(state.losses.slice(-20)),
+    finalLoss: recentLoss(state.losses),
     validation: lastValidation,
     voxelsPerSecond: stepSeconds > 0 ? voxelsPerStep / stepSeconds : 0,
     parameters: parameterCount(weights),

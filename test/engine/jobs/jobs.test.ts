@@ -42,14 +42,14 @@ test('a job records the process running it: alive while it runs, its ETA and los
       host: string
     }
     assert.equal(row.pid, process.pid)
-    // Many events within a second become one point: their mean, at the step of the last.
+    // Many events within a second become one point: the last, the figure its message showed.
     job.report({ fraction: 0.1, message: 'iteration 1', iteration: 1, loss: 2, etaSeconds: 90 })
     job.report({ fraction: 0.2, message: 'iteration 2', iteration: 2, loss: 1, etaSeconds: 80 })
     job.report({ fraction: 0.3, message: 'iteration 3', iteration: 3, loss: 3, voxelsPerSecond: 5 })
     job.report({ fraction: 0.4, message: 'iteration 4', iteration: 4, loss: 0.5, etaSeconds: 60 }, true)
     assert.deepEqual(points(project, job.id), [
       { name: 'loss', step: 1, value: 2 },
-      { name: 'loss', step: 4, value: 1.5 },
+      { name: 'loss', step: 4, value: 0.5 },
     ])
     const [listed] = listJobs(project)
     assert.ok(listed)
@@ -61,7 +61,7 @@ test('a job records the process running it: alive while it runs, its ETA and los
       listed.series.map((p) => [p.step, p.value]),
       [
         [1, 2],
-        [4, 1.5],
+        [4, 0.5],
       ],
     )
     assert.deepEqual(listed.params, { a: 1 })
@@ -108,15 +108,21 @@ test('only losses and metrics become curves; work without iterations counts its 
   }
 })
 
-test('progress without an ETA of its own gets one from its rate', async () => {
+test('progress without an ETA of its own gets one from its rate after warm-up, by the wall clock', async () => {
   const project = newProject()
   try {
     const job = Job.startOrResume(project, 'proposals', 'k', {})
+    // Warm-up: a slow start (loading, compiling) that must not count in the rate.
+    job.progress(0, 'loading', true)
+    await new Promise((r) => setTimeout(r, 1000))
+    job.progress(0.01, 'compiled', true)
+    assert.equal(listJobs(project)[0]?.etaSeconds, null, 'no estimate during warm-up')
     job.progress(0.1, 'start', true)
     await new Promise((r) => setTimeout(r, 2100))
     job.progress(0.3, 'later', true)
     const [listed] = listJobs(project)
-    // 0.2 of the work in ~2.1 s: the 0.7 left takes ~7.3 s.
+    // 0.2 of the work in ~2.1 s since warm-up: the 0.7 left takes ~7.3 s (the warm-up's second would
+    // have made it ~10.5 s).
     assert.ok(
       listed?.etaSeconds !== null && Math.abs(listed!.etaSeconds! - 7.35) < 1,
       `${listed?.etaSeconds}`,
@@ -227,7 +233,7 @@ test('a launched process takes the row its host made for it, or merges it into t
   }
 })
 
-test('curves are read back at most a few hundred points per name, averaged in order', () => {
+test('curves are read back at most a few hundred points per name, each bucket by its last point', () => {
   const project = newProject()
   try {
     const job = Job.startOrResume(project, 'train', 'long', {})
@@ -237,8 +243,8 @@ test('curves are read back at most a few hundred points per name, averaged in or
     for (let i = 1; i <= 1000; i++) insert.run(job.id, i, i)
     const series = readSeries(project.db, job.id, 100)
     assert.equal(series.length, 100)
-    assert.deepEqual(series[0], { name: 'loss', step: 10, value: 5.5 })
-    assert.deepEqual(series.at(-1), { name: 'loss', step: 1000, value: 995.5 })
+    assert.deepEqual(series[0], { name: 'loss', step: 10, value: 10 })
+    assert.deepEqual(series.at(-1), { name: 'loss', step: 1000, value: 1000 })
     assert.equal(readSeries(project.db, job.id, 5000).length, 1000)
   } finally {
     project.close()

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { listJobs } from '../../../src-main/engine/jobs/index.ts'
+import { Project } from '../../../src-main/engine/store/index.ts'
 import { cliJson } from '../../helpers/cli.ts'
 import { scopedTempDir } from '../../helpers/peers.ts'
 
@@ -20,7 +22,12 @@ test(
     cliJson(['synth', '--out', train, '--seed', '1'])
     cliJson(['synth', '--out', heldOut, '--shape', '32,160,160', '--seed', '2'])
     cliJson(['project', 'init', project])
-    const trained = cliJson<{ iterations: number; validation: { dice: { mito: number } }; backend: string }>([
+    const trained = cliJson<{
+      iterations: number
+      finalLoss: number
+      validation: { dice: { mito: number } }
+      backend: string
+    }>([
       'train',
       '--project',
       project,
@@ -46,6 +53,16 @@ test(
       '300',
     ])
     assert.equal(trained.iterations, 300)
+    // One loss figure everywhere: the summary's, the curve's last point and the last progress message.
+    const opened = Project.openReadOnly(project)
+    try {
+      const job = listJobs(opened).find((j) => j.kind === 'train')!
+      const last = job.series.filter((p) => p.name === 'loss').at(-1)!
+      assert.deepEqual([last.step, last.value], [300, trained.finalLoss])
+      assert.ok((job.message ?? '').includes(`loss ${trained.finalLoss.toFixed(4)}`), job.message ?? '')
+    } finally {
+      opened.close()
+    }
     const predicted = cliJson<{ arrays: { mito: string } }>([
       'predict',
       '--project',
