@@ -141,7 +141,7 @@ test(
       60_000,
       250,
     )
-    const [one, two] = rounds(dir) as [{ id: number }, { id: number }]
+    const [one, two] = rounds(dir).map((r) => ({ id: r.id })) as [{ id: number }, { id: number }]
     const params = query<{ params: string }>(dir, "SELECT params FROM jobs WHERE kind = 'suggest'")[0]!
     assert.match(params.params, /--force/)
 

@@ -22,7 +22,6 @@ import {
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
 import { proposalSet, proposalSetsOfMap, readPatches, roisOf, runProposals } from '../proposals/index.ts'
-import type { Project } from '../store/index.ts'
 import {
   loadSetData,
   oracleLabels,
