@@ -113,6 +113,8 @@ describe('activeem embed, suggest and simulate', () => {
       "error: round 1 of proposal set 1 has 6 of 6 queries unlabelled; label them (the Queries screen or 'activeem label'), or pass --force to start a new round anyway\n",
     )
     assert.equal(rounds(), 1)
+    assert.match(runCli(['suggest', '--help']).stdout, /\[--force\]/)
+    assert.match(runCli(['round', '--help']).stdout, /\[--force\]/)
     const two = cliJson<Round>([...args, '--force'])
     assert.equal(two.round, 2)
     const asked = new Set(one.queries.map((q) => q.roi))
