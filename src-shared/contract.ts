@@ -169,6 +169,28 @@ export const RoundInfo = z.object({
 })
 export type RoundInfo = z.infer<typeof RoundInfo>
 
+/** A round with how many of its queries are answered (an annotators' majority, unsure included; not a tie). */
+export const RoundProgress = z.object({
+  id: int.positive(),
+  setId: int.positive(),
+  number: int.positive(),
+  strategy: z.string(),
+  createdAt: z.string(),
+  queries: int.nonnegative(),
+  labelled: int.nonnegative(),
+})
+export type RoundProgress = z.infer<typeof RoundProgress>
+
+export const RoundsOverview = z.object({
+  /** Every round of the project, set by set, in order. */
+  rounds: z.array(RoundProgress),
+  /** The current round's id (the latest of the newest set with rounds: what the grid shows first), or null. */
+  current: int.positive().nullable(),
+  /** The round `suggest` without --set would make: the newest proposal set's next number (null: no set). */
+  next: z.object({ setId: int.positive(), number: int.positive() }).nullable(),
+})
+export type RoundsOverview = z.infer<typeof RoundsOverview>
+
 /** Current labels of one set: this annotator's, and the majority over all annotators. */
 export const LabelState = z.object({
   setId: int.positive(),
@@ -393,6 +415,10 @@ export const api = {
       .object({ dir: z.string().min(1), set: int.positive().optional(), round: int.positive().optional() })
       .strict(),
     result: RoundInfo.nullable(),
+  },
+  'rounds.list': {
+    params: z.object({ dir: z.string().min(1) }).strict(),
+    result: RoundsOverview,
   },
   'thumbs.get': {
     params: z

@@ -9,6 +9,7 @@ import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import { levelHandlers } from './levels.ts'
 import { ProjectConnections } from './project-connections.ts'
+import { roundHandlers } from './rounds.ts'
 import type { ApiContext, Handlers, HandlerContext } from './types.ts'
 import { uiStateHandlers } from './ui-state.ts'
 import { viewHandlers } from './view.ts'
@@ -49,6 +50,7 @@ const handlers: Handlers = {
   },
 
   ...viewHandlers,
+  ...roundHandlers,
   ...labelHandlers,
   ...jobHandlers,
   ...uiStateHandlers,

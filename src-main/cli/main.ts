@@ -89,14 +89,15 @@ const COMMANDS: Record<string, Command> = {
   },
   suggest: {
     summary: 'the next round of queries: two-stream clustering or a baseline strategy, stored in the project',
-    usage: 'activeem suggest --project DIR --strategy NAME [--N 64 --M 4 --Q 1] [--budget K] [--json]',
+    usage:
+      'activeem suggest --project DIR --strategy NAME [--N 64 --M 4 --Q 1] [--budget K] [--force] [--json]',
     load: async () => (await import('./commands/suggest.ts')).suggestCommand,
   },
   round: {
     summary:
       'rounds of active learning as resumable steps: predict, proposals, embed, suggest, annotate, tune, fine-tune',
     usage:
-      'activeem round --project DIR [--init --task synapse|mito --raw PATH#DS [--oracle GT#DS] ...] [--step NAME | --until NAME | --status] [--json]',
+      'activeem round --project DIR [--init --task synapse|mito --raw PATH#DS [--oracle GT#DS] ...] [--step NAME | --until NAME | --status] [--force] [--json]',
     load: async () => (await import('./commands/round.ts')).roundCommand,
   },
   label: {

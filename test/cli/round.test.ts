@@ -89,16 +89,42 @@ test('bad input exits 2 with one error line', () => {
 test('with an oracle, --until annotate runs predict, proposals, embed, suggest and labels the queries', () => {
   init(project, ['--oracle', gt])
   assert.throws(() => init(project, []), /set once/)
-  const r = cliJson<Report>(['round', '--project', project, '--until', 'annotate'])
+  // The demo's round 1 of set 1 is unlabelled: the suggest step refuses to start another round over it
+  // (the steps before it run), exit 2 with one error line; --force goes on from that step.
+  const refused = runCli(['round', '--project', project, '--until', 'annotate'])
+  assert.equal(refused.code, 2, refused.stderr)
+  const errors = refused.stderr.split('\n').filter((line) => line.startsWith('error: '))
+  assert.equal(errors.length, 1, refused.stderr)
+  assert.match(
+    errors[0]!,
+    /^error: round 1 of proposal set 1 has (\d+) of \1 queries unlabelled; .*pass --force to start a new round anyway$/,
+  )
+  const halted = cliJson<Status>(['round', '--project', project, '--status'])
+  assert.deepEqual(
+    halted.steps.filter((s) => s.round === 1).map((s) => `${s.step}:${s.state}`),
+    [
+      'predict:done',
+      'proposals:done',
+      'embed:done',
+      'suggest:failed',
+      'annotate:pending',
+      'tune-eu:pending',
+      'finetune:pending',
+    ],
+  )
+  const stored = db(project, (d) => d.prepare('SELECT COUNT(*) AS n FROM rounds').get()) as { n: number }
+  assert.equal(stored.n, 1, "no round stored but the demo's")
+  const r = cliJson<Report>(['round', '--project', project, '--until', 'annotate', '--force'])
   assert.deepEqual(
     r.steps.map((s) => `${s.round}:${s.step}:${s.state}`),
-    ['1:predict:done', '1:proposals:done', '1:embed:done', '1:suggest:done', '1:annotate:done'],
+    ['1:suggest:done', '1:annotate:done'],
   )
-  const [predict, proposals, , suggest, annotate] = r.steps
-  assert.ok(existsSync(predict!.result.map as string))
-  assert.equal(predict!.result.model, 'synapse-demo')
+  const [suggest, annotate] = r.steps
+  const predict = cliJson<Status>(['round', '--project', project, '--status']).steps[0]!
+  assert.ok(existsSync(predict.result!.map as string))
+  assert.equal(predict.result!.model, 'synapse-demo')
   // A new set from this round's map (the demo made set 1), asked about in a new round.
-  assert.equal(proposals!.result.set, 2)
+  assert.equal(suggest!.result.set, 2)
   const queries = suggest!.result.queries as number[]
   assert.ok(queries.length > 0)
   assert.equal(annotate!.result.missing, 0)
@@ -174,7 +200,8 @@ test('an export carries the campaign: its parameters and every step with its sta
 
 test('without an oracle, annotate waits for the labels people give, then is done', () => {
   init(manual, [])
-  const r = cliJson<Report>(['round', '--project', manual, '--until', 'annotate'])
+  // The demo's unlabelled round 1 is left knowingly.
+  const r = cliJson<Report>(['round', '--project', manual, '--until', 'annotate', '--force'])
   assert.equal(r.step, 'annotate')
   assert.equal(r.state, 'pending')
   const queries = r.steps.find((s) => s.step === 'suggest')!.result.queries as number[]

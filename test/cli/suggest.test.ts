@@ -105,7 +105,17 @@ describe('activeem embed, suggest and simulate', () => {
       const [a, b] = [one.queries[i - 1]!, one.queries[i]!]
       assert.ok(a.cluster < b.cluster || (a.cluster === b.cluster && a.distance <= b.distance))
     }
-    const two = cliJson<Round>(args)
+    // Round 1 is unlabelled: another round is refused (exit 2, one line saying so and naming --force), nothing stored.
+    const refused = runCli([...args, '--json'])
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.equal(
+      refused.stderr,
+      "error: round 1 of proposal set 1 has 6 of 6 queries unlabelled; label them (the Queries screen or 'activeem label'), or pass --force to start a new round anyway\n",
+    )
+    assert.equal(rounds(), 1)
+    assert.match(runCli(['suggest', '--help']).stdout, /\[--force\]/)
+    assert.match(runCli(['round', '--help']).stdout, /\[--force\]/)
+    const two = cliJson<Round>([...args, '--force'])
     assert.equal(two.round, 2)
     const asked = new Set(one.queries.map((q) => q.roi))
     assert.ok(two.queries.length > 0 && two.queries.every((q) => !asked.has(q.roi)))

@@ -1,6 +1,6 @@
 /**
  * A project with one synapse proposal set of N ROIs (default 5,000) and one round that queries all of
- * them in 50-100 clusters, made with the engine's own functions (real SQLite, a real patches.h5), for
+ * them (or the first `asked`) in 50-100 clusters, made with the engine's own functions (real SQLite, a real patches.h5), for
  * the query grid's scroll test and benchmark. The patches are drawn (a cleft with pre- and post-synaptic
  * sides at a random angle over textured grey), or tiled from an existing patches.h5.
  */
@@ -21,6 +21,8 @@ export interface BigRoundOptions {
   seed?: number
   /** Tile the thumbnails of this patches.h5 instead of drawing synthetic ones. */
   from?: string
+  /** How many ROIs the round asks (ROIs 1..asked); default all, so a later round has none left to ask. */
+  asked?: number
 }
 
 export interface BigRound {
@@ -153,11 +155,14 @@ export async function buildBigRound(dir: string, options: BigRoundOptions = {}):
     const order = Array.from({ length: n }, (_, i) => i).sort(
       (a, b) => assignment[a]! - assignment[b]! || distance[a]! - distance[b]!,
     )
-    const queries: Query[] = order.map((index) => ({
-      index,
-      cluster: assignment[index]!,
-      distance: distance[index]!,
-    }))
+    const asked = options.asked ?? n
+    const queries: Query[] = order
+      .filter((index) => index < asked)
+      .map((index) => ({
+        index,
+        cluster: assignment[index]!,
+        distance: distance[index]!,
+      }))
     const roiIds = rois.map((r) => r.id)
     const round = saveRound(
       project,

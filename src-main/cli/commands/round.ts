@@ -25,7 +25,7 @@ import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
 
 export const usage =
-  'activeem round --project DIR [--init --task synapse|mito --raw PATH#DS [--model NAME] [--strategy two-stream] [--N 64 --M 4 --Q 1] [--oracle GT#DS] [--epochs N] [--iterations 100] [--seed S]] [--step NAME | --until NAME | --status] [--json]'
+  'activeem round --project DIR [--init --task synapse|mito --raw PATH#DS [--model NAME] [--strategy two-stream] [--N 64 --M 4 --Q 1] [--oracle GT#DS] [--epochs N] [--iterations 100] [--seed S]] [--step NAME | --until NAME | --status] [--force] [--json]'
 
 async function checkVolume(flag: string, spec: string): Promise<void> {
   if (!spec.includes('#')) throw new InputError(`${flag} ${spec}: expected PATH#DATASET`)
@@ -80,7 +80,7 @@ export async function roundCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'round',
     argv,
-    options(['project', ...INIT_ONLY, 'step', 'until'], ['init', 'status']),
+    options(['project', ...INIT_ONLY, 'step', 'until'], ['init', 'status', 'force']),
     { min: 0, max: 0, usage },
   )
   if (!values.project) throw new InputError(`round: --project is required; usage: ${usage}`)
@@ -152,7 +152,12 @@ export async function roundCommand(argv: string[]): Promise<void> {
     }
     requireCampaign(project)
     await initTensorEngine({ backend: 'auto' })
-    const o = { signal: cancelOnSignals(), onProgress: progressPrinter('round') }
+    // --force: the suggest step starts a new round even while the current one has unlabelled queries.
+    const o = {
+      signal: cancelOnSignals(),
+      onProgress: progressPrinter('round'),
+      force: values.force === true,
+    }
     const reports = await (
       values.until !== undefined && isStepName(values.until)
         ? runUntil(project, CAMPAIGN_STEPS, values.until, o)

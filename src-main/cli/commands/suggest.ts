@@ -1,11 +1,12 @@
 import { InputError } from '../../engine/errors.ts'
+import { refuseUnfinishedRound } from '../../engine/labels/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { STRATEGIES, suggestRound, type Strategy, type SuggestParams } from '../../engine/suggest/index.ts'
 import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { emit } from '../output.ts'
 
-export const usage = `activeem suggest --project DIR --strategy ${STRATEGIES.join('|')} [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--seed S] [--json]`
+export const usage = `activeem suggest --project DIR --strategy ${STRATEGIES.join('|')} [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--seed S] [--force] [--json]`
 
 /** --N, --M, --Q and --budget, as `suggest` and `simulate` take them. */
 export function parseSuggestParams(values: {
@@ -25,7 +26,7 @@ export async function suggestCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     'suggest',
     argv,
-    options(['project', 'strategy', 'set', 'N', 'M', 'Q', 'budget', 'seed']),
+    options(['project', 'strategy', 'set', 'N', 'M', 'Q', 'budget', 'seed'], ['force']),
     { min: 0, max: 0, usage },
   )
   if (!values.project || !values.strategy)
@@ -36,6 +37,7 @@ export async function suggestCommand(argv: string[]): Promise<void> {
   const set = values.set === undefined ? undefined : parseInteger('--set', values.set, 1, 1)
   const project = Project.open(values.project)
   try {
+    refuseUnfinishedRound(project, values.force === true)
     await initTensorEngine({ backend: 'auto' })
     const r = await suggestRound(project, strategy, { ...params, seed }, set)
     emit(

@@ -22,6 +22,8 @@ export interface StepContext extends StageOptions {
   startedAt: string
   /** What a finished step made; a step reads its inputs from here. */
   resultOf: (round: number, step: StepName) => Record<string, unknown>
+  /** Suggest a new round even while the current one has unlabelled queries. */
+  force?: boolean | undefined
 }
 
 /** done: false leaves the step pending (annotate waiting for labels). */
@@ -51,7 +53,7 @@ function resultOf(project: Project, round: number, step: StepName): Record<strin
 export async function runStep(
   project: Project,
   runners: StepRunners,
-  o: StageOptions & { step?: string } = {},
+  o: StageOptions & { step?: string; force?: boolean } = {},
 ): Promise<StepReport> {
   const campaign = requireCampaign(project)
   // Picked and claimed in one write transaction: two processes started together cannot both run it.
@@ -73,6 +75,7 @@ export async function runStep(
       resultOf: (round, step) => resultOf(project, round, step),
       signal: o.signal,
       onProgress: o.onProgress,
+      force: o.force,
     })
   } catch (e) {
     // A cancelled step is left as a killed one would be: 'running' with no process, resumed next time.
@@ -94,7 +97,7 @@ export async function runUntil(
   project: Project,
   runners: StepRunners,
   until: StepName,
-  o: StageOptions = {},
+  o: StageOptions & { force?: boolean } = {},
 ): Promise<StepReport[]> {
   const reports: StepReport[] = []
   for (;;) {

@@ -12,11 +12,16 @@ import {
 import { embedSet } from '../embed/index.ts'
 import { planFinetune, runFinetune } from '../finetune/index.ts'
 import { doneJobParams, doneJobResult } from '../jobs/index.ts'
-import { currentLabels, majorityLabels, setLabel } from '../labels/index.ts'
+import {
+  currentLabels,
+  majorityLabels,
+  refuseUnfinishedRound,
+  setLabel,
+  unansweredRois,
+} from '../labels/index.ts'
 import { resolveModel } from '../model/index.ts'
 import { predictVolume } from '../predict/index.ts'
 import { proposalSet, proposalSetsOfMap, readPatches, roisOf, runProposals } from '../proposals/index.ts'
-import type { Project } from '../store/index.ts'
 import {
   loadSetData,
   oracleLabels,
@@ -105,6 +110,8 @@ async function suggest(ctx: StepContext): Promise<StepOutcome> {
   const set = num(ctx.resultOf(ctx.round, 'proposals'), 'set')
   const made = madeSince(roundList(ctx.project, set), ctx.startedAt)
   const { N, M, Q, seed } = ctx.campaign.params
+  // A round this step made before a kill is its own; a new one waits until the current round is done.
+  if (!made) refuseUnfinishedRound(ctx.project, ctx.force === true)
   const r =
     made ??
     (await suggestRound(
@@ -117,21 +124,12 @@ async function suggest(ctx: StepContext): Promise<StepOutcome> {
   return { done: true, result: { set, roundId: r.id, number: r.number, queries } }
 }
 
-/** Queries of the round that have no majority yet: none at all, or a tie someone must break. */
-function missingLabels(project: Project, set: number, queries: number[]): number[] {
-  const majority = majorityLabels(currentLabels(project, set))
-  return queries.filter((roi) => {
-    const m = majority.get(roi)
-    return !m || (m.votes > 0 && m.agreement === 0.5)
-  })
-}
-
 async function annotate(ctx: StepContext): Promise<StepOutcome> {
   const s = ctx.resultOf(ctx.round, 'suggest')
   const set = num(s, 'set')
   const roundId = num(s, 'roundId')
   const queries = s.queries as number[]
-  let missing = missingLabels(ctx.project, set, queries)
+  let missing = unansweredRois(ctx.project, set, queries)
   let byOracle = 0
   const oracle = ctx.campaign.params.oracle
   if (oracle && missing.length > 0) {
@@ -143,7 +141,7 @@ async function annotate(ctx: StepContext): Promise<StepOutcome> {
       setLabel(ctx.project, set, r.id, truth[k] ? 'correct' : 'incorrect', 'oracle', roundId),
     )
     byOracle = rois.length
-    missing = missingLabels(ctx.project, set, queries)
+    missing = unansweredRois(ctx.project, set, queries)
   }
   return {
     done: missing.length === 0,

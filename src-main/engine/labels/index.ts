@@ -20,4 +20,12 @@ export {
   type Majority,
   type RoiLabels,
 } from './store.ts'
+export {
+  isAnswered,
+  unansweredRois,
+  roundsProgress,
+  unfinishedRound,
+  refuseUnfinishedRound,
+  type RoundProgress,
+} from './round-progress.ts'
 export { COMMIT_PAUSE_MARK } from './commit-pause.ts'

@@ -9,6 +9,7 @@ export {
   queriedRois,
   latestRound,
   roundList,
+  allRounds,
   roundSetOf,
   roundsOf,
   roundClusters,

@@ -145,6 +145,17 @@ export function roundList(
     .all(setId) as Array<{ id: number; number: number; createdAt: string }>
 }
 
+/** Every round of the project, set by set and in order, without their queries. */
+export function allRounds(
+  project: Project,
+): Array<{ id: number; setId: number; number: number; strategy: Strategy; createdAt: string }> {
+  return project.db
+    .prepare(
+      'SELECT id, set_id AS setId, number, strategy, created_at AS createdAt FROM rounds ORDER BY set_id, number',
+    )
+    .all() as Array<{ id: number; setId: number; number: number; strategy: Strategy; createdAt: string }>
+}
+
 /** The set a round belongs to, or null when there is no such round. */
 export function roundSetOf(project: Project, roundId: number): number | null {
   const r = project.db.prepare('SELECT set_id FROM rounds WHERE id = ?').get(roundId) as

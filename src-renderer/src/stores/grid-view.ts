@@ -8,6 +8,8 @@ import { useViewerStore } from './viewer.ts'
 
 /** What the grid remembers per project. */
 export interface SavedGridView {
+  /** The round these filters, focus and scroll belong to: another round starts afresh. */
+  round: number | null
   cluster: number | null
   label: LabelFilter
   focusRoi: number | null
@@ -54,6 +56,7 @@ export const useGridViewStore = defineStore('grid-view', () => {
   function save(): void {
     if (!round.dir) return
     const view: SavedGridView = {
+      round: round.round?.id ?? null,
       cluster: filterCluster.value,
       label: filterLabel.value,
       focusRoi: focusRoi.value,
@@ -88,9 +91,13 @@ export const useGridViewStore = defineStore('grid-view', () => {
     filterLabel.value = LABEL_FILTERS.includes(label) ? label : 'all'
   }
 
-  /** What the grid of the project at `dir` remembered (fields that no longer parse are left out when restored). */
-  async function recall(dir: string): Promise<Partial<SavedGridView>> {
-    return (await loadUiState<Partial<SavedGridView>>(dir, 'grid')) ?? {}
+  /**
+   * What the grid of the project at `dir` remembered for round `roundId` (fields that no longer parse are
+   * left out when restored). A view saved before views named their round is taken as the shown round's.
+   */
+  async function recall(dir: string, roundId: number | null): Promise<Partial<SavedGridView>> {
+    const saved = (await loadUiState<Partial<SavedGridView>>(dir, 'grid')) ?? {}
+    return typeof saved.round === 'number' && saved.round !== roundId ? {} : saved
   }
 
   function restore(view: Partial<SavedGridView>): void {

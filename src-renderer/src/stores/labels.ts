@@ -66,6 +66,7 @@ export const useLabelsStore = defineStore('labels', () => {
         requestId: newRequestId(),
       })
       // A reply for another round or another annotator (the name changed meanwhile) is not this grid's label.
+      round.refreshProgress()
       if (round.round !== r || annotator.effective() !== who) return
       mine.set(done.roi, done.value)
     } catch (e) {
@@ -96,6 +97,7 @@ export const useLabelsStore = defineStore('labels', () => {
     if (!r || !dir) return null
     try {
       const done = await useTransport().call('label.undo', { dir, set: r.setId, annotator: who })
+      round.refreshProgress()
       if (round.round !== r || annotator.effective() !== who) return null
       if (!done) {
         lastMessage.value = 'Nothing to undo'

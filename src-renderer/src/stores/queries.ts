@@ -19,17 +19,20 @@ export const useQueriesStore = defineStore('queries', () => {
   const thumbnails = useThumbnailsStore()
   const view = useGridViewStore()
 
-  /** The latest round of the project at `target`, its set's task and this annotator's labels. */
-  async function load(target: string): Promise<void> {
+  /**
+   * A round of the project at `target` (`wanted`, else the one picked there, else the current one), its
+   * set's task, every round's progress and this annotator's labels.
+   */
+  async function load(target: string, wanted?: number): Promise<void> {
     const isLatest = round.loads.next()
     round.loading = true
     try {
-      const latest = await round.fetchLatest(target)
+      const shown = await round.fetchShown(target, wanted)
       if (!isLatest()) return
-      if (!round.isShown(target, latest.round)) thumbnails.forget()
-      round.show(target, latest.round, latest.task)
+      if (!round.isShown(target, shown.round)) thumbnails.forget()
+      round.show(target, shown.round, shown.task, shown.overview)
       labels.forget()
-      const saved = await view.recall(target)
+      const saved = await view.recall(target, shown.round?.id ?? null)
       await annotator.recall(target)
       if (!isLatest()) return
       view.restore(saved)
@@ -41,6 +44,12 @@ export const useQueriesStore = defineStore('queries', () => {
     } finally {
       if (isLatest()) round.loading = false
     }
+  }
+
+  /** Shows round `id` (of the open project) in the grid, and remembers the choice for the project. */
+  async function showRound(target: string, id: number): Promise<void> {
+    round.choose(target, id, round.overview?.current ?? null)
+    await load(target, id)
   }
 
   /** Labels under `name` from now on, with that annotator's labels shown; false when it is no name. */
@@ -67,5 +76,5 @@ export const useQueriesStore = defineStore('queries', () => {
     if (q) await labels.acceptRestOf(q.cluster)
   }
 
-  return { load, setAnnotator, undo, acceptRestOfCluster }
+  return { load, showRound, setAnnotator, undo, acceptRestOfCluster }
 })
