@@ -29,6 +29,14 @@ export function parse<O extends Options>(
     )
   }
   const values = parsed.values as Values<O>
+  if (values.help) {
+    // Written from the parser's own table, so the list can never miss a flag the command takes.
+    const flags = Object.entries({ ...options, json: { type: 'boolean' }, help: { type: 'boolean' } }).map(
+      ([name, o]) => `--${name}${o.type === 'string' ? ' VALUE' : ''}`,
+    )
+    process.stdout.write(`usage: ${positionals.usage}\nflags: ${flags.join(', ')}\n`)
+    process.exit(0)
+  }
   const n = parsed.positionals.length
   if (!values.help && (n < positionals.min || n > positionals.max)) {
     throw new InputError(`${command}: expected ${describeCount(positionals)}; usage: ${positionals.usage}`)

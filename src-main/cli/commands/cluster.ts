@@ -19,7 +19,7 @@ import { cancelOnSignals } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
-  'activeem cluster run --scheduler slurm|local|kubernetes --jobs N [--dir DIR] [--partition P] [--time T] [--mem M] [--gpus G] [--cpus-per-task C] [--account A] [--image I --claim PVC] [--dry-run] [--json] -- COMMAND ...'
+  'activeem cluster run --scheduler slurm|local|kubernetes --jobs N [--dir DIR] [--partition P] [--time T] [--mem M] [--gpus G] [--cpus-per-task C] [--account A] [--image I --claim PVC] [--poll-ms MS] [--dry-run] [--json] -- COMMAND ...'
 
 const SCHEDULERS = ['slurm', 'local', 'kubernetes'] as const
 

@@ -18,13 +18,19 @@ import { initTensorEngine } from '../../engine/tensor/index.ts'
 import { options, parse, parseChoice } from '../args.ts'
 import { emit } from '../output.ts'
 
-export const usage = [
-  'activeem model import --project DIR --from MODEL.json --name NAME [--task synapse|mito] [--mean M --std S] [--json]',
-  'activeem model list --project DIR [--json]',
-].join('\n       ')
+const USAGE = {
+  import:
+    'activeem model import --project DIR --from MODEL.json --name NAME [--task synapse|mito] [--mean M --std S] [--json]',
+  list: 'activeem model list --project DIR [--json]',
+}
+export const usage = Object.values(USAGE).join('\n       ')
 
 export async function model(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(`usage: ${usage}\n`)
+    return
+  }
   if (sub === 'import') return importModel(rest)
   if (sub === 'list') return list(rest)
   throw new InputError(`model: expected a subcommand import or list; usage: ${usage}`)
@@ -43,11 +49,12 @@ async function importModel(argv: string[]): Promise<void> {
     'model import',
     argv,
     options(['project', 'from', 'name', 'task', 'mean', 'std']),
-    { min: 0, max: 0, usage },
+    { min: 0, max: 0, usage: USAGE.import },
   )
-  if (!values.project) throw new InputError(`model import: --project DIR is required; usage: ${usage}`)
-  if (!values.from) throw new InputError(`model import: --from MODEL.json is required; usage: ${usage}`)
-  if (!values.name) throw new InputError(`model import: --name NAME is required; usage: ${usage}`)
+  if (!values.project) throw new InputError(`model import: --project DIR is required; usage: ${USAGE.import}`)
+  if (!values.from)
+    throw new InputError(`model import: --from MODEL.json is required; usage: ${USAGE.import}`)
+  if (!values.name) throw new InputError(`model import: --name NAME is required; usage: ${USAGE.import}`)
   const task = values.task === undefined ? undefined : parseChoice<Task>('--task', values.task, TASKS, 'mito')
   const mean = number('mean', values.mean)
   const std = number('std', values.std)
@@ -102,8 +109,8 @@ async function importModel(argv: string[]): Promise<void> {
 }
 
 function list(argv: string[]): void {
-  const { values } = parse('model list', argv, options(['project']), { min: 0, max: 0, usage })
-  if (!values.project) throw new InputError(`model list: --project DIR is required; usage: ${usage}`)
+  const { values } = parse('model list', argv, options(['project']), { min: 0, max: 0, usage: USAGE.list })
+  if (!values.project) throw new InputError(`model list: --project DIR is required; usage: ${USAGE.list}`)
   const project = Project.open(values.project)
   try {
     const models = listModels(project)

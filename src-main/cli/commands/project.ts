@@ -5,17 +5,23 @@ import type { ProjectSummary, VolumeRole } from '../../../src-shared/contract.ts
 import { options, parse, parseChoice, parsePositiveNumbers } from '../args.ts'
 import { emit, shapeText } from '../output.ts'
 
-export const usage = [
-  'activeem project init DIR [--name NAME] [--json]',
-  'activeem project show DIR [--json]',
-  'activeem project import DIR PATH#DATASET [--role raw|labels|prediction] [--name NAME] [--voxel-size z,y,x] [--json]',
-].join('\n       ')
+const USAGE = {
+  init: 'activeem project init DIR [--name NAME] [--json]',
+  show: 'activeem project show DIR [--json]',
+  import:
+    'activeem project import DIR PATH#DATASET [--role raw|labels|prediction] [--name NAME] [--voxel-size z,y,x] [--json]',
+}
+export const usage = Object.values(USAGE).join('\n       ')
 
 const ROLES = ['raw', 'labels', 'prediction'] as const
 
 export async function project(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv
   switch (sub) {
+    case '--help':
+    case '-h':
+      process.stdout.write(`usage: ${usage}\n`)
+      return
     case 'init':
       return init(rest)
     case 'show':
@@ -28,7 +34,11 @@ export async function project(argv: string[]): Promise<void> {
 }
 
 function init(argv: string[]): void {
-  const { values, positionals } = parse('project init', argv, options(['name']), { min: 1, max: 1, usage })
+  const { values, positionals } = parse('project init', argv, options(['name']), {
+    min: 1,
+    max: 1,
+    usage: USAGE.init,
+  })
   const p = Project.init(positionals[0]!, values.name)
   try {
     const summary = p.summary()
@@ -39,7 +49,7 @@ function init(argv: string[]): void {
 }
 
 function show(argv: string[]): void {
-  const { values, positionals } = parse('project show', argv, {}, { min: 1, max: 1, usage })
+  const { values, positionals } = parse('project show', argv, {}, { min: 1, max: 1, usage: USAGE.show })
   const p = Project.open(positionals[0]!)
   try {
     const summary = p.summary()
@@ -53,7 +63,7 @@ async function importVolume(argv: string[]): Promise<void> {
   const { values, positionals } = parse('project import', argv, options(['role', 'name', 'voxel-size']), {
     min: 2,
     max: 2,
-    usage,
+    usage: USAGE.import,
   })
   const role: VolumeRole = parseChoice('--role', values.role, ROLES, 'raw')
   const voxel = values['voxel-size']
