@@ -325,6 +325,14 @@ export const api = {
         step: int.min(1).max(64).optional(),
         /** `image`: a percentile window of the crop; `probability`: 0..1 (float) or 0..255 (integers) as is. */
         window: z.enum(['image', 'probability']).optional(),
+        /**
+         * For `image`: the values shown as 0 and 255, the volume's one auto-contrast (volume.levels' low and
+         * high) instead of the crop's own percentiles, so the contrast does not change as the crop moves.
+         */
+        range: z
+          .tuple([z.number(), z.number()])
+          .refine(([low, high]) => high > low, 'range: high must be above low')
+          .optional(),
         /** A pyramid level (see volume.levels): centre, size and the result's box are then in its voxels. */
         level: int.nonnegative().optional(),
         /**
@@ -362,8 +370,11 @@ export const api = {
         index: int.nonnegative(),
         /** [row0, col0, row1, col1] in the level's voxels, end exclusive. */
         box: z.tuple([int.nonnegative(), int.nonnegative(), int.positive(), int.positive()]),
-        /** `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is. */
-        window: z.enum(['image', 'probability']),
+        /**
+         * `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is;
+         * `label`: label ids as codes, 0 none and 1..255 for any other id (ids wrap past 255).
+         */
+        window: z.enum(['image', 'probability', 'label']),
         /**
          * A probability map's image: the map is read in that image's voxels (placed at the box it was
          * predicted from), and refused when it was predicted from another volume.
