@@ -21,3 +21,17 @@ export {
   type RoiLabels,
 } from './store.ts'
 export { COMMIT_PAUSE_MARK } from './commit-pause.ts'
+export {
+  applyMasks,
+  currentMask,
+  currentMasks,
+  maskedVolume,
+  maskHistory,
+  maskState,
+  saveMask,
+  stepMask,
+  type MaskBox,
+  type MaskHistoryRow,
+  type MaskState,
+  type RoiMask,
+} from './masks.ts'
