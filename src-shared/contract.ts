@@ -190,6 +190,28 @@ export const Thumb = z.object({
 })
 export type Thumb = z.infer<typeof Thumb>
 
+/** An ROI's mask over its box in the set's voxels, and where it stands among its corrected versions. */
+export const RoiMaskInfo = z.object({
+  roi: int.positive(),
+  /** z0, y0, x0, z1, y1, x1 (ends exclusive) in the set's voxels (rois.list shifts them by its offset). */
+  box: z.tuple([
+    int.nonnegative(),
+    int.nonnegative(),
+    int.nonnegative(),
+    int.positive(),
+    int.positive(),
+    int.positive(),
+  ]),
+  /** uint8 0/1, C order (z, y, x) over the box, base64. */
+  mask: z.string(),
+  /** The current version's id; null: the proposal's own mask. */
+  version: int.positive().nullable(),
+  versions: int.nonnegative(),
+  canUndo: z.boolean(),
+  canRedo: z.boolean(),
+})
+export type RoiMaskInfo = z.infer<typeof RoiMaskInfo>
+
 /** A box of a volume for the viewer, read at a step (every step-th voxel) and mapped to 0..255. */
 export const VolumeCrop = z.object({
   spec: z.string(),
@@ -438,6 +460,32 @@ export const api = {
     params: z.object({ dir: z.string().min(1), set: int.positive(), annotator: AnnotatorName }).strict(),
     /** The ROI whose last label was undone and the value it has again (null: none), or null if nothing to undo. */
     result: z.object({ roi: int.positive(), value: LabelValue.nullable() }).nullable(),
+  },
+  'roi.mask': {
+    /** An ROI's mask as it stands: its newest corrected version, else the proposal's own. */
+    params: z.object({ dir: z.string().min(1), set: int.positive(), roi: int.positive() }).strict(),
+    result: RoiMaskInfo,
+  },
+  'roi.mask.edit': {
+    /**
+     * `save`: `mask` (0/1 over the ROI's box, base64) becomes its new version; `undo`/`redo` move to the
+     * version before or after. Each is a row of the project (annotator, time); nothing is deleted.
+     */
+    params: z
+      .object({
+        dir: z.string().min(1),
+        set: int.positive(),
+        roi: int.positive(),
+        annotator: AnnotatorName,
+        action: z.enum(['save', 'undo', 'redo']),
+        mask: z.string().max(900_000).optional(),
+      })
+      .strict()
+      .refine(
+        (p) => (p.action === 'save') === (p.mask !== undefined),
+        'mask: given with save, and only then',
+      ),
+    result: RoiMaskInfo,
   },
   'jobs.list': {
     params: z.object({ dir: z.string().min(1), since: int.nonnegative().optional() }).strict(),

@@ -118,7 +118,7 @@ test('export and fine-tuning read the newest version of a corrected mask', async
     const before = await proposed.readRegion(region)
     proposed.close()
     assert.ok(
-      Array.from(before).some((v, i) => v === roi.id && i >= dims[1] * dims[2]),
+      Array.from(before as Uint32Array).some((v, i) => v === roi.id && i >= dims[1] * dims[2]),
       'the proposal holds voxels past the first plane',
     )
 
@@ -128,7 +128,7 @@ test('export and fine-tuning read the newest version of a corrected mask', async
     const instances = await openVolume(join(out, 'export.zarr#labels/instances'))
     try {
       const got = await corrected.readRegion(region)
-      Array.from(got).forEach((v, i) =>
+      Array.from(got as Uint32Array).forEach((v, i) =>
         assert.equal(v === roi.id, mask[i] === 1, `corrected voxel ${i}: ${v}, mask ${mask[i]}`),
       )
       assert.deepEqual(await instances.readRegion(region), before, 'labels/instances stay as proposed')
