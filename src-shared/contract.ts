@@ -212,6 +212,28 @@ export const Thumb = z.object({
 })
 export type Thumb = z.infer<typeof Thumb>
 
+/** An ROI's mask over its box in the set's voxels, and where it stands among its corrected versions. */
+export const RoiMaskInfo = z.object({
+  roi: int.positive(),
+  /** z0, y0, x0, z1, y1, x1 (ends exclusive) in the set's voxels (rois.list shifts them by its offset). */
+  box: z.tuple([
+    int.nonnegative(),
+    int.nonnegative(),
+    int.nonnegative(),
+    int.positive(),
+    int.positive(),
+    int.positive(),
+  ]),
+  /** uint8 0/1, C order (z, y, x) over the box, base64. */
+  mask: z.string(),
+  /** The current version's id; null: the proposal's own mask. */
+  version: int.positive().nullable(),
+  versions: int.nonnegative(),
+  canUndo: z.boolean(),
+  canRedo: z.boolean(),
+})
+export type RoiMaskInfo = z.infer<typeof RoiMaskInfo>
+
 /** A box of a volume for the viewer, read at a step (every step-th voxel) and mapped to 0..255. */
 export const VolumeCrop = z.object({
   spec: z.string(),
@@ -347,6 +369,14 @@ export const api = {
         step: int.min(1).max(64).optional(),
         /** `image`: a percentile window of the crop; `probability`: 0..1 (float) or 0..255 (integers) as is. */
         window: z.enum(['image', 'probability']).optional(),
+        /**
+         * For `image`: the values shown as 0 and 255, the volume's one auto-contrast (volume.levels' low and
+         * high) instead of the crop's own percentiles, so the contrast does not change as the crop moves.
+         */
+        range: z
+          .tuple([z.number(), z.number()])
+          .refine(([low, high]) => high > low, 'range: high must be above low')
+          .optional(),
         /** A pyramid level (see volume.levels): centre, size and the result's box are then in its voxels. */
         level: int.nonnegative().optional(),
         /**
@@ -384,8 +414,11 @@ export const api = {
         index: int.nonnegative(),
         /** [row0, col0, row1, col1] in the level's voxels, end exclusive. */
         box: z.tuple([int.nonnegative(), int.nonnegative(), int.positive(), int.positive()]),
-        /** `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is. */
-        window: z.enum(['image', 'probability']),
+        /**
+         * `image`: the volume's window (see volume.levels); `probability`: 0..1 (float) or 0..255 as is;
+         * `label`: label ids as codes, 0 none and 1..255 for any other id (ids wrap past 255).
+         */
+        window: z.enum(['image', 'probability', 'label']),
         /**
          * A probability map's image: the map is read in that image's voxels (placed at the box it was
          * predicted from), and refused when it was predicted from another volume.
@@ -453,6 +486,32 @@ export const api = {
     params: z.object({ dir: z.string().min(1), set: int.positive(), annotator: AnnotatorName }).strict(),
     /** The ROI whose last label was undone and the value it has again (null: none), or null if nothing to undo. */
     result: z.object({ roi: int.positive(), value: LabelValue.nullable() }).nullable(),
+  },
+  'roi.mask': {
+    /** An ROI's mask as it stands: its newest corrected version, else the proposal's own. */
+    params: z.object({ dir: z.string().min(1), set: int.positive(), roi: int.positive() }).strict(),
+    result: RoiMaskInfo,
+  },
+  'roi.mask.edit': {
+    /**
+     * `save`: `mask` (0/1 over the ROI's box, base64) becomes its new version; `undo`/`redo` move to the
+     * version before or after. Each is a row of the project (annotator, time); nothing is deleted.
+     */
+    params: z
+      .object({
+        dir: z.string().min(1),
+        set: int.positive(),
+        roi: int.positive(),
+        annotator: AnnotatorName,
+        action: z.enum(['save', 'undo', 'redo']),
+        mask: z.string().max(900_000).optional(),
+      })
+      .strict()
+      .refine(
+        (p) => (p.action === 'save') === (p.mask !== undefined),
+        'mask: given with save, and only then',
+      ),
+    result: RoiMaskInfo,
   },
   'jobs.list': {
     params: z.object({ dir: z.string().min(1), since: int.nonnegative().optional() }).strict(),

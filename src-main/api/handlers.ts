@@ -8,6 +8,7 @@ import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import { levelHandlers } from './levels.ts'
+import { maskHandlers } from './masks.ts'
 import { ProjectConnections } from './project-connections.ts'
 import { roundHandlers } from './rounds.ts'
 import type { ApiContext, Handlers, HandlerContext } from './types.ts'
@@ -52,6 +53,7 @@ const handlers: Handlers = {
   ...viewHandlers,
   ...roundHandlers,
   ...labelHandlers,
+  ...maskHandlers,
   ...jobHandlers,
   ...uiStateHandlers,
   ...exportHandlers,

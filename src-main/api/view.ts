@@ -167,7 +167,7 @@ export const viewHandlers: Pick<
     }
   },
 
-  'volume.crop': async ({ spec, center, size, step, window, level, over }) => {
+  'volume.crop': async ({ spec, center, size, step, window, range, level, over }) => {
     if (level !== undefined) {
       const levels = await levelledVolume(spec, over)
       const info = levels.levels[level]
@@ -177,7 +177,7 @@ export const viewHandlers: Pick<
           `${spec}: level ${level} is level 0 at a stride (no pyramid); ask for a step instead`,
         )
       const volume = levels.volumes[level]!
-      const crop = await readCrop(volume, { center, size, step, window })
+      const crop = await readCrop(volume, { center, size, step, window, ...(range ? { range } : {}) })
       return {
         spec: levels.base.spec,
         shape: levels.base.shape,
@@ -195,7 +195,7 @@ export const viewHandlers: Pick<
     }
     const volume = over === undefined ? await openVolume(spec) : await placedMap(spec, over)
     try {
-      const crop = await readCrop(volume, { center, size, step, window })
+      const crop = await readCrop(volume, { center, size, step, window, ...(range ? { range } : {}) })
       const voxelSize = volume.attributes['resolution_nm_zyx'] ?? volume.attributes['resolution']
       const voxelSizeNm =
         Array.isArray(voxelSize) &&

@@ -36,6 +36,7 @@ const OWNERS: Record<string, string[]> = {
   queries: ['src-main/engine/suggest/rounds.ts'],
   roi_clusters: ['src-main/engine/suggest/rounds.ts'],
   labels: ['src-main/engine/labels/store.ts'],
+  roi_masks: ['src-main/engine/labels/masks.ts'],
   campaign: ['src-main/engine/campaign/state.ts'],
   campaign_steps: ['src-main/engine/campaign/state.ts'],
   volume_levels: ['src-main/engine/pyramid/registry.ts'],

@@ -2,7 +2,7 @@ import { campaignSteps, getCampaign, type Campaign, type StepRow } from '../camp
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
-import { labelHistory, labelSummary, type LabelRow, type RoiLabels } from '../labels/index.ts'
+import { currentMasks, labelHistory, labelSummary, type LabelRow, type RoiLabels } from '../labels/index.ts'
 import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
 import { roiTable, type RoiTable, type RoiTableRow } from '../review/index.ts'
@@ -225,19 +225,32 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
         ? await Hdf5Sink.create(join(staging, dataPath))
         : new ZarrV2Sink(join(staging, dataPath))
     const removed = new Set(table.rows.filter((r) => r.final === 'incorrect').map((r) => r.id))
+    // The newest version of each mask an annotator corrected in the viewer.
+    const masks = currentMasks(o.project, set.id)
     const datasets: DatasetEntry[] = []
     let volume
     const voxelSizeNm = await setVoxelSize(o.project, set)
     const resolution = resolutionAttributes(voxelSizeNm)
     try {
       sink.group('labels', { set: set.id, task: set.task, rule: VOLUME_RULE, ...resolution })
-      volume = await writeLabelVolumes(labelsSpec, removed, sink, {
-        instances: {
-          description: 'instance labels of the proposal set as proposed (ROI id per voxel, 0 background)',
-          ...resolution,
+      volume = await writeLabelVolumes(
+        labelsSpec,
+        removed,
+        sink,
+        {
+          instances: {
+            description: 'instance labels of the proposal set as proposed (ROI id per voxel, 0 background)',
+            ...resolution,
+          },
+          corrected: {
+            description: VOLUME_RULE,
+            removed_rois: [...removed],
+            corrected_masks: masks.map((m) => m.roi),
+            ...resolution,
+          },
         },
-        corrected: { description: VOLUME_RULE, removed_rois: [...removed], ...resolution },
-      })
+        masks,
+      )
       for (const [name, description] of [
         ['labels/instances', 'instance labels as proposed: ROI id per voxel, 0 background'],
         ['labels/corrected', VOLUME_RULE],

@@ -1,3 +1,4 @@
+import { applyMasks, type RoiMask } from '../labels/index.ts'
 import { blocks, openVolume, type Shape3, type Volume } from '../volume/index.ts'
 import { InputError } from '../errors.ts'
 import type { ArraySpec, DataSink } from './sink.ts'
@@ -13,7 +14,8 @@ export interface LabelVolumeResult {
 
 /**
  * Writes the set's instance labels twice, chunk by chunk: as proposed (`labels/instances`, what a
- * re-import restores) and corrected (`labels/corrected`, ROIs judged incorrect set to 0). Memory is one
+ * re-import restores) and corrected (`labels/corrected`: each ROI's newest corrected mask where an
+ * annotator corrected it, then ROIs judged incorrect set to 0). Memory is one
  * chunk, whatever the volume's size.
  */
 export async function writeLabelVolumes(
@@ -21,6 +23,7 @@ export async function writeLabelVolumes(
   removed: ReadonlySet<number>,
   sink: DataSink,
   attributes: { instances: Record<string, unknown>; corrected: Record<string, unknown> },
+  masks: readonly RoiMask[] = [],
 ): Promise<LabelVolumeResult> {
   let volume: Volume
   try {
@@ -47,6 +50,7 @@ export async function writeLabelVolumes(
       const shape = [r.z1 - r.z0, r.y1 - r.y0, r.x1 - r.x0]
       instances.writeBox(start, shape, ids)
       const out = new Uint32Array(ids)
+      applyMasks(out, r, masks)
       for (let i = 0; i < out.length; i++) {
         const id = out[i]!
         if (id === 0) continue

@@ -17,6 +17,7 @@ import {
   type ModelMeta,
   type Weights,
 } from '../model/index.ts'
+import type { RoiMask } from '../labels/index.ts'
 import type { Roi } from '../proposals/index.ts'
 import { createRng, hashSeed } from '../random.ts'
 import { tf } from '../tensor/index.ts'
@@ -42,6 +43,8 @@ export interface FinetuneOptions extends StageOptions {
   /** The proposal set's raw volume and instance labels, its ROIs and the verdicts on them. */
   raw: string
   instances: string
+  /** Corrected ROI masks (their newest versions), laid over the instance volume; none: it as proposed. */
+  masks?: readonly RoiMask[]
   setId: number
   rois: Roi[]
   verdicts: ReadonlyMap<number, Verdict>
@@ -174,6 +177,7 @@ export async function finetuneModel(o: FinetuneOptions): Promise<FinetuneResult>
     windows = await RoiWindows.open({
       raw: o.raw,
       labels: o.instances,
+      masks: o.masks ?? [],
       rois: o.rois,
       verdicts: o.verdicts,
       task: config.task,

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts'
+import { maskedVolume, type RoiMask } from '../labels/index.ts'
 import type { Normalisation, Task } from '../model/index.ts'
 import type { Roi } from '../proposals/index.ts'
 import type { Rng } from '../random.ts'
@@ -67,6 +68,8 @@ export class RoiWindows {
   static async open(o: {
     raw: string
     labels: string
+    /** Corrected ROI masks laid over the instance labels as they are read. */
+    masks?: readonly RoiMask[]
     rois: Roi[]
     verdicts: ReadonlyMap<number, Verdict>
     task: Task
@@ -76,7 +79,7 @@ export class RoiWindows {
     const raw = await openVolume(o.raw)
     let labels: Volume
     try {
-      labels = await openVolume(o.labels)
+      labels = maskedVolume(await openVolume(o.labels), o.masks ?? [])
     } catch (e) {
       raw.close()
       throw e

@@ -1,6 +1,7 @@
 import type { StageOptions } from '../stage-options.ts'
 import { join } from 'node:path'
 import { Job, runJob } from '../jobs/index.ts'
+import { currentMasks } from '../labels/index.ts'
 import type { ModelRecord } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
 import { finetuneModel, type FinetuneResult } from './finetune.ts'
@@ -38,6 +39,8 @@ export async function runFinetune(
         modelDir: plan.dir,
         raw: plan.set.raw!,
         instances: `${join(project.dir, plan.set.dir, 'labels.zarr')}#labels`,
+        // The newest version of each mask an annotator corrected in the viewer.
+        masks: currentMasks(project, plan.set.id),
         setId: plan.set.id,
         rois: plan.rois,
         verdicts: plan.judged.verdicts,

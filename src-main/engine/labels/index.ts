@@ -29,3 +29,17 @@ export {
   type RoundProgress,
 } from './round-progress.ts'
 export { COMMIT_PAUSE_MARK } from './commit-pause.ts'
+export {
+  applyMasks,
+  currentMask,
+  currentMasks,
+  maskedVolume,
+  maskHistory,
+  maskState,
+  saveMask,
+  stepMask,
+  type MaskBox,
+  type MaskHistoryRow,
+  type MaskState,
+  type RoiMask,
+} from './masks.ts'

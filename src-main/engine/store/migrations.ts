@@ -227,6 +227,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: "roi_masks: annotators' corrections of an ROI's mask, one full mask per edit; undo and redo as rows",
+    // Each edit row holds the whole mask over the ROI's box
+    // (uint8 z, y, x, deflated); undo and redo rows only say which edit is current after them, so
+    // nothing is ever deleted and the rows are the audit trail.
+    sql: `
+      CREATE TABLE roi_masks (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES proposal_sets(id) ON DELETE CASCADE,
+        roi_id INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('edit', 'undo', 'redo')),
+        parent INTEGER REFERENCES roi_masks(id),
+        current INTEGER REFERENCES roi_masks(id),
+        box TEXT,
+        mask BLOB,
+        annotator TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX roi_masks_by_roi ON roi_masks(set_id, roi_id, id);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

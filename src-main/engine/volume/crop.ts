@@ -9,6 +9,8 @@ export interface CropRequest {
   size?: Shape3
   step?: number
   window?: 'image' | 'probability'
+  /** The image values shown as 0 and 255 (the volume's one auto-contrast) instead of the crop's percentiles. */
+  range?: [number, number]
 }
 
 export interface Crop {
@@ -100,7 +102,10 @@ export async function readCrop(volume: Volume, request: CropRequest = {}): Promi
     }
     zi += count
   }
-  const [low, high] = displayWindow(values, request.window ?? 'image', volume.dtype)
+  const [low, high] =
+    request.range && request.window !== 'probability'
+      ? request.range
+      : displayWindow(values, request.window ?? 'image', volume.dtype)
   const voxels = new Uint8Array(values.length)
   const scale = 255 / (high - low)
   for (let i = 0; i < values.length; i++) {

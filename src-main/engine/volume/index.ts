@@ -16,7 +16,7 @@ export { readGreySlice, type GreySlice } from './slice.ts'
 export { readCrop, DEFAULT_CROP, MAX_CROP_VOXELS, type Crop, type CropRequest } from './crop.ts'
 export { ZarrV2ArrayWriter, atomicWrite } from './zarr-v2-write.ts'
 export { voxelSizeOf, type VoxelSize } from './voxel.ts'
-export { LevelledVolume, MAX_TILE_VOXELS, type VolumeLevel, type TileRequest } from './levels.ts'
+export { labelCode, LevelledVolume, MAX_TILE_VOXELS, type VolumeLevel, type TileRequest } from './levels.ts'
 export {
   readMultiscale,
   findMultiscale,

@@ -26,7 +26,17 @@ export interface TileRequest {
   index: number
   /** [row0, col0, row1, col1] in this level's voxels, end exclusive. */
   box: [number, number, number, number]
-  window: 'image' | 'probability'
+  /** `label`: label ids as display codes (see labelCode), never windowed. */
+  window: 'image' | 'probability' | 'label'
+}
+
+/**
+ * A label id as one display byte: 0 stays 0 (no label), any other id becomes 1..255 (ids wrap past 255).
+ * The viewer colours each code by a hash of it; ids 255 apart share a colour.
+ */
+export function labelCode(id: number): number {
+  const v = Math.round(id)
+  return v === 0 || !Number.isFinite(v) ? 0 : 1 + ((((Math.abs(v) - 1) % 255) + 255) % 255)
 }
 
 /** Levels read at a stride stop here: a tile of 256 display voxels reads at most 2048 x 2048 of level 0. */
@@ -154,6 +164,8 @@ export class LevelledVolume {
         `${this.spec}: a tile of ${r1 - r0} x ${c1 - c0} voxels is too large; ask for chunk-sized tiles`,
       )
     const { values } = await this.readPlane(level, axis, index, box)
+    if (request.window === 'label')
+      return { dims: [r1 - r0, c1 - c0], voxels: Uint8Array.from(values as ArrayLike<number>, labelCode) }
     const [low, high] =
       request.window === 'image'
         ? await this.window()

@@ -50,7 +50,7 @@ export class TileSource {
 
   constructor(
     readonly spec: string,
-    readonly window: 'image' | 'probability',
+    readonly window: 'image' | 'probability' | 'label',
     readonly info: VolumeLevels,
     private readonly loaded: () => void,
     maxBytes = 256 * 1024 * 1024,

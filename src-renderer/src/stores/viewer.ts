@@ -17,6 +17,7 @@ import {
 } from '../viewer/geometry.ts'
 import { fitScale, PLANES, type Plane } from '../viewer/planes.ts'
 import {
+  labelOptions,
   overlayOptions,
   shortSpec,
   startingOverlay,
@@ -26,6 +27,7 @@ import {
 import { DEFAULT_VIEW_STATE, parseViewState, type ViewState } from '../viewer/view-state.ts'
 import { decodeCrop, type CropVoxels } from '../viewer/voxels.ts'
 import { clampWindowLevel, type WindowLevel } from '../viewer/window-level.ts'
+import { useLayersStore } from './layers.ts'
 import { useProjectStore } from './project.ts'
 import { TileSource } from './tiles.ts'
 
@@ -77,6 +79,7 @@ export interface CropLayers {
  */
 export const useViewerStore = defineStore('viewer', () => {
   const project = useProjectStore()
+  const layerState = useLayersStore()
 
   const selectedRoi = ref<number | null>(null)
   const centreRequest = ref(0)
@@ -100,8 +103,30 @@ export const useViewerStore = defineStore('viewer', () => {
   const mapHidden = ref<string | null>(null)
   const volumeSpec = ref<string | null>(null)
   const overlaySpec = ref<string | null>(null)
-  const showProbability = ref(saved.showProbability)
-  const showRois = ref(saved.showRois)
+  /** The map's and the boxes' visibility: theirs in the layers store. */
+  const showProbability = computed({
+    get: () => layerState.state.prob.visible,
+    set: (v: boolean) => layerState.setVisible('prob', v),
+  })
+  const showRois = computed({
+    get: () => layerState.state.rois.visible,
+    set: (v: boolean) => layerState.setVisible('rois', v),
+  })
+  const labelsShown = computed(() => (layerState.state.labels.visible ? labelSpec.value : null))
+  /** The label volume overlaid while the labels layer is on: the chosen one, else the project's first. */
+  const labelSpec = computed(() => {
+    const specs = options.value.labels.map((o) => o.spec)
+    const chosen = layerState.state.labels.spec
+    return chosen && specs.includes(chosen) ? chosen : (specs[0] ?? null)
+  })
+  /** Why the label overlay is not drawn on the shown volume (another shape, or unreadable), or null. */
+  const labelsHidden = ref<string | null>(null)
+  /**
+   * The shown volume's one auto-contrast, in its own units (percentiles of a coarse read, computed once
+   * per volume by the host): the values sent as 0 and 255, crops and tiles alike, so the contrast does
+   * not change as the view moves; window/level are shown in these units.
+   */
+  const contrast = ref<[number, number] | null>(null)
   const windowLevel = ref<WindowLevel>({ window: saved.window, level: saved.level })
   /** The user's zoom; null: fit the crop. */
   const zoom = ref<number | null>(saved.zoom)
@@ -131,12 +156,14 @@ export const useViewerStore = defineStore('viewer', () => {
    */
   const rawTiles = shallowRef<TileSource | null>(null)
   const mapTiles = shallowRef<TileSource | null>(null)
+  /** Tiles of the label volume overlaid: read as tiles at any size (the crop's views draw them over vtk.js). */
+  const labelTiles = shallowRef<TileSource | null>(null)
   /** Counts tile arrivals: the views redraw on it. */
   const tileArrivals = ref(0)
   const tiled = computed(() => rawTiles.value !== null)
   const onTile = (): void => {
     tileArrivals.value++
-    for (const source of [rawTiles.value, mapTiles.value])
+    for (const source of [rawTiles.value, mapTiles.value, labelTiles.value])
       if (source?.failure) {
         project.reportError(source.failure)
         source.failure = null
@@ -145,7 +172,11 @@ export const useViewerStore = defineStore('viewer', () => {
 
   const options = computed(() => {
     const volumes = project.summary?.volumes ?? []
-    return { volumes: volumeOptions(set.value, volumes), overlays: overlayOptions(set.value, volumes) }
+    return {
+      volumes: volumeOptions(set.value, volumes),
+      overlays: overlayOptions(set.value, volumes),
+      labels: labelOptions(volumes),
+    }
   })
 
   /** The 3D view reads every other voxel; along z only when z is not already coarser than x and y. */
@@ -190,7 +221,9 @@ export const useViewerStore = defineStore('viewer', () => {
     layers.value = null
     rawTiles.value?.close()
     mapTiles.value?.close()
-    rawTiles.value = mapTiles.value = null
+    labelTiles.value?.close()
+    rawTiles.value = mapTiles.value = labelTiles.value = null
+    contrast.value = null
   }
 
   function exceedsCrop(extent: Vec3): boolean {
@@ -235,6 +268,39 @@ export const useViewerStore = defineStore('viewer', () => {
   watch([overlaySpec, showProbability, rawTiles], () => void openMapTiles())
 
   /**
+   * The label volume's tiles while the labels layer is on and a volume is open: its own levels (a
+   * pyramid of a labels volume is mode-reduced) or level 0 at strides, so labels stay labels zoomed out.
+   * A label volume of another shape than the image is not overlaid, and one line says why.
+   */
+  async function openLabelTiles(): Promise<void> {
+    const spec = shape.value ? labelsShown.value : null
+    if (labelTiles.value?.spec === spec && spec !== null) return
+    labelTiles.value?.close()
+    labelTiles.value = null
+    labelsHidden.value = null
+    if (!spec) return
+    const isOpen = sessions.current()
+    const image = volumeSpec.value
+    try {
+      const info = await useTransport().call('volume.levels', {
+        spec,
+        ...(dir.value ? { dir: dir.value } : {}),
+      })
+      if (!isOpen() || image !== volumeSpec.value || spec !== labelsShown.value) return
+      if (info.shape.join() !== shape.value?.join()) {
+        labelsHidden.value = `labels ${shortSpec(spec)} are ${info.shape.join(' × ')} but the image is ${shape.value?.join(' × ')}: not overlaid`
+        return
+      }
+      ;(labelTiles.value as TileSource | null)?.close()
+      labelTiles.value = markRaw(new TileSource(info.spec, 'label', info, onTile, 64 * 1024 * 1024))
+    } catch (e) {
+      if (isOpen() && image === volumeSpec.value) labelsHidden.value = messageOf(e)
+    }
+  }
+
+  watch([labelsShown, shape, volumeSpec], () => void openLabelTiles())
+
+  /**
    * Opens the viewer on a project: its remembered view, its ROI set, the volume and map to show.
    * The focus to start from (null: the volume's middle), or null when there is nothing to show.
    */
@@ -244,7 +310,7 @@ export const useViewerStore = defineStore('viewer', () => {
     dir.value = null
     release()
     set.value = placed.value = null
-    roisHidden.value = mapHidden.value = null
+    roisHidden.value = mapHidden.value = labelsHidden.value = null
     volumeSpec.value = overlaySpec.value = null
     shape.value = voxelSizeNm.value = hover.value = null
     focus.value = [0, 0, 0]
@@ -258,8 +324,8 @@ export const useViewerStore = defineStore('viewer', () => {
     const remembered = parseViewState(await loadUiState<unknown>(projectDir, 'viewer'))
     if (!isOpen()) return null
     saved = remembered
-    showProbability.value = saved.showProbability
-    showRois.value = saved.showRois
+    await layerState.load(projectDir, { prob: saved.showProbability, rois: saved.showRois })
+    if (!isOpen()) return null
     windowLevel.value = { window: saved.window, level: saved.level }
     zoom.value = saved.zoom
     dir.value = projectDir
@@ -337,9 +403,11 @@ export const useViewerStore = defineStore('viewer', () => {
       return false
     }
     if (!isOpen() || spec !== volumeSpec.value) return false
+    const info = await levels
+    if (!isOpen() || spec !== volumeSpec.value) return false
+    // Without it (levels unreadable) each crop is shown through its own percentiles, as before.
+    contrast.value = info instanceof Error ? null : [info.low, info.high]
     if (exceedsCrop(probe.shape as Vec3)) {
-      const info = await levels
-      if (!isOpen() || spec !== volumeSpec.value) return false
       if (info instanceof Error)
         project.reportError(`cannot read the levels of ${shortSpec(spec)} (showing a crop): ${info.message}`)
       else rawTiles.value = markRaw(new TileSource(info.spec, 'image', info, onTile))
@@ -366,7 +434,13 @@ export const useViewerStore = defineStore('viewer', () => {
     const mapSpec = showProbability.value ? overlaySpec.value : null
     const transport = useTransport()
     const [raw, prob] = await Promise.all([
-      transport.call('volume.crop', { spec, center, size, window: 'image' }),
+      transport.call('volume.crop', {
+        spec,
+        center,
+        size,
+        window: 'image',
+        ...(contrast.value ? { range: contrast.value } : {}),
+      }),
       mapSpec
         ? transport
             .call('volume.crop', { spec: mapSpec, over: spec, center, size, window: 'probability' })
@@ -412,7 +486,14 @@ export const useViewerStore = defineStore('viewer', () => {
       : -1
     const transport = useTransport()
     const [raw, prob] = await Promise.all([
-      transport.call('volume.crop', { spec: source.spec, level: index, center, size, window: 'image' }),
+      transport.call('volume.crop', {
+        spec: source.spec,
+        level: index,
+        center,
+        size,
+        window: 'image',
+        ...(contrast.value ? { range: contrast.value } : {}),
+      }),
       map && mapIndex >= 0
         ? transport
             .call('volume.crop', {
@@ -551,6 +632,10 @@ export const useViewerStore = defineStore('viewer', () => {
     voxels,
     rawTiles,
     mapTiles,
+    labelTiles,
+    labelSpec,
+    labelsHidden,
+    contrast,
     tileArrivals,
     tiled,
     slices,

@@ -73,3 +73,8 @@ export function startingOverlay(
   const preferred = set?.channels.find((c) => c.name === 'union' || c.name === 'mito')?.spec
   return (remembered && maps.includes(remembered) ? remembered : null) ?? preferred ?? maps[0] ?? null
 }
+
+/** The project's label volumes, any of which can be overlaid on the image. */
+export function labelOptions(volumes: readonly Volume[]): SourceOption[] {
+  return volumes.filter((v) => v.role === 'labels').map((v) => ({ spec: v.source, label: v.name }))
+}

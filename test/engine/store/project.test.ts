@@ -34,6 +34,7 @@ test('a new project is a folder with a migrated SQLite database in WAL mode with
       'proposal_sets',
       'queries',
       'roi_clusters',
+      'roi_masks',
       'rois',
       'rounds',
       'volume_levels',

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import {
   fullRegion,
+  labelCode,
+  LevelledVolume,
   openVolume,
   readCrop,
   ZarrV3Writer,
@@ -84,5 +86,39 @@ test('crops at any step are the volume sampled from the box origin, each z-chunk
     }
   } finally {
     v.close()
+  }
+})
+
+test('readCrop with a range: the volume values given are 0 and 255 whatever the crop holds', async () => {
+  const volume = await openVolume(spec)
+  try {
+    const crop = await readCrop(volume, { center: [10, 20, 25], size: [1, 4, 4], range: [0, 255] })
+    assert.deepEqual([crop.low, crop.high], [0, 255])
+    let i = 0
+    for (let y = 18; y < 22; y++)
+      for (let x = 23; x < 27; x++) assert.equal(crop.voxels[i++], value(10, y, x), `voxel ${y},${x} as is`)
+    const narrow = await readCrop(volume, { center: [10, 20, 25], size: [1, 4, 4], range: [100, 200] })
+    i = 0
+    for (let y = 18; y < 22; y++)
+      for (let x = 23; x < 27; x++) {
+        const want = Math.max(0, Math.min(255, Math.round(((value(10, y, x) - 100) * 255) / 100)))
+        assert.equal(narrow.voxels[i++], want, `voxel ${y},${x} through 100..200`)
+      }
+  } finally {
+    volume.close()
+  }
+})
+
+test('label tiles: ids as codes, 0 clear, 1..255 for any other id, never windowed', async () => {
+  assert.deepEqual([0, 1, 255, 256, 300, 510, 511].map(labelCode), [0, 1, 255, 1, 45, 255, 1])
+  const levels = await LevelledVolume.open(spec)
+  try {
+    const tile = await levels.tile({ level: 0, axis: 0, index: 3, box: [0, 0, 2, 5], window: 'label' })
+    assert.deepEqual(tile.dims, [2, 5])
+    let i = 0
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < 5; x++) assert.equal(tile.voxels[i++], labelCode(value(3, y, x)))
+  } finally {
+    levels.close()
   }
 })

@@ -1,14 +1,14 @@
 /** vtk.js property set-up shared by the slice and 3D views: the probability lookup table. */
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction'
 import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction'
-import { PROBABILITY_COLOURS, PROBABILITY_OPACITY } from './layers.ts'
+import { COLORMAPS, PROBABILITY_OPACITY, type Colormap } from '../../viewer/colours.ts'
 
 export type ColourFunction = ReturnType<typeof vtkColorTransferFunction.newInstance>
 export type OpacityFunction = ReturnType<typeof vtkPiecewiseFunction.newInstance>
 
-export function probabilityColours(): ColourFunction {
+export function probabilityColours(colormap: Colormap = 'fire'): ColourFunction {
   const colours = vtkColorTransferFunction.newInstance()
-  for (const [x, r, g, b] of PROBABILITY_COLOURS) colours.addRGBPoint(x, r, g, b)
+  for (const [x, r, g, b] of COLORMAPS[colormap]) colours.addRGBPoint(x, r, g, b)
   return colours
 }
 
