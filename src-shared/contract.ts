@@ -348,6 +348,22 @@ export const api = {
       .strict(),
     result: VolumeRecord,
   },
+  'project.volumeDependents': {
+    /** What was made from the volume (proposal sets, jobs), in words: shown before renaming or removing it. */
+    params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
+    result: z.array(z.string()),
+  },
+  'project.renameVolume': {
+    params: z
+      .object({ dir: z.string().min(1), id: int.positive(), name: z.string().min(1).max(200) })
+      .strict(),
+    result: VolumeRecord,
+  },
+  'project.removeVolume': {
+    /** Forgets the volume; its files stay. The result names what had been made from it. */
+    params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
+    result: z.object({ removed: VolumeRecord, dependents: z.array(z.string()) }),
+  },
   'volume.multiscale': {
     /** The OME-Zarr multiscale group the volume is a level of (its levels from that one down), or null. */
     params: z.object({ spec: z.string().min(1) }).strict(),

@@ -9,6 +9,7 @@ import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import { levelHandlers } from './levels.ts'
 import { maskHandlers } from './masks.ts'
+import { volumeHandlers } from './volumes.ts'
 import { ProjectConnections } from './project-connections.ts'
 import { roundHandlers } from './rounds.ts'
 import type { ApiContext, Handlers, HandlerContext } from './types.ts'
@@ -54,6 +55,7 @@ const handlers: Handlers = {
   ...roundHandlers,
   ...labelHandlers,
   ...maskHandlers,
+  ...volumeHandlers,
   ...jobHandlers,
   ...uiStateHandlers,
   ...exportHandlers,

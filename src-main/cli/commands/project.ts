@@ -1,4 +1,5 @@
 import { InputError } from '../../engine/errors.ts'
+import { volumeDependents } from '../../engine/housekeeping/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { openVolume } from '../../engine/volume/index.ts'
 import type { ProjectSummary, VolumeRole } from '../../../src-shared/contract.ts'
@@ -10,6 +11,8 @@ const USAGE = {
   show: 'activeem project show DIR [--json]',
   import:
     'activeem project import DIR PATH#DATASET [--role raw|labels|prediction] [--name NAME] [--voxel-size z,y,x] [--json]',
+  rename: 'activeem project rename DIR VOLUME NEW_NAME [--json]',
+  remove: 'activeem project remove DIR VOLUME [--json]',
 }
 export const usage = Object.values(USAGE).join('\n       ')
 
@@ -28,8 +31,14 @@ export async function project(argv: string[]): Promise<void> {
       return show(rest)
     case 'import':
       return importVolume(rest)
+    case 'rename':
+      return rename(rest)
+    case 'remove':
+      return remove(rest)
     default:
-      throw new InputError(`project: expected a subcommand init, show or import; usage: ${usage}`)
+      throw new InputError(
+        `project: expected a subcommand init, show, import, rename or remove; usage: ${usage}`,
+      )
   }
 }
 
@@ -54,6 +63,38 @@ function show(argv: string[]): void {
   try {
     const summary = p.summary()
     emit(values.json, summary, () => describe(summary))
+  } finally {
+    p.close()
+  }
+}
+
+/** VOLUME is the volume's id or name, as `project show` lists them. */
+function rename(argv: string[]): void {
+  const { values, positionals } = parse('project rename', argv, {}, { min: 3, max: 3, usage: USAGE.rename })
+  const p = Project.open(positionals[0]!)
+  try {
+    const before = p.findVolume(positionals[1]!)
+    const after = p.renameVolume(before.id, positionals[2]!)
+    emit(values.json, after, () => `volume ${after.id}: '${before.name}' is now '${after.name}'`)
+  } finally {
+    p.close()
+  }
+}
+
+/** Forgets a volume (its files stay); says what had been made from it. */
+function remove(argv: string[]): void {
+  const { values, positionals } = parse('project remove', argv, {}, { min: 2, max: 2, usage: USAGE.remove })
+  const p = Project.open(positionals[0]!)
+  try {
+    const volume = p.findVolume(positionals[1]!)
+    const dependents = volumeDependents(p, volume.id)
+    const removed = p.removeVolume(volume.id)
+    emit(values.json, { removed, dependents }, () =>
+      [
+        `removed volume ${removed.id} '${removed.name}' from the project (its files are kept: ${removed.source})`,
+        ...dependents.map((d) => `  made from it: ${d}`),
+      ].join('\n'),
+    )
   } finally {
     p.close()
   }

@@ -207,6 +207,35 @@ export class Project {
     return toVolumeRecord(row)
   }
 
+  /** The volume named `ref` (its id or its name), or the InputError that lists the project's volumes. */
+  findVolume(ref: string): VolumeRecord {
+    const row = (
+      /^\d+$/.test(ref)
+        ? this.db.prepare('SELECT * FROM volumes WHERE id = ?').get(Number(ref))
+        : this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(ref)
+    ) as VolumeRow | undefined
+    if (row) return toVolumeRecord(row)
+    const known = this.volumes().map((v) => `${v.id} ${v.name}`)
+    throw new InputError(`${this.dir}: no volume '${ref}' (volumes: ${known.join(', ') || 'none'})`)
+  }
+
+  renameVolume(id: number, name: string): VolumeRecord {
+    const trimmed = name.trim()
+    if (trimmed === '') throw new InputError('a volume name cannot be empty')
+    const other = this.db.prepare('SELECT id FROM volumes WHERE name = ? AND id != ?').get(trimmed, id)
+    if (other) throw new InputError(`${this.dir}: a volume named '${trimmed}' is already in the project`)
+    this.volume(id)
+    this.db.prepare('UPDATE volumes SET name = ? WHERE id = ?').run(trimmed, id)
+    return this.volume(id)
+  }
+
+  /** Forgets the volume (its files stay where they are; the project only pointed at them). */
+  removeVolume(id: number): VolumeRecord {
+    const record = this.volume(id)
+    this.db.prepare('DELETE FROM volumes WHERE id = ?').run(id)
+    return record
+  }
+
   volumes(): VolumeRecord[] {
     return (this.db.prepare('SELECT * FROM volumes ORDER BY id').all() as VolumeRow[]).map(toVolumeRecord)
   }

@@ -1,0 +1,1 @@
+export { volumeDependents } from './dependents.ts'
