@@ -8,6 +8,7 @@ import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import { levelHandlers } from './levels.ts'
+import { pipelineHandlers } from './pipeline.ts'
 import { ProjectConnections } from './project-connections.ts'
 import type { ApiContext, Handlers, HandlerContext } from './types.ts'
 import { uiStateHandlers } from './ui-state.ts'
@@ -54,6 +55,7 @@ const handlers: Handlers = {
   ...uiStateHandlers,
   ...exportHandlers,
   ...levelHandlers,
+  ...pipelineHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

@@ -1,6 +1,7 @@
 import { isInputError, messageOf } from '../engine/errors.ts'
 import { deviceFailure } from '../engine/device-state.ts'
 import { APP_VERSION } from '../engine/version.ts'
+import { announceLaunch } from './launch-phase.ts'
 
 interface Command {
   summary: string
@@ -200,6 +201,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`usage: ${command.usage}\n`)
     return
   }
+  await announceLaunch(name, rest)
   const run = await command.load()
   await run(rest)
 }
