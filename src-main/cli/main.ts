@@ -141,7 +141,7 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'benchmarks against the reference peers (numpy, h5py, zarr, scipy, scikit-learn, PyTorch), JSON lines',
     usage:
-      'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|webgpu|predict] [--backend NAME] [--peer-device cpu|cuda]',
+      'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|viewer|pipeline|webgpu|predict] [--backend NAME] [--peer-device cpu|cuda]',
     load: async () => (await import('./bench/bench.ts')).bench,
   },
   serve: {
