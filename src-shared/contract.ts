@@ -291,6 +291,7 @@ export const PipelineRunStep = z.enum([
   'suggest',
   'finetune',
   'export',
+  'import',
 ])
 export type PipelineRunStep = z.infer<typeof PipelineRunStep>
 
@@ -313,6 +314,11 @@ export const PipelineFields = z
     task: z.enum(['synapse', 'mito']),
     raw: z.string().min(1),
     labels: z.string().min(1),
+    /** A model to import instead of training one: its tfjs layers-format model.json. */
+    from: z.string().min(1),
+    /** The intensity normalisation an imported model expects (raw values). */
+    mean: z.number(),
+    std: z.number().positive(),
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a model name is letters, digits, . _ -'),
     iterations: int.min(1).max(1_000_000),
     model: z.string().min(1),

@@ -2,7 +2,7 @@ import type { JobKind, PipelineFields, PipelineRunStep } from '../../src-shared/
 import { InputError } from '../engine/errors.ts'
 
 /** A job step of the pipeline: the command it runs is the job kind of the same name. */
-export type PipelineJobStep = Exclude<PipelineRunStep, 'export'> & JobKind
+export type PipelineJobStep = Exclude<PipelineRunStep, 'export' | 'import'> & JobKind
 
 function need<K extends keyof PipelineFields>(
   step: PipelineRunStep,
@@ -71,4 +71,17 @@ export function pipelineArgs(step: PipelineJobStep, f: PipelineFields): string[]
         ...opt('--ratio', f.ratio),
       ]
   }
+}
+
+/** `activeem model import`'s flags (after `--project DIR`) for the train card's import form. */
+export function importArgs(f: PipelineFields): string[] {
+  if ((f.mean === undefined) !== (f.std === undefined))
+    throw new InputError('pipeline.run import: give the mean and the std together, or neither')
+  return [
+    ...['--from', need('import', f, 'from')],
+    ...['--name', need('import', f, 'name')],
+    ...(f.task ? ['--task', f.task] : []),
+    ...(f.mean !== undefined ? ['--mean', String(f.mean)] : []),
+    ...(f.std !== undefined ? ['--std', String(f.std)] : []),
+  ]
 }

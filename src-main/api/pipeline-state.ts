@@ -40,7 +40,7 @@ export interface ExportRecord {
 const TITLES: Record<PipelineStep, string> = {
   project: 'New project',
   volumes: 'Add volumes',
-  train: 'Train a model on your labels',
+  train: 'Train a model on your labels, or import one',
   predict: 'Predict a probability map',
   proposals: 'ROI proposals',
   embed: 'Embed (mask + image VAEs)',

@@ -1,13 +1,38 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { InputError } from '../engine/errors.ts'
 import { listJobs } from '../engine/jobs/index.ts'
 import { proposalSet } from '../engine/proposals/index.ts'
-import { launchJob } from './job-launcher.ts'
+import { launchJob, repoRoot } from './job-launcher.ts'
 import { defaultMaxJobs } from './jobs.ts'
 import { exportHandlers } from './export.ts'
-import { pipelineArgs } from './pipeline-args.ts'
+import { importArgs, pipelineArgs } from './pipeline-args.ts'
 import { EXPORT_RECORD_KEY, pipelineCards, type ExportRecord } from './pipeline-state.ts'
 import type { Handlers } from './types.ts'
 import { readUiState, writeUiState } from './ui-state.ts'
+
+/**
+ * `activeem model import` run to its end (a few seconds: it reads and saves weights), in its own process
+ * like every command the window starts; its `error:` line is the refusal.
+ */
+async function importModel(dir: string, args: string[]): Promise<void> {
+  const cli = join(repoRoot(), 'bin', 'activeem.mjs')
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [cli, 'model', 'import', '--project', dir, ...args, '--json'],
+      {
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        maxBuffer: 1 << 20,
+      },
+    )
+  } catch (e) {
+    const stderr = String((e as { stderr?: unknown }).stderr ?? '')
+    const line = stderr.split('\n').findLast((l) => l.startsWith('error: '))
+    throw new InputError(`model import: ${line ? line.slice('error: '.length) : (e as Error).message}`)
+  }
+}
 
 function exportRecord(value: unknown): ExportRecord | null {
   const r = value as Partial<ExportRecord> | null
@@ -45,6 +70,11 @@ export const pipelineHandlers: Pick<Handlers, 'pipeline.get' | 'pipeline.run'> =
         at: new Date().toISOString(),
       } satisfies ExportRecord)
       return { pid: null, args: ['--out', result.out, '--format', fields.format ?? 'hdf5'], out: result.out }
+    }
+    if (step === 'import') {
+      const args = [...importArgs(fields), ...extra]
+      await importModel(dir, args)
+      return { pid: null, args, out: null }
     }
     const args = [...pipelineArgs(step, fields), ...extra]
     const max = ctx.maxJobs ?? defaultMaxJobs()

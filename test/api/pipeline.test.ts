@@ -3,7 +3,12 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { ApiResponse, PipelineCard, PipelineStep } from '../../src-shared/contract.ts'
 import { dispatch } from '../../src-main/api/handlers.ts'
-import { boxedSpec, pipelineArgs, type PipelineJobStep } from '../../src-main/api/pipeline-args.ts'
+import {
+  boxedSpec,
+  importArgs,
+  pipelineArgs,
+  type PipelineJobStep,
+} from '../../src-main/api/pipeline-args.ts'
 import { defaultClusters, defaultPredictBox, taskOfName } from '../../src-main/api/pipeline-state.ts'
 import { ProjectConnections } from '../../src-main/api/project-connections.ts'
 import { InputError } from '../../src-main/engine/errors.ts'
@@ -12,6 +17,7 @@ import { usage as finetuneUsage } from '../../src-main/cli/commands/finetune.ts'
 import { usage as predictUsage } from '../../src-main/cli/commands/predict.ts'
 import { usage as proposalsUsage } from '../../src-main/cli/commands/proposals.ts'
 import { usage as suggestUsage } from '../../src-main/cli/commands/suggest.ts'
+import { usage as modelUsage } from '../../src-main/cli/commands/model.ts'
 import { usage as trainUsage } from '../../src-main/cli/commands/train.ts'
 import { cliJson } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
@@ -100,6 +106,26 @@ test('the typed fields map to the flags each command lists in its --help', () =>
   assert.throws(
     () => pipelineArgs('train', { task: 'mito', raw: 'a#raw', iterations: 5 }),
     (e: unknown) => e instanceof InputError && /the field 'labels' is required/.test(e.message),
+  )
+  // The train card's import form: `activeem model import`'s flags.
+  const imported = importArgs({ from: '/m/model.json', name: 'pt', task: 'mito', mean: 120, std: 40 })
+  assert.deepEqual(imported, [
+    '--from',
+    '/m/model.json',
+    '--name',
+    'pt',
+    '--task',
+    'mito',
+    '--mean',
+    '120',
+    '--std',
+    '40',
+  ])
+  for (const flag of imported.filter((a) => a.startsWith('--')))
+    assert.ok(modelUsage.includes(`${flag} `), flag)
+  assert.throws(
+    () => importArgs({ from: '/m/model.json', name: 'pt', mean: 1 }),
+    /the mean and the std together/,
   )
   assert.throws(() => boxedSpec('a.h5#raw[0:4,:,:]', [0, 1, 0, 1, 0, 1]), /already names a box/)
   assert.throws(() => boxedSpec('a.h5#raw', [4, 4, 0, 1, 0, 1]), /is empty/)
@@ -201,6 +227,16 @@ test('pipeline.get and pipeline.run on a real project: needs, defaults, a job wi
   c = await cards(dir)
   assert.deepEqual(c.predict.needs, [])
   assert.equal(c.predict.defaults.model, 'mito')
+
+  // Importing through the card runs `activeem model import`: a file that is no layers model is refused
+  // in its own words (an ActiveEM model folder's model.json is not one).
+  const notLayers = await call('pipeline.run', {
+    dir,
+    step: 'import',
+    fields: { from: join(dir, 'models', 'mito', 'model.json'), name: 'copied' },
+  })
+  assert.equal(notLayers.ok, false)
+  assert.match(!notLayers.ok ? notLayers.error.message : '', /^model import: .*is not a tfjs layers model/)
 
   // New labels after the model: training is stale, and says why.
   await ok('project.addVolume', { dir, spec: `${h5}#labels/pre`, role: 'labels', name: 'pre' })
