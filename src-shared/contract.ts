@@ -310,6 +310,126 @@ export const JobKind = z.enum([
 ])
 export type JobKind = z.infer<typeof JobKind>
 
+/** The guided pipeline's steps, in the order the Project screen shows them as cards. */
+export const PIPELINE_STEPS = [
+  'project',
+  'volumes',
+  'train',
+  'predict',
+  'proposals',
+  'embed',
+  'suggest',
+  'label',
+  'finetune',
+  'export',
+] as const
+export const PipelineStep = z.enum(PIPELINE_STEPS)
+export type PipelineStep = z.infer<typeof PipelineStep>
+
+/** The steps whose card runs something: a job of the same kind, or the export. */
+export const PipelineRunStep = z.enum([
+  'train',
+  'predict',
+  'proposals',
+  'embed',
+  'suggest',
+  'finetune',
+  'export',
+  'import',
+])
+export type PipelineRunStep = z.infer<typeof PipelineRunStep>
+
+/** A box of a volume, z0, z1, y0, y1, x0, x1 (end exclusive). */
+const boxZyx = z.tuple([
+  int.nonnegative(),
+  int.positive(),
+  int.nonnegative(),
+  int.positive(),
+  int.nonnegative(),
+  int.positive(),
+])
+
+/**
+ * The typed fields of the cards' forms; each step reads the ones it needs (pipeline-args.ts maps them
+ * to the command's flags). Volumes are project volume sources (PATH#DATASET).
+ */
+export const PipelineFields = z
+  .object({
+    task: z.enum(['synapse', 'mito']),
+    raw: z.string().min(1),
+    labels: z.string().min(1),
+    /** A model to import instead of training one: its tfjs layers-format model.json. */
+    from: z.string().min(1),
+    /** The intensity normalisation an imported model expects (raw values). */
+    mean: z.number(),
+    std: z.number().positive(),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a model name is letters, digits, . _ -'),
+    iterations: int.min(1).max(1_000_000),
+    model: z.string().min(1),
+    /** Predict only this box of the raw volume (null: the whole volume). */
+    box: boxZyx.nullable(),
+    /** A probability map's Zarr group (proposals: null or absent for the newest map of the task). */
+    map: z.string().min(1).nullable(),
+    threshold: z.number().gt(0).lt(1),
+    minSize: int.min(1),
+    epochs: int.min(1).max(10_000),
+    strategy: z.string().min(1),
+    N: int.min(1),
+    M: int.min(1),
+    Q: int.min(1),
+    ratio: z.number().min(0).max(1),
+    out: z.string().min(1),
+    format: z.enum(['hdf5', 'zarr']),
+    force: z.boolean(),
+  })
+  .partial()
+  .strict()
+export type PipelineFields = z.infer<typeof PipelineFields>
+
+export const PipelineState = z.enum(['not-started', 'running', 'done', 'stale', 'failed'])
+export type PipelineState = z.infer<typeof PipelineState>
+
+export const PipelineCard = z.object({
+  step: PipelineStep,
+  title: z.string(),
+  state: PipelineState,
+  /** What the step has made so far, in a line ("model 'mito', 20 iterations"). */
+  summary: z.string(),
+  /** Why it is stale or failed, when it is. */
+  reason: z.string().nullable(),
+  /** What it still needs before it can run (empty: it can). */
+  needs: z.array(z.string()),
+  /** The newest job of the step's kind: its progress and phase. */
+  job: z
+    .object({
+      id: int.positive(),
+      state: JobState,
+      alive: z.boolean(),
+      progress: z.number().min(0).max(1),
+      message: z.string().nullable(),
+      etaSeconds: z.number().nullable(),
+    })
+    .nullable(),
+  /** The form's fields as derived from the data. */
+  defaults: PipelineFields,
+  /** Choices for the form's pickers. */
+  choices: z.object({
+    raw: z.array(z.object({ source: z.string(), name: z.string(), shape: shape3 })),
+    labels: z.array(z.object({ source: z.string(), name: z.string(), shape: shape3 })),
+    models: z.array(z.object({ name: z.string(), task: z.enum(['synapse', 'mito']) })),
+    maps: z.array(z.object({ group: z.string(), raw: z.string().nullable() })),
+    strategies: z.array(z.string()),
+  }),
+  /**
+   * Seconds per unit of the step's size (train and fine-tune: per iteration; predict: per voxel), and
+   * where the figure comes from: a job of this project, or the development machine's.
+   */
+  rate: z
+    .object({ seconds: z.number().positive(), per: z.enum(['iteration', 'voxel']), basis: z.string() })
+    .nullable(),
+})
+export type PipelineCard = z.infer<typeof PipelineCard>
+
 export const api = {
   'app.info': {
     params: z.object({}).strict(),
@@ -567,6 +687,30 @@ export const api = {
       labelled: int.nonnegative(),
       annotators: z.array(z.string()),
       final: z.object({ correct: int.nonnegative(), incorrect: int.nonnegative() }),
+    }),
+  },
+  'pipeline.get': {
+    /** Every card of the guided pipeline: state, what it needs, its form's defaults, in step order. */
+    params: z.object({ dir: z.string().min(1) }).strict(),
+    result: z.array(PipelineCard),
+  },
+  'pipeline.run': {
+    /**
+     * Runs a card: a job built from the typed fields (as job.start does), the advanced flags appended;
+     * the export is written before the reply. The reply says the command line it ran.
+     */
+    params: z
+      .object({
+        dir: z.string().min(1),
+        step: PipelineRunStep,
+        fields: PipelineFields,
+        advanced: z.array(z.string().max(1000)).max(32).optional(),
+      })
+      .strict(),
+    result: z.object({
+      pid: int.positive().nullable(),
+      args: z.array(z.string()),
+      out: z.string().nullable(),
     }),
   },
   'ui.state.get': {

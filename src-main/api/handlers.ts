@@ -9,6 +9,7 @@ import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
 import { levelHandlers } from './levels.ts'
 import { maskHandlers } from './masks.ts'
+import { pipelineHandlers } from './pipeline.ts'
 import { volumeHandlers } from './volumes.ts'
 import { ProjectConnections } from './project-connections.ts'
 import { roundHandlers } from './rounds.ts'
@@ -60,6 +61,7 @@ const handlers: Handlers = {
   ...uiStateHandlers,
   ...exportHandlers,
   ...levelHandlers,
+  ...pipelineHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

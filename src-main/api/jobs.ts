@@ -28,7 +28,7 @@ export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel
 
 export const MAX_JOBS_ENV = 'ACTIVEEM_MAX_JOBS'
 
-function defaultMaxJobs(): number {
+export function defaultMaxJobs(): number {
   const v = Number(process.env[MAX_JOBS_ENV] ?? 8)
   return Number.isInteger(v) && v >= 1 ? v : 8
 }

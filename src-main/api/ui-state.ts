@@ -23,21 +23,30 @@ function read(file: string): Record<string, unknown> {
   }
 }
 
+/** What every screen saved for the project, by key. */
+export function readUiState(dir: string, ctx: HandlerContext): Record<string, unknown> {
+  return read(stateFile(dir, ctx))
+}
+
+export function writeUiState(dir: string, ctx: HandlerContext, key: string, value: unknown): void {
+  const text = JSON.stringify(value ?? null)
+  if (text.length > MAX_VALUE_BYTES)
+    throw new InputError(`ui.state.set ${key}: ${text.length} bytes, at most ${MAX_VALUE_BYTES}`)
+  const file = stateFile(dir, ctx)
+  const state = read(file)
+  state[key] = value ?? null
+  // Temp file (one per process: the desktop app and a web host may share a project) and rename: a
+  // crash mid-write leaves the previous state, not half a file.
+  const temp = `${file}.${process.pid}.tmp`
+  writeFileSync(temp, JSON.stringify(state, null, 1))
+  renameSync(temp, file)
+}
+
 export const uiStateHandlers: Pick<Handlers, 'ui.state.get' | 'ui.state.set'> = {
-  'ui.state.get': async ({ dir }, ctx) => read(stateFile(dir, ctx)),
+  'ui.state.get': async ({ dir }, ctx) => readUiState(dir, ctx),
 
   'ui.state.set': async ({ dir, key, value }, ctx) => {
-    const text = JSON.stringify(value ?? null)
-    if (text.length > MAX_VALUE_BYTES)
-      throw new InputError(`ui.state.set ${key}: ${text.length} bytes, at most ${MAX_VALUE_BYTES}`)
-    const file = stateFile(dir, ctx)
-    const state = read(file)
-    state[key] = value ?? null
-    // Temp file (one per process: the desktop app and a web host may share a project) and rename: a
-    // crash mid-write leaves the previous state, not half a file.
-    const temp = `${file}.${process.pid}.tmp`
-    writeFileSync(temp, JSON.stringify(state, null, 1))
-    renameSync(temp, file)
+    writeUiState(dir, ctx, key, value)
     return { saved: true as const }
   },
 }

@@ -1,6 +1,7 @@
 import { isInputError, messageOf } from '../engine/errors.ts'
 import { deviceFailure } from '../engine/device-state.ts'
 import { APP_VERSION } from '../engine/version.ts'
+import { announceLaunch } from './launch-phase.ts'
 
 interface Command {
   summary: string
@@ -158,6 +159,8 @@ async function main(argv: string[]): Promise<void> {
     )
     process.exit(2)
   }
+  // --help is answered by the command's parser and does no work: it is no launch to announce.
+  if (!rest.includes('--help') && !rest.includes('-h')) await announceLaunch(name, rest)
   const run = await command.load()
   await run(rest)
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_ARGS } from '../../src-main/cli/bench/grid.ts'
@@ -32,9 +32,13 @@ export function assertBrowserReady(): void {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set ACTIVEEM_CHROMIUM)`)
 }
 
-/** Starts `activeem serve --json` and resolves with the one JSON line it prints once it listens. */
-export function startServer(projectDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--project', projectDir, '--json'], {
+/**
+ * Starts `activeem serve --json` (with no project: the page starts on its New project form) and
+ * resolves with the one JSON line it prints once it listens.
+ */
+export function startServer(projectDir: string | null): Promise<Served> {
+  const project = projectDir === null ? [] : ['--project', projectDir]
+  const child = spawn(process.execPath, [CLI, 'serve', ...project, '--json'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -100,7 +104,7 @@ export interface BrowserTest {
   tmp: string
   /** Serves `projectDir`, opens its page in a fresh Chromium (profile under tmp); both end after the tests. */
   open(
-    projectDir: string,
+    projectDir: string | null,
     viewport?: { width: number; height: number },
   ): Promise<{ served: Served; page: Page; problems: string[] }>
   /** Adds a clean-up to the after hook: it runs once the browser is closed, before the server stops. */
@@ -136,11 +140,13 @@ export function browserTestContext(prefix: string): BrowserTest {
 
 /** Writes a screenshot into `dir`, and into ACTIVEEM_SCREENSHOT_DIR too when it is set (for docs/). */
 export function keepScreenshot(png: Buffer, dir: string, name: string): string {
+  // `name` may hold a folder (pipeline/01-new.png): made in both places.
   const file = join(dir, name)
+  mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, png)
   const keep = process.env.ACTIVEEM_SCREENSHOT_DIR
   if (keep) {
-    mkdirSync(keep, { recursive: true })
+    mkdirSync(dirname(join(keep, name)), { recursive: true })
     copyFileSync(file, join(keep, name))
   }
   return file

@@ -16,6 +16,7 @@ import {
   type BenchOptions,
 } from './options.ts'
 import { PYTHON } from './peers.ts'
+import { benchPipeline, PIPELINE_BENCH } from './pipeline.ts'
 import { benchPredict } from './predict.ts'
 import { benchPredictBlocks } from './predict-blocks.ts'
 import { benchStart } from './start.ts'
@@ -26,7 +27,7 @@ import { benchViewerPan, VIEWER_PAN_BENCH } from './viewer-pan.ts'
 import { benchWebGpu } from './webgpu.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|viewer|webgpu|predict|predict-blocks|start] ' +
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|viewer|pipeline|webgpu|predict|predict-blocks|start] ' +
   '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
   '[--predict-batch N] [--quick] [--dir DIR] [--json]'
 
@@ -39,6 +40,7 @@ const ONLY = [
   'labels',
   'grid',
   'viewer',
+  'pipeline',
   'webgpu',
   'predict',
   'predict-blocks',
@@ -108,6 +110,12 @@ export async function bench(argv: string[]): Promise<void> {
     if (only === undefined && missing)
       process.stdout.write(`${JSON.stringify({ name: VIEWER_PAN_BENCH, skipped: missing })}\n`)
     else for (const line of await benchViewerPan()) process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+  if (only === undefined || only === 'pipeline') {
+    const missing = gridPrerequisiteMissing()
+    if (only === undefined && missing)
+      process.stdout.write(`${JSON.stringify({ name: PIPELINE_BENCH, skipped: missing })}\n`)
+    else for (const line of await benchPipeline()) process.stdout.write(`${JSON.stringify(line)}\n`)
   }
   if (only !== undefined && only !== 'stats') return
   await benchStats(dir)

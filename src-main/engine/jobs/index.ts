@@ -10,6 +10,13 @@ export {
 } from './jobs.ts'
 export { listJobs, cancelJob, type CancelResult } from './list.ts'
 export { jobRecords, jobParams, jobParamsOfKind, doneJobParams, doneJobResult } from './history.ts'
-export { recordLaunch, stillLaunched, setLaunchPid, forgetLaunch, settleLaunch } from './launch-rows.ts'
+export {
+  recordLaunch,
+  stillLaunched,
+  setLaunchPid,
+  forgetLaunch,
+  settleLaunch,
+  launchPhase,
+} from './launch-rows.ts'
 export { jobProcessAlive, pidAlive, thisHost, type JobProcess } from './process.ts'
 export { readSeries, SeriesBuffer, type SeriesPoint } from './series.ts'

@@ -58,6 +58,9 @@ function takeLaunch(db: Database.Database, kind: string): number | null {
   return row?.id ?? null
 }
 
+/** The phase a job is in from the moment it is taken until its work reports its own progress. */
+export const LOADING = 'loading the inputs'
+
 /**
  * A long piece of work recorded in the project: its state, progress and events survive the process,
  * so a crashed or killed run is found again by its key (same kind + same inputs) and resumed.
@@ -103,8 +106,8 @@ export class Job {
       }
       if (launch !== null) {
         db.prepare(
-          "UPDATE jobs SET key = ?, state = 'running', params = ?, message = NULL, updated_at = ? WHERE id = ?",
-        ).run(key, JSON.stringify(params), now(), launch)
+          "UPDATE jobs SET key = ?, state = 'running', params = ?, message = ?, updated_at = ? WHERE id = ?",
+        ).run(key, JSON.stringify(params), LOADING, now(), launch)
         const job = new Job(db, launch, false)
         job.claim()
         return job

@@ -80,3 +80,20 @@ export function settleLaunch(
       .run(id, at, `${state}: ${message}`)
   })()
 }
+
+/**
+ * The launched process's first word, said from its first second (before it loads its engine or its
+ * inputs): the window's card shows the phase at once instead of a silent 'starting'. Only while the
+ * row is still the launch row of this kind and process.
+ */
+export function launchPhase(project: Project, id: number, kind: string, message: string): boolean {
+  const at = now()
+  return project.db.transaction(() => {
+    const changed = project.db
+      .prepare("UPDATE jobs SET message = ?, updated_at = ? WHERE id = ? AND kind = ? AND state = 'queued'")
+      .run(message, at, id, kind).changes
+    if (changed > 0)
+      project.db.prepare('INSERT INTO job_events (job_id, at, message) VALUES (?, ?, ?)').run(id, at, message)
+    return changed > 0
+  })()
+}

@@ -86,10 +86,16 @@ export const useProjectStore = defineStore('project', () => {
     )
   }
 
-  async function create(dir: string): Promise<void> {
+  /** A new project in `dir` (new or empty), named `name` or after the folder; it is opened once made. */
+  async function create(dir: string, name?: string): Promise<void> {
     const wanted = dir.trim()
+    if (!wanted) {
+      reportError('enter a folder for the new project')
+      return
+    }
+    requested.value = wanted
     await load(
-      () => useTransport().call('project.create', { dir: wanted }),
+      () => useTransport().call('project.create', { dir: wanted, ...(name ? { name } : {}) }),
       (message) => reportError(`cannot create a project in ${wanted}: ${message}`),
     )
   }

@@ -1,2 +1,3 @@
 /** The Jobs feature's public entry. */
 export { default as JobsPanel } from './JobsPanel.vue'
+export { splitArgs, joinArgs } from './shell-args.ts'

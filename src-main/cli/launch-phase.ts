@@ -1,0 +1,27 @@
+/**
+ * A command a host launched as a job (LAUNCH_ENV names its row) says 'loading' in that row before it
+ * loads anything heavy (the tensor engine, the volumes): the card that ran it shows a phase within a
+ * second of Run. Silent on any failure: the command itself reports what is wrong with its project.
+ */
+export async function announceLaunch(kind: string, argv: readonly string[]): Promise<void> {
+  if (!argv.some((a) => a === '--project' || a.startsWith('--project='))) return
+  // Loaded only for project commands: `activeem info` and the like start as fast as before.
+  const { LAUNCH_ENV, launchPhase } = await import('../engine/jobs/index.ts')
+  const raw = process.env[LAUNCH_ENV]
+  const at = argv.indexOf('--project')
+  const dir =
+    at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
+  const id = Number(raw)
+  if (raw === undefined || !dir || !Number.isInteger(id) || id <= 0) return
+  try {
+    const { Project } = await import('../engine/store/index.ts')
+    const project = Project.open(dir)
+    try {
+      launchPhase(project, id, kind, `loading: activeem ${kind} started (process ${process.pid})`)
+    } finally {
+      project.close()
+    }
+  } catch {
+    // the command opens the project again and says what is wrong with it
+  }
+}
