@@ -100,14 +100,14 @@ test(
     const inDom = await page.locator('[data-testid="tile"]').count()
     assert.ok(inDom > 10 && inDom < 200, `${inDom} tiles in the DOM`)
 
-    // Keys label the focused ROI: Y, then → N, then → space (unlabelled -> correct), space again (-> incorrect).
+    // Keys label the focused ROI and move the focus on: Y, then N, then space (unlabelled -> correct),
+    // space again (-> incorrect: a toggle keeps the focus).
     await page.keyboard.press('y')
     await waitLabel(page, first, 'correct')
-    await page.keyboard.press('ArrowRight')
     assert.equal(await tileAttr(page, second, 'data-focused'), 'true')
     await page.keyboard.press('n')
     await waitLabel(page, second, 'incorrect')
-    await page.keyboard.press('ArrowRight')
+    assert.equal(await tileAttr(page, third, 'data-focused'), 'true')
     await page.keyboard.press(' ')
     await waitLabel(page, third, 'correct')
     await page.keyboard.press(' ')
@@ -116,6 +116,26 @@ test(
     await page.keyboard.press('u')
     await waitLabel(page, third, 'correct')
     assert.match((await page.getByTestId('grid-counts').textContent()) ?? '', new RegExp(`3 / ${N} labelled`))
+
+    // O hides the masks' outlines (the thumbnails drawn again without them), and shows them again.
+    const outlineIs = async (shown: boolean): Promise<void> => {
+      for (let tries = 0; ; tries++) {
+        const px = await tilePixels(page, first)
+        if (shown ? px.pre >= 10 && px.post >= 10 : px.pre + px.post === 0 && px.greyLevels >= 32) return
+        assert.ok(tries < 100, `outline ${shown ? 'shown' : 'hidden'}: ${JSON.stringify(px)}`)
+        await page.waitForTimeout(100)
+      }
+    }
+    await page.keyboard.press('o')
+    await outlineIs(false)
+    await page.keyboard.press('o')
+    await outlineIs(true)
+    // The thumbnail size is the annotator's: 192 px images, then back to 128.
+    const frame = page.locator(`[data-testid="tile"][data-roi="${first}"] .frame`)
+    await page.getByTestId('grid-tile-size').selectOption('192')
+    assert.equal((await frame.boundingBox())?.width, 192)
+    await page.getByTestId('grid-tile-size').selectOption('128')
+    assert.equal((await frame.boundingBox())?.width, 128)
 
     // Shift-A on the last (small) cluster, shown alone through the cluster filter.
     const lastCluster = big.clusterOf.get(big.rois.at(-1)!)!

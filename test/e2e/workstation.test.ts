@@ -170,7 +170,7 @@ test(
         .waitFor({ timeout: 10_000 })
       expected.set(roi, value)
       last = roi
-      await page.keyboard.press('ArrowRight')
+      // A label moves the focus on by itself (the grid's "Advance", on by default).
     }
     await counts.filter({ hasText: `20 / ${total} labelled` }).waitFor({ timeout: 10_000 })
     await page.keyboard.press('u')

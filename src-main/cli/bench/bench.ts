@@ -21,13 +21,14 @@ import { benchPredict } from './predict.ts'
 import { benchPredictBlocks } from './predict-blocks.ts'
 import { benchStart } from './start.ts'
 import { benchStats } from './stats.ts'
+import { ANNOTATE_BENCH, benchAnnotate } from './annotate.ts'
 import { benchUnet, unetConfig, unetSpec } from './unet.ts'
 import { benchVae } from './vae.ts'
 import { benchViewerPan, VIEWER_PAN_BENCH } from './viewer-pan.ts'
 import { benchWebGpu } from './webgpu.ts'
 
 export const usage =
-  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|viewer|pipeline|webgpu|predict|predict-blocks|start] ' +
+  'activeem bench [--only unet|vae|stats|components|kmeans|labels|grid|annotate|viewer|pipeline|webgpu|predict|predict-blocks|start] ' +
   '[--backend auto|webgpu|wasm|cpu|tensorflow] [--peer-device cpu|cuda] [--predict-shape z,y,x] ' +
   '[--predict-batch N] [--quick] [--dir DIR] [--json]'
 
@@ -39,6 +40,7 @@ const ONLY = [
   'kmeans',
   'labels',
   'grid',
+  'annotate',
   'viewer',
   'pipeline',
   'webgpu',
@@ -104,6 +106,12 @@ export async function bench(argv: string[]): Promise<void> {
     if (only === undefined && missing)
       process.stdout.write(`${JSON.stringify({ name: GRID_BENCH, skipped: missing })}\n`)
     else for (const line of await benchGrid()) process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+  if (only === undefined || only === 'annotate') {
+    const missing = gridPrerequisiteMissing()
+    if (only === undefined && missing)
+      process.stdout.write(`${JSON.stringify({ name: ANNOTATE_BENCH, skipped: missing })}\n`)
+    else for (const line of await benchAnnotate()) process.stdout.write(`${JSON.stringify(line)}\n`)
   }
   if (only === undefined || only === 'viewer') {
     const missing = gridPrerequisiteMissing()

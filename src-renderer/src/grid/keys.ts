@@ -12,6 +12,7 @@ export type GridAction =
   | { kind: 'undo' }
   | { kind: 'accept-cluster' }
   | { kind: 'open-viewer' }
+  | { kind: 'outline' }
 
 /** The parts of a KeyboardEvent the mapping reads (tests pass plain objects). */
 export interface KeyPress {
@@ -54,6 +55,8 @@ export function actionOf(press: KeyPress): GridAction | null {
       return { kind: 'undo' }
     case 'Enter':
       return { kind: 'open-viewer' }
+    case 'o':
+      return { kind: 'outline' }
     default:
       return null
   }
@@ -63,11 +66,15 @@ export function actionOf(press: KeyPress): GridAction | null {
 export const GRID_KEYS: ReadonlyArray<{ keys: string[]; does: string }> = [
   { keys: ['←', '→', '↑', '↓'], does: 'Move the focus between thumbnails' },
   { keys: ['Home', 'End'], does: 'First / last thumbnail' },
-  { keys: ['Y', '1'], does: 'Label the focused ROI correct' },
+  {
+    keys: ['Y', '1'],
+    does: 'Label the focused ROI correct (then the focus moves on, unless "Advance" is off)',
+  },
   { keys: ['N', '2'], does: 'Label the focused ROI incorrect' },
   { keys: ['3'], does: 'Label the focused ROI unsure' },
   { keys: ['Space'], does: 'Toggle correct ↔ incorrect (unlabelled becomes correct)' },
   { keys: ['U'], does: 'Undo your last label (restores the value before it)' },
   { keys: ['Shift+A'], does: 'Label every unlabelled ROI of the focused cluster correct' },
   { keys: ['Enter'], does: 'Show the focused ROI in the viewer' },
+  { keys: ['O'], does: "Show or hide the masks' outlines on the thumbnails" },
 ]

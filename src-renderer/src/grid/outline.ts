@@ -49,6 +49,7 @@ export function renderThumb(
   mask: ArrayLike<number>,
   size: number,
   palette: OutlinePalette,
+  outline = true,
 ): Uint8ClampedArray {
   const n = size * size
   if (image.length !== n || mask.length !== n)
@@ -60,7 +61,7 @@ export function renderThumb(
     const v = mask[i]!
     const o = i * 4
     out[o + 3] = 255
-    if (v === 0) {
+    if (v === 0 || !outline) {
       out[o] = out[o + 1] = out[o + 2] = g
       continue
     }

@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia'
-import { reactive, ref, shallowReactive } from 'vue'
+import { reactive, ref, shallowReactive, watch } from 'vue'
 import { useTransport } from '../api/transport.ts'
 import { MITO_PALETTE, renderThumb, SYNAPSE_PALETTE } from '../grid/outline.ts'
 import { decodeBase64 } from '../lib/base64.ts'
+import { useGridPrefsStore } from './grid-prefs.ts'
 import { messageOf } from '../lib/errors.ts'
 import { useProjectStore } from './project.ts'
 import { useRoundStore } from './round.ts'
@@ -21,6 +22,7 @@ const THUMB_CALLS = 2
 export const useThumbnailsStore = defineStore('thumbnails', () => {
   const project = useProjectStore()
   const round = useRoundStore()
+  const prefs = useGridPrefsStore()
 
   /** Reactive per ROI, so an arriving thumbnail re-renders its own tile, not the grid. */
   const bitmaps = shallowReactive(new Map<number, ImageBitmap>())
@@ -29,9 +31,11 @@ export const useThumbnailsStore = defineStore('thumbnails', () => {
   const requested = new Set<number>()
   let wanted: number[] = []
   let calls = 0
+  let generation = 0
 
   /** Another round is shown: nothing fetched so far belongs to it. */
   function forget(): void {
+    generation++ // replies in flight were drawn for what is forgotten: they are dropped
     bitmaps.clear()
     requested.clear()
     failed.clear()
@@ -61,17 +65,20 @@ export const useThumbnailsStore = defineStore('thumbnails', () => {
   }
 
   async function fetchBatch(dir: string, set: number, rois: number[]): Promise<void> {
-    const isLatest = round.loads.current()
+    const ofRound = round.loads.current()
+    const drawnFor = generation
+    const isLatest = (): boolean => ofRound() && drawnFor === generation
     try {
       const reply = await useTransport().call('thumbs.get', { dir, set, rois })
       if (!isLatest()) return
       const palette = round.task === 'mito' ? MITO_PALETTE : SYNAPSE_PALETTE
+      const outline = prefs.outline
       const s = reply.size
       const drawn = await Promise.all(
         reply.thumbs.map(async (t) => {
           const image = decodeBase64(t.image)
           const mask = new Int8Array(decodeBase64(t.mask).buffer)
-          const rgba = renderThumb(image, mask, s, palette)
+          const rgba = renderThumb(image, mask, s, palette, outline)
           return [
             t.roi,
             await createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, s, s)),
@@ -90,6 +97,16 @@ export const useThumbnailsStore = defineStore('thumbnails', () => {
       project.reportError(`cannot load thumbnails: ${messageOf(e)}`)
     }
   }
+
+  // Thumbnails are drawn once with or without the outline: a toggle draws the shown ones again.
+  watch(
+    () => prefs.outline,
+    () => {
+      const again = [...requested]
+      forget()
+      want(again)
+    },
+  )
 
   function bitmapOf(roi: number): ImageBitmap | undefined {
     return bitmaps.get(roi)
