@@ -183,12 +183,57 @@ export const useVolumesStore = defineStore('volumes', () => {
     listing.value = null
   }
 
+  /** What was made from the volume, asked before it is removed (its removal changes none of it). */
+  async function dependentsOf(id: number): Promise<string[] | null> {
+    const project = useProjectStore()
+    const dir = project.summary?.dir
+    if (!dir) return null
+    try {
+      return await useTransport().call('project.volumeDependents', { dir, id })
+    } catch (e) {
+      project.reportError(`cannot read what uses volume ${id}: ${messageOf(e)}`)
+      return null
+    }
+  }
+
+  async function rename(id: number, name: string): Promise<boolean> {
+    const project = useProjectStore()
+    const dir = project.summary?.dir
+    if (!dir) return false
+    try {
+      await useTransport().call('project.renameVolume', { dir, id, name })
+      await project.refresh()
+      return true
+    } catch (e) {
+      project.reportError(`cannot rename the volume: ${messageOf(e)}`)
+      return false
+    }
+  }
+
+  /** Forgets the volume in the project; its files stay where they are. */
+  async function remove(id: number): Promise<boolean> {
+    const project = useProjectStore()
+    const dir = project.summary?.dir
+    if (!dir) return false
+    try {
+      await useTransport().call('project.removeVolume', { dir, id })
+      await project.refresh()
+      return true
+    } catch (e) {
+      project.reportError(`cannot remove the volume: ${messageOf(e)}`)
+      return false
+    }
+  }
+
   /** One z slice of a volume, at most `maxSize` pixels a side: the Project screen's thumbnails. */
   function readSlice(spec: string, z: number, maxSize: number): Promise<SliceImage> {
     return useTransport().call('volume.slice', { spec, z, maxSize })
   }
 
   return {
+    dependentsOf,
+    rename,
+    remove,
     listing,
     inspecting,
     adding,
