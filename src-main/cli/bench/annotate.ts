@@ -78,7 +78,12 @@ export async function benchAnnotate(): Promise<Array<{ name: string; [key: strin
     const started = performance.now()
     for (let i = 0; i < LABELS; i++) {
       await page.keyboard.press('y')
-      await page.waitForFunction(`window.__lat.length >= ${i + 1}`, undefined, { timeout: 15_000 })
+      // Polled from here: the page's CSP (no 'unsafe-eval') refuses waitForFunction's in-page timer.
+      const deadline = performance.now() + 15_000
+      while (((await page.evaluate('window.__lat.length')) as number) < i + 1) {
+        if (performance.now() > deadline) throw new Error(`label ${i + 1}: no committed mark within 15 s`)
+        await new Promise((r) => setTimeout(r, 2))
+      }
     }
     const seconds = (performance.now() - started) / 1000
     const lat = (await page.evaluate('window.__lat')) as Array<[number, number]>
