@@ -295,6 +295,8 @@ export const JobDetail = JobRecord.extend({
   etaSeconds: z.number().nullable(),
   /** True while the process that runs it is alive (a crashed job is 'running' with no process). */
   alive: z.boolean(),
+  /** A window launched it, so job.resume can launch it again; false for a job run from a terminal. */
+  resumable: z.boolean(),
 })
 export type JobDetail = z.infer<typeof JobDetail>
 
@@ -662,6 +664,11 @@ export const api = {
         args: z.array(z.string().max(1000)).max(64),
       })
       .strict(),
+    result: z.object({ pid: int.positive() }),
+  },
+  'job.resume': {
+    /** Launches a cancelled, failed or interrupted job again with its options: it goes on where it stopped. */
+    params: z.object({ dir: z.string().min(1), id: int.positive() }).strict(),
     result: z.object({ pid: int.positive() }),
   },
   'job.cancel': {

@@ -1,5 +1,6 @@
 import { InputError } from '../engine/errors.ts'
-import { cancelJob, listJobs } from '../engine/jobs/index.ts'
+import { cancelJob, launchArgs, listJobs } from '../engine/jobs/index.ts'
+import type { JobKind } from '../../src-shared/contract.ts'
 import { launchJob } from './job-launcher.ts'
 import type { Handlers } from './types.ts'
 
@@ -7,7 +8,7 @@ import type { Handlers } from './types.ts'
  * Jobs run as `activeem <kind>` child processes of the host, never in it: the window stays live, a
  * window reload leaves them running, and each records itself (progress, curves, its pid) in the project.
  */
-export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel'> = {
+export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.resume' | 'job.cancel'> = {
   'jobs.list': async ({ dir, since }, ctx) => ctx.projects.use(dir, (project) => listJobs(project, since)),
   'job.start': async ({ dir, kind, args }, ctx) => {
     const max = ctx.maxJobs ?? defaultMaxJobs()
@@ -22,6 +23,20 @@ export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.cancel
     }
     const { pid } = await launchJob(dir, kind, args)
     return { pid }
+  },
+  'job.resume': async ({ dir, id }, ctx) => {
+    const launch = ctx.projects.use(dir, (project) => {
+      const job = listJobs(project, id - 1).find((j) => j.id === id)
+      if (!job) throw new InputError(`job ${id}: no such job in this project`)
+      if (job.alive) throw new InputError(`job ${id} is running; it needs no resuming`)
+      if (job.state === 'done') throw new InputError(`job ${id} is done; run a new one instead`)
+      const found = launchArgs(project, id)
+      if (!found)
+        throw new InputError(`job ${id} was run from a terminal: run the same command again to resume it`)
+      return found
+    })
+    // The same command with the same options finds the job's unfinished row by its inputs and resumes it.
+    return jobHandlers['job.start']({ dir, kind: launch.kind as JobKind, args: launch.args }, ctx)
   },
   'job.cancel': async ({ dir, id }, ctx) => ctx.projects.use(dir, (project) => cancelJob(project, id)),
 }

@@ -124,6 +124,24 @@ test('a train job started from the window runs in its own process with progress,
     cancelled: false,
     message: `job ${id} is already cancelled`,
   })
+
+  // Resume: the same command launched again takes the cancelled job up where it stopped.
+  assert.equal(job.resumable, true)
+  const stoppedAt = job.series.at(-1)!.step
+  const again = await ok<{ pid: number }>('job.resume', { dir, id })
+  launched.push(again.pid)
+  job = await until(id, 'the job to run again', (j) => j.alive && j.series.at(-1)!.step > stoppedAt)
+  assert.equal(job.state, 'running')
+  assert.equal(job.resumable, false, 'a running job is not resumed')
+  assert.ok(
+    job.events.some((e) => e.message === 'resumed'),
+    JSON.stringify(job.events),
+  )
+  assert.ok(!(await jobs()).some((j) => j.id !== id && j.kind === 'train' && j.alive), 'no second train job')
+  const refused = await call('job.resume', { dir, id })
+  assert.ok(!refused.ok && /is running/.test(refused.error.message), JSON.stringify(refused))
+  await ok('job.cancel', { dir, id })
+  await until(id, 'the job to end again', (j) => !j.alive && j.state === 'cancelled')
 })
 
 test('a job whose process died is shown interrupted, not running; the same job starts again and resumes', async () => {

@@ -17,6 +17,7 @@ export {
   forgetLaunch,
   settleLaunch,
   launchPhase,
+  launchArgs,
 } from './launch-rows.ts'
 export { jobProcessAlive, pidAlive, thisHost, type JobProcess } from './process.ts'
 export { readSeries, SeriesBuffer, type SeriesPoint } from './series.ts'

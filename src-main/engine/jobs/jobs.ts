@@ -191,7 +191,9 @@ export class Job {
  */
 function mergeLaunch(db: Database.Database, launch: number, into: number): void {
   db.prepare('UPDATE job_events SET job_id = ? WHERE job_id = ?').run(into, launch)
-  db.prepare('UPDATE jobs SET log = (SELECT log FROM jobs WHERE id = ?) WHERE id = ?').run(launch, into)
+  db.prepare(
+    'UPDATE jobs SET log = (SELECT log FROM jobs WHERE id = ?), args = (SELECT args FROM jobs WHERE id = ?) WHERE id = ?',
+  ).run(launch, launch, into)
   db.prepare('DELETE FROM jobs WHERE id = ?').run(launch)
 }
 

@@ -21,9 +21,9 @@ export function recordLaunch(
   const at = now()
   const info = project.db
     .prepare(
-      "INSERT INTO jobs (kind, state, params, progress, message, host, created_at, updated_at) VALUES (?, 'queued', ?, 0, 'starting', ?, ?, ?)",
+      "INSERT INTO jobs (kind, state, params, args, progress, message, host, created_at, updated_at) VALUES (?, 'queued', ?, ?, 0, 'starting', ?, ?, ?)",
     )
-    .run(kind, JSON.stringify({ args }), thisHost(), at, at)
+    .run(kind, JSON.stringify({ args }), JSON.stringify(args), thisHost(), at, at)
   const id = Number(info.lastInsertRowid)
   const logFile = logFileFor(id)
   project.db.prepare('UPDATE jobs SET log = ? WHERE id = ?').run(logFile, id)
@@ -53,6 +53,16 @@ export function setLaunchPid(project: Project, id: number, pid: number): void {
   project.db
     .prepare("UPDATE jobs SET pid = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
     .run(pid, now(), id)
+}
+
+/**
+ * The kind and options a window launched job `id` with, to launch it again (the command finds its
+ * unfinished work by its inputs and resumes it); null for a job run from a terminal.
+ */
+export function launchArgs(project: Project, id: number): { kind: string; args: string[] } | null {
+  const row = project.db.prepare('SELECT kind, args FROM jobs WHERE id = ?').get(id) as
+    { kind: string; args: string | null } | undefined
+  return row?.args ? { kind: row.kind, args: JSON.parse(row.args) as string[] } : null
 }
 
 /** Removes a launch row the child never took (it could not start, or refused its arguments). */

@@ -19,6 +19,7 @@ interface JobRow {
   pid: number | null
   host: string | null
   eta_seconds: number | null
+  args: string | null
 }
 
 function parseParams(text: string): unknown {
@@ -64,6 +65,7 @@ export function listJobs(project: Project, since = 0): JobDetail[] {
       series: readSeries(project.db, row.id),
       etaSeconds: eta,
       alive,
+      resumable: row.args !== null && row.state !== 'done' && !alive,
     }
   })
 }

@@ -249,6 +249,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX roi_masks_by_roi ON roi_masks(set_id, roi_id, id);
     `,
   },
+  {
+    version: 12,
+    name: 'jobs.args: the command-line options a window launched a job with, so it can be resumed',
+    // Kept apart from params, which the command replaces with its own when it takes the row.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN args TEXT;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -120,5 +120,12 @@ export const useJobsStore = defineStore('jobs', () => {
     return result
   }
 
-  return { jobs, dir, error, updatedAt, sorted, liveCount, refresh, watch, stop, start, cancel }
+  /** Launches a stopped job again with its options; it goes on from where it stopped. */
+  async function resumeJob(id: number): Promise<void> {
+    if (!dir.value) throw new Error('no project is open')
+    await useTransport().call('job.resume', { dir: dir.value, id })
+    await refresh()
+  }
+
+  return { jobs, dir, error, updatedAt, sorted, liveCount, refresh, watch, stop, start, cancel, resumeJob }
 })
