@@ -7,6 +7,8 @@ import { latestOnly } from '../lib/latest.ts'
 
 export type AppInfo = ApiResult<'app.info'>
 
+const LAST_PROJECT = 'activeem.lastProject'
+
 /** The open project, the host's info, and the errors the page shows in its banner. */
 export const useProjectStore = defineStore('project', () => {
   const info = ref<AppInfo | null>(null)
@@ -15,7 +17,9 @@ export const useProjectStore = defineStore('project', () => {
   const screen = ref<ScreenId>('project')
   const helpShown = ref(false)
   const exportShown = ref(false)
-  const errors = ref<string[]>([])
+  /** Each error belongs to the screen it was reported on: another screen's banner does not show it. */
+  const reports = ref<Array<{ message: string; screen: ScreenId }>>([])
+  const errors = computed(() => reports.value.filter((r) => r.screen === screen.value).map((r) => r.message))
   /** The folder last asked for, opened or not (the page keeps it in the folder field to fix). */
   const requested = ref('')
   /** A slow earlier open() or create() never overwrites a later one. */
@@ -24,11 +28,13 @@ export const useProjectStore = defineStore('project', () => {
   const error = computed(() => errors.value[0] ?? null)
 
   function reportError(message: string): void {
-    if (!errors.value.includes(message)) errors.value.push(message)
+    if (!errors.value.includes(message)) reports.value.push({ message, screen: screen.value })
   }
 
+  /** `index` in the shown screen's list. */
   function dismissError(index: number): void {
-    errors.value.splice(index, 1)
+    const message = errors.value[index]
+    reports.value = reports.value.filter((r) => !(r.message === message && r.screen === screen.value))
   }
 
   function show(next: ScreenId): void {
@@ -61,8 +67,9 @@ export const useProjectStore = defineStore('project', () => {
       const result = await request()
       if (!isLatest()) return
       summary.value = result
-      errors.value = []
+      reports.value = []
       creatable.value = false
+      remember(result.dir)
     } catch (e) {
       if (isLatest()) failed(messageOf(e))
     } finally {
@@ -120,7 +127,18 @@ export const useProjectStore = defineStore('project', () => {
     return useTransport().call('export.run', { dir, ...params })
   }
 
-  /** At start: the host's info, then the project it was started with, else the `?project=` of the page URL. */
+  /** The tab's last opened project, so a reload reopens it rather than the one the host started with. */
+  function remember(dir: string): void {
+    if (typeof sessionStorage !== 'undefined') sessionStorage.setItem(LAST_PROJECT, dir)
+  }
+  function remembered(): string | null {
+    return typeof sessionStorage !== 'undefined' ? sessionStorage.getItem(LAST_PROJECT) : null
+  }
+
+  /**
+   * At start: the host's info, then the project this tab had open before a reload, else the one the
+   * host was started with, else the `?project=` of the page URL.
+   */
   async function start(search: string = window.location.search): Promise<void> {
     loading.value = true
     try {
@@ -131,6 +149,11 @@ export const useProjectStore = defineStore('project', () => {
       return
     }
     loading.value = false
+    const last = remembered()
+    if (last && last !== info.value.project) {
+      await open(last)
+      if (summary.value) return // else (moved, deleted) the host's own project, which clears the error
+    }
     const dir = info.value.project ?? new URLSearchParams(search).get('project')
     if (dir) await open(dir)
   }

@@ -82,3 +82,51 @@ test('project store: a folder without a project may be made one, and then opens'
   assert.equal(store.creatable, false)
   assert.deepEqual(store.errors, [], 'a project shown clears the banner')
 })
+
+test("project store: an error shows on the screen it was reported on only; a reload reopens the tab's last project", async () => {
+  const stored = new Map<string, string>()
+  Object.assign(globalThis, {
+    sessionStorage: {
+      getItem: (k: string) => stored.get(k) ?? null,
+      setItem: (k: string, v: string) => void stored.set(k, v),
+    },
+  })
+  try {
+    const store = (await projectStore()) as ProjectStore & {
+      reportError(message: string): void
+      show(screen: string): void
+      start(search?: string): Promise<void>
+    }
+    store.show('queries')
+    store.reportError('cannot load thumbnails: gone')
+    assert.deepEqual(store.errors, ['cannot load thumbnails: gone'])
+    store.show('viewer')
+    assert.deepEqual(store.errors, [], 'another screen does not show it')
+    store.show('queries')
+    assert.deepEqual(store.errors, ['cannot load thumbnails: gone'])
+
+    const opening = store.open('/p/switched')
+    calls.get('project.show /p/switched')!.answer()
+    await opening
+    assert.deepEqual(store.errors, [], 'a project shown clears every banner')
+
+    // A reload: a fresh store, the host started with /p/host; the tab had switched to /p/switched.
+    const again = (await projectStore()) as typeof store
+    const realCall = bridge.call
+    bridge.call = ((method: string, params: unknown) =>
+      method === 'app.info'
+        ? Promise.resolve({ project: '/p/host' })
+        : realCall(method as never, params as never)) as typeof bridge.call
+    try {
+      const starting = again.start('')
+      await new Promise((r) => setTimeout(r, 0))
+      calls.get('project.show /p/switched')!.answer()
+      await starting
+      assert.equal(again.summary?.dir, '/p/switched')
+    } finally {
+      bridge.call = realCall
+    }
+  } finally {
+    delete (globalThis as { sessionStorage?: unknown }).sessionStorage
+  }
+})
