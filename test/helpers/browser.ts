@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS } from '../../src-main/cli/bench/grid.ts'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../src-main/cli/bench/bench-page.ts'
 import { CLI, REPO } from './cli.ts'
 
 export { CHROMIUM }

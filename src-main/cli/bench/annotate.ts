@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
-import { startWebHost } from '../../web/server.ts'
-import { RENDERER_DIR } from '../commands/serve.ts'
+import { openBenchPage } from './bench-page.ts'
 import { buildBigRound } from './big-round.ts'
-import { CHROMIUM, CHROMIUM_ARGS, gridPrerequisiteMissing } from './grid.ts'
+import { gridPrerequisiteMissing } from './grid.ts'
 
 export const ANNOTATE_BENCH = 'annotate-300'
 const LABELS = 300
@@ -56,21 +55,12 @@ function quantile(sorted: number[], q: number): number {
 export async function benchAnnotate(): Promise<Array<{ name: string; [key: string]: unknown }>> {
   const missing = gridPrerequisiteMissing()
   if (missing) throw new InputError(`bench: ${missing}`)
-  const { chromium } = await import('playwright-core')
   const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-annotate-'))
   const big = await buildBigRound(join(tmp, 'project'), { n: LABELS + 100 })
-  const host = await startWebHost({ port: 0, project: big.dir, rendererDir: RENDERER_DIR })
-  const profile = join(tmp, 'chromium-profile')
-  mkdirSync(profile)
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: CHROMIUM_ARGS,
-  })
+  const session = await openBenchPage(tmp, big.dir)
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    await page.goto(host.url)
+    const page = session.page
+    await page.goto(session.url)
     await page.getByTestId('tab-queries').click()
     await page.locator('[data-testid="tile"] canvas[data-ready="true"]').first().waitFor({ timeout: 30_000 })
     await page.locator(`[data-testid="tile"][data-roi="${big.rois[0]}"]`).click()
@@ -104,8 +94,7 @@ export async function benchAnnotate(): Promise<Array<{ name: string; [key: strin
       },
     ]
   } finally {
-    await browser.close().catch(() => {})
-    await host.close()
+    await session.close()
     rmSync(tmp, { recursive: true, force: true })
   }
 }

@@ -1,24 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { buildBigRound } from './big-round.ts'
 import { InputError } from '../../engine/errors.ts'
-import { startWebHost } from '../../web/server.ts'
+import { CHROMIUM, openBenchPage } from './bench-page.ts'
 import { RENDERER_DIR } from '../commands/serve.ts'
-
-/** Debian's Chromium and the flags that work on a machine without a GPU or a display (tests use them too). */
-export const CHROMIUM = process.env.ACTIVEEM_CHROMIUM ?? '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** The few browser APIs the in-page scroll uses (the node tsconfig has no DOM lib). */
 interface ScrollElement {
@@ -128,21 +115,12 @@ export function gridPrerequisiteMissing(): string | null {
 export async function benchGrid(): Promise<Array<{ name: string; [key: string]: unknown }>> {
   const missing = gridPrerequisiteMissing()
   if (missing) throw new InputError(`bench: ${missing}`)
-  const { chromium } = await import('playwright-core')
   const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-grid-'))
   const big = await buildBigRound(join(tmp, 'project'), { n: 5000 })
-  const host = await startWebHost({ port: 0, project: big.dir, rendererDir: RENDERER_DIR })
-  const profile = join(tmp, 'chromium-profile')
-  mkdirSync(profile)
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: CHROMIUM_ARGS,
-  })
+  const session = await openBenchPage(tmp, big.dir)
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    await page.goto(host.url)
+    const page = session.page
+    await page.goto(session.url)
     await page.getByTestId('tab-queries').click()
     await page.locator('[data-testid="tile"] canvas[data-ready="true"]').first().waitFor({ timeout: 30_000 })
     const frames = await measureGridScroll(page)
@@ -165,8 +143,7 @@ export async function benchGrid(): Promise<Array<{ name: string; [key: string]: 
       },
     ]
   } finally {
-    await browser.close().catch(() => {})
-    await host.close()
+    await session.close()
     rmSync(tmp, { recursive: true, force: true })
   }
 }

@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { InputError } from '../../engine/errors.ts'
+import { openBenchPage } from './bench-page.ts'
 import { Project } from '../../engine/store/index.ts'
 import { generateSynthetic, writeSynthetic } from '../../engine/synth/index.ts'
 import { openVolume } from '../../engine/volume/index.ts'
-import { startWebHost } from '../../web/server.ts'
-import { RENDERER_DIR } from '../commands/serve.ts'
-import { CHROMIUM, CHROMIUM_ARGS, gridPrerequisiteMissing } from './grid.ts'
+import { gridPrerequisiteMissing } from './grid.ts'
 
 export const PIPELINE_BENCH = 'pipeline-cards'
 const RUNS = 3
@@ -58,7 +57,6 @@ const round2 = (x: number): number => Math.round(x * 100) / 100
 export async function benchPipeline(): Promise<Array<{ name: string; [key: string]: unknown }>> {
   const missing = gridPrerequisiteMissing()
   if (missing) throw new InputError(`bench: ${missing}`)
-  const { chromium } = await import('playwright-core')
   const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-pipeline-'))
   try {
     const synth = await writeSynthetic(
@@ -85,19 +83,11 @@ export async function benchPipeline(): Promise<Array<{ name: string; [key: strin
     } finally {
       project.close()
     }
-    const host = await startWebHost({ port: 0, project: dir, rendererDir: RENDERER_DIR })
-    const profile = join(tmp, 'chromium-profile')
-    mkdirSync(profile)
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: CHROMIUM_ARGS,
-    })
+    const session = await openBenchPage(tmp, dir)
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage())
+      const page = session.page
       let t = performance.now()
-      await page.goto(host.url)
+      await page.goto(session.url)
       await cardsShown(page)
       const openS = (performance.now() - t) / 1000
       const switchS: number[] = []
@@ -141,8 +131,7 @@ export async function benchPipeline(): Promise<Array<{ name: string; [key: strin
         },
       ]
     } finally {
-      await browser.close().catch(() => {})
-      await host.close()
+      await session.close()
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true })

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { InputError } from '../../engine/errors.ts'
+import { openBenchPage } from './bench-page.ts'
 import { buildPyramid } from '../../engine/pyramid/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import { openVolume } from '../../engine/volume/index.ts'
-import { startWebHost } from '../../web/server.ts'
-import { RENDERER_DIR } from '../commands/serve.ts'
-import { CHROMIUM, CHROMIUM_ARGS, frameSummary, gridPrerequisiteMissing } from './grid.ts'
+import { frameSummary, gridPrerequisiteMissing } from './grid.ts'
 
 /**
  * The big test image: one n x n uint8 slice of 4 x 4 blocks, each its own grey (`blockValue`), with a
@@ -130,7 +129,6 @@ export const VIEWER_PAN_BENCH = 'viewer-pan-16384'
 export async function benchViewerPan(): Promise<Array<{ name: string; [key: string]: unknown }>> {
   const missing = gridPrerequisiteMissing()
   if (missing) throw new InputError(`bench: ${missing}`)
-  const { chromium } = await import('playwright-core')
   const tmp = mkdtempSync(join(tmpdir(), 'activeem-bench-viewer-'))
   try {
     let t = performance.now()
@@ -147,18 +145,10 @@ export async function benchViewerPan(): Promise<Array<{ name: string; [key: stri
       volume.close()
       project.close()
     }
-    const host = await startWebHost({ port: 0, project: join(tmp, 'project'), rendererDir: RENDERER_DIR })
-    const profile = join(tmp, 'chromium-profile')
-    mkdirSync(profile)
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: CHROMIUM_ARGS,
-    })
+    const session = await openBenchPage(tmp, join(tmp, 'project'))
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage())
-      await page.goto(host.url)
+      const page = session.page
+      await page.goto(session.url)
       await page.getByTestId('tab-viewer').waitFor()
       t = performance.now()
       await page.getByTestId('tab-viewer').click()
@@ -187,8 +177,7 @@ export async function benchViewerPan(): Promise<Array<{ name: string; [key: stri
         },
       ]
     } finally {
-      await browser.close().catch(() => {})
-      await host.close()
+      await session.close()
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true })
