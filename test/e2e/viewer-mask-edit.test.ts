@@ -65,18 +65,20 @@ async function pagePoint(page: Page, y: number, x: number): Promise<[number, num
 
 /** Whether the pixel under voxel (y, x) shows the mask's cyan over the (near white) cube. */
 async function masked(page: Page, y: number, x: number, name: string): Promise<boolean> {
-  const png = await page.screenshot()
-  keepScreenshot(png, tmp, `${name}.png`)
-  const image = decode(png)
-  const [px, py] = (await pagePoint(page, y, x)).map(Math.round) as [number, number]
-  const i = (py * image.width + px) * image.channels
-  const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!]
-  if (b - r > 60 && g - r > 40) return true
-  assert.ok(
-    Math.abs(b - r) < 25 && r > 150,
-    `${name}: voxel ${y},${x} is neither mask nor cube: rgb ${r},${g},${b}`,
-  )
-  return false
+  // The slice under the mask may still be drawing (a crop arriving after the view settled): the
+  // pixel is read again until it shows the cube or the mask, for at most 10 s.
+  for (let tries = 0; ; tries++) {
+    const png = await page.screenshot()
+    keepScreenshot(png, tmp, `${name}.png`)
+    const image = decode(png)
+    const [px, py] = (await pagePoint(page, y, x)).map(Math.round) as [number, number]
+    const i = (py * image.width + px) * image.channels
+    const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!]
+    if (b - r > 60 && g - r > 40) return true
+    if (Math.abs(b - r) < 25 && r > 150) return false
+    assert.ok(tries < 50, `${name}: voxel ${y},${x} is neither mask nor cube: rgb ${r},${g},${b}`)
+    await page.waitForTimeout(200)
+  }
 }
 
 /** Waits until every mask request has answered and the overlay shows version `version` (0: the proposal's). */
