@@ -382,6 +382,7 @@ export const PipelineFields = z
     ratio: z.number().min(0).max(1),
     out: z.string().min(1),
     format: z.enum(['hdf5', 'zarr']),
+    /** export: replace an earlier export there; suggest: start a new round though the current one is unfinished. */
     force: z.boolean(),
   })
   .partial()

@@ -63,6 +63,8 @@ export function pipelineArgs(step: PipelineJobStep, f: PipelineFields): string[]
         ...opt('--N', f.N),
         ...opt('--M', f.M),
         ...opt('--Q', f.Q),
+        // Asked first in the app: the unfinished round was seen and left knowingly.
+        ...(f.force ? ['--force'] : []),
       ]
     case 'finetune':
       return [

@@ -8,14 +8,11 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import Database from 'better-sqlite3'
 import type { Page } from 'playwright-core'
-import { buildBigRound } from '../../src-main/cli/bench/big-round.ts'
-import { writeFeatures } from '../../src-main/engine/embed/index.ts'
-import { defaultAnnotator, setLabel } from '../../src-main/engine/labels/index.ts'
-import { Project } from '../../src-main/engine/store/index.ts'
+import { defaultAnnotator } from '../../src-main/engine/labels/index.ts'
 import { assertBrowserReady, browserTestContext, keepScreenshot } from '../helpers/browser.ts'
 import { waitFor } from '../helpers/child.ts'
+import { jobCount, query, roundRows as rounds, unfinishedRoundProject } from '../helpers/unfinished-round.ts'
 
 const { tmp, open, onClose } = browserTestContext('activeem-e2e-rounds-')
 const started: number[] = []
@@ -28,20 +25,6 @@ onClose(() => {
     }
   }
 })
-
-/** Rows of the project database, read by a second connection. */
-function query<T>(dir: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
-  try {
-    return db.prepare(sql).all(...args) as T[]
-  } finally {
-    db.close()
-  }
-}
-
-const rounds = (dir: string): Array<{ id: number; number: number }> =>
-  query(dir, 'SELECT id, number FROM rounds ORDER BY number')
-const jobCount = (dir: string): number => query<{ n: number }>(dir, 'SELECT COUNT(*) AS n FROM jobs')[0]!.n
 
 async function pickerText(page: Page): Promise<string[]> {
   return (await page.getByTestId('round-picker').locator('option').allTextContents()).map((t) => t.trim())
@@ -76,27 +59,9 @@ test(
   async () => {
     assertBrowserReady()
     // 32 ROIs in 4 clusters, round 1 asks 16 of them; this page's annotator has labelled 8.
-    const big = await buildBigRound(join(tmp, 'project'), { n: 32, clusters: 4, asked: 16, seed: 5 })
+    const big = await unfinishedRoundProject(join(tmp, 'project'))
     const dir = big.dir
     const me = defaultAnnotator()
-    const project = Project.open(dir)
-    try {
-      const n = 32
-      await writeFeatures(
-        join(dir, 'proposals', `set-${big.setId}`, 'features.h5'),
-        {
-          roi: Uint32Array.from({ length: n }, (_, i) => i + 1),
-          mask: Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i)),
-          maskDim: 4,
-          image: Float32Array.from({ length: n * 4 }, (_, i) => Math.cos(i)),
-          imageDim: 4,
-        },
-        { synthetic: true },
-      )
-      for (const roi of big.rois.slice(0, 8)) setLabel(project, big.setId, roi, 'correct', me, big.roundId)
-    } finally {
-      project.close()
-    }
     const unlabelled = big.rois.slice(8)
     assert.equal(big.rois.length, 16)
 
