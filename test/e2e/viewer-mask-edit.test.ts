@@ -76,7 +76,32 @@ async function masked(page: Page, y: number, x: number, name: string): Promise<b
     const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!]
     if (b - r > 60 && g - r > 40) return true
     if (Math.abs(b - r) < 25 && r > 150) return false
-    assert.ok(tries < 50, `${name}: voxel ${y},${x} is neither mask nor cube: rgb ${r},${g},${b}`)
+    if (tries >= 50) {
+      // What lay at that pixel, to tell a view not yet drawn from a point off the view.
+      const at = await page.evaluate(
+        ([cx, cy]) => {
+          const d = (
+            globalThis as unknown as {
+              document: {
+                elementFromPoint(
+                  x: number,
+                  y: number,
+                ): { className: unknown; getAttribute(n: string): string | null } | null
+              }
+            }
+          ).document
+          const el = d.elementFromPoint(cx!, cy!)
+          return el ? `${String(el.className)} ${el.getAttribute('data-testid') ?? ''}` : 'nothing'
+        },
+        [px, py],
+      )
+      const view = await page.getByTestId('view-xy').boundingBox()
+      const state = await page.getByTestId('view-xy').getAttribute('data-state')
+      assert.fail(
+        `${name}: voxel ${y},${x} is neither mask nor cube: rgb ${r},${g},${b} at page ${px},${py} ` +
+          `(${at}; xy view ${JSON.stringify(view)} ${state}; screenshot ${image.width}x${image.height})`,
+      )
+    }
     await page.waitForTimeout(200)
   }
 }
