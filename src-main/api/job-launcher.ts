@@ -105,15 +105,25 @@ export async function launchJob(
   kind: string,
   args: readonly string[],
   settleMs = SETTLE_MS,
+  /** Where a terminal ran the command being resumed (its relative paths); else the project folder. */
+  cwd: string | null = null,
 ): Promise<Launched> {
   validateLaunch(kind, args)
+  // A folder since removed: the project's, where the error about a path it held will name that path.
+  const runIn = cwd !== null && existsSync(cwd) ? cwd : null
   const cli = join(repoRoot(), 'bin', 'activeem.mjs')
   const { projectDir, id, logFile } = withOpen(dir, (p) => {
-    const launch = recordLaunch(p, kind, args, (id) => {
-      const logs = join(p.dir, 'logs')
-      mkdirSync(logs, { recursive: true })
-      return freshLog(logs, id)
-    })
+    const launch = recordLaunch(
+      p,
+      kind,
+      args,
+      (id) => {
+        const logs = join(p.dir, 'logs')
+        mkdirSync(logs, { recursive: true })
+        return freshLog(logs, id)
+      },
+      runIn,
+    )
     return { projectDir: p.dir, ...launch }
   })
   const forget = (pid: number | null): void => {
@@ -125,7 +135,7 @@ export async function launchJob(
   let child: ChildProcess
   try {
     child = spawn(process.execPath, [cli, kind, '--project', projectDir, ...args, '--json'], {
-      cwd: projectDir,
+      cwd: runIn ?? projectDir,
       detached: true,
       stdio: ['ignore', fd, fd],
       // In Electron, execPath is the app itself: this makes it the plain Node it contains.

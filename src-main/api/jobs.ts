@@ -1,8 +1,7 @@
 import { InputError } from '../engine/errors.ts'
 import { cancelJob, launchArgs, listJobs } from '../engine/jobs/index.ts'
-import type { JobKind } from '../../src-shared/contract.ts'
 import { launchJob } from './job-launcher.ts'
-import type { Handlers } from './types.ts'
+import type { HandlerContext, Handlers } from './types.ts'
 
 /**
  * Jobs run as `activeem <kind>` child processes of the host, never in it: the window stays live, a
@@ -11,16 +10,7 @@ import type { Handlers } from './types.ts'
 export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.resume' | 'job.cancel'> = {
   'jobs.list': async ({ dir, since }, ctx) => ctx.projects.use(dir, (project) => listJobs(project, since)),
   'job.start': async ({ dir, kind, args }, ctx) => {
-    const max = ctx.maxJobs ?? defaultMaxJobs()
-    // Counted and launched in one synchronous stretch (launchJob records its row before its first
-    // await), so requests in flight together cannot all slip under the limit.
-    const running = ctx.projects.use(dir, (project) => listJobs(project).filter((j) => j.alive).length)
-    if (running >= max) {
-      throw new InputError(
-        `${running} jobs are already running in this project (at most ${max} at once: ACTIVEEM_MAX_JOBS or ` +
-          "'activeem serve --max-jobs'); wait for one to end or cancel one",
-      )
-    }
+    underLimit(dir, ctx)
     const { pid } = await launchJob(dir, kind, args)
     return { pid }
   },
@@ -32,13 +22,33 @@ export const jobHandlers: Pick<Handlers, 'jobs.list' | 'job.start' | 'job.resume
       if (job.state === 'done') throw new InputError(`job ${id} is done; run a new one instead`)
       const found = launchArgs(project, id)
       if (!found)
-        throw new InputError(`job ${id} was run from a terminal: run the same command again to resume it`)
+        throw new InputError(
+          `job ${id} recorded no command to run again (a campaign's step, or a job from an older version): run the same command again to resume it`,
+        )
       return found
     })
-    // The same command with the same options finds the job's unfinished row by its inputs and resumes it.
-    return jobHandlers['job.start']({ dir, kind: launch.kind as JobKind, args: launch.args }, ctx)
+    // The same command with the same options, in the same folder, finds the job's unfinished row by its
+    // inputs and resumes it.
+    underLimit(dir, ctx)
+    const { pid } = await launchJob(dir, launch.kind, launch.args, undefined, launch.cwd)
+    return { pid }
   },
   'job.cancel': async ({ dir, id }, ctx) => ctx.projects.use(dir, (project) => cancelJob(project, id)),
+}
+
+/**
+ * Refuses a launch past the project's limit. Counted and launched in one synchronous stretch (launchJob
+ * records its row before its first await), so requests in flight together cannot all slip under it.
+ */
+function underLimit(dir: string, ctx: HandlerContext): void {
+  const max = ctx.maxJobs ?? defaultMaxJobs()
+  const running = ctx.projects.use(dir, (project) => listJobs(project).filter((j) => j.alive).length)
+  if (running >= max) {
+    throw new InputError(
+      `${running} jobs are already running in this project (at most ${max} at once: ACTIVEEM_MAX_JOBS or ` +
+        "'activeem serve --max-jobs'); wait for one to end or cancel one",
+    )
+  }
 }
 
 export const MAX_JOBS_ENV = 'ACTIVEEM_MAX_JOBS'

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import type { ApiResponse, JobDetail } from '../../src-shared/contract.ts'
 import { dispatch } from '../../src-main/api/handlers.ts'
 import { ProjectConnections } from '../../src-main/api/project-connections.ts'
-import { waitFor } from '../helpers/child.ts'
+import { startCli, waitFor } from '../helpers/child.ts'
 import { cliJson, demoProject, tinyTrainOptions } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/peers.ts'
 
@@ -172,6 +172,53 @@ test('a job whose process died is shown interrupted, not running; the same job s
     [id],
   )
   assert.equal((await ok<{ cancelled: boolean }>('job.cancel', { dir, id })).cancelled, true)
+})
+
+test('a job typed in a terminal (relative paths, in its own folder) is listed resumable; Resume runs it again there', async () => {
+  // As a person types it: inside the data folder, the volumes named relative to it.
+  const typed = startCli(
+    [
+      'train',
+      '--project',
+      dir,
+      ...tinyTrainOptions('synthetic.h5#raw', 'synthetic.h5#labels/mito', 100000, 'tiny-typed'),
+      '--json',
+    ],
+    join(tmp.dir, 'data'),
+  )
+  const pid = typed.child.pid!
+  launched.push(pid)
+  await waitFor('the typed job to record itself', () => {
+    try {
+      jobIdOf(pid)
+      return true
+    } catch {
+      return false
+    }
+  })
+  const id = jobIdOf(pid)
+  await until(id, 'some progress', (j) => j.series.length >= 1)
+  typed.child.kill('SIGKILL')
+  await typed.exited
+  const stopped = await until(id, 'the job to show interrupted', (j) => !j.alive)
+  assert.equal(stopped.state, 'running', 'killed: the row still says running')
+  assert.equal(stopped.resumable, true, 'a typed job records its command')
+  const stoppedAt = stopped.series.at(-1)!.step
+
+  const again = await ok<{ pid: number }>('job.resume', { dir, id })
+  launched.push(again.pid)
+  const resumed = await until(
+    id,
+    'the typed job to run again',
+    (j) => j.alive && j.series.at(-1)!.step > stoppedAt,
+  )
+  assert.ok(
+    resumed.events.some((e) => e.message === 'resumed'),
+    JSON.stringify(resumed.events),
+  )
+  assert.ok(!(await jobs()).some((j) => j.id !== id && j.kind === 'train' && j.alive), 'no second train job')
+  await ok('job.cancel', { dir, id })
+  await until(id, 'the job to end', (j) => !j.alive && j.state === 'cancelled')
 })
 
 test('the VAEs (embed) as a job with their curve, then suggest, which records no job itself: the host lists and ends it', async () => {

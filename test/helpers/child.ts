@@ -8,9 +8,9 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>
 }
 
-/** Starts the CLI as a child process we can signal or kill mid-run. */
-export function startCli(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the CLI as a child process we can signal or kill mid-run, in the repository or `cwd`. */
+export function startCli(args: string[], cwd = REPO): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))

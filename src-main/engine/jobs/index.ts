@@ -21,3 +21,4 @@ export {
 } from './launch-rows.ts'
 export { jobProcessAlive, pidAlive, thisHost, type JobProcess } from './process.ts'
 export { readSeries, SeriesBuffer, type SeriesPoint } from './series.ts'
+export { setCommandLine, commandLineFor, clearCommandLine, type CommandLine } from './command-line.ts'

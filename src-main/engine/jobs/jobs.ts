@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { checkDevice, deviceFailure } from '../device-state.ts'
+import { commandLineFor, type CommandLine } from './command-line.ts'
 import { Throughput } from '../eta.ts'
 import type { Project } from '../store/index.ts'
 import { thisHost } from './process.ts'
@@ -96,9 +97,11 @@ export class Job {
           "SELECT id FROM jobs WHERE kind = ? AND key = ? AND state IN ('queued', 'running', 'failed', 'cancelled') ORDER BY id DESC LIMIT 1",
         )
         .get(kind, key) as { id: number } | undefined
+      const typed = launch === null ? commandLineFor(kind) : null
       if (existing) {
         db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?").run(now(), existing.id)
         if (launch !== null) mergeLaunch(db, launch, existing.id)
+        else if (typed) recordTyped(db, existing.id, typed)
         const job = new Job(db, existing.id, true)
         job.claim()
         job.event('resumed')
@@ -118,6 +121,7 @@ export class Job {
         )
         .run(kind, key, JSON.stringify(params), now(), now())
       const job = new Job(db, Number(info.lastInsertRowid), false)
+      if (typed) recordTyped(db, job.id, typed)
       job.claim()
       return job
     })()
@@ -192,9 +196,14 @@ export class Job {
 function mergeLaunch(db: Database.Database, launch: number, into: number): void {
   db.prepare('UPDATE job_events SET job_id = ? WHERE job_id = ?').run(into, launch)
   db.prepare(
-    'UPDATE jobs SET log = (SELECT log FROM jobs WHERE id = ?), args = (SELECT args FROM jobs WHERE id = ?) WHERE id = ?',
-  ).run(launch, launch, into)
+    'UPDATE jobs SET log = (SELECT log FROM jobs WHERE id = ?), args = (SELECT args FROM jobs WHERE id = ?), cwd = (SELECT cwd FROM jobs WHERE id = ?) WHERE id = ?',
+  ).run(launch, launch, launch, into)
   db.prepare('DELETE FROM jobs WHERE id = ?').run(launch)
+}
+
+/** The command a terminal ran the job with: the window's Resume launches it again, in the same folder. */
+function recordTyped(db: Database.Database, id: number, typed: CommandLine): void {
+  db.prepare('UPDATE jobs SET args = ?, cwd = ? WHERE id = ?').run(JSON.stringify(typed.args), typed.cwd, id)
 }
 
 /** Runs `work` as the job: done with its result, cancelled on CancelledError, failed otherwise (rethrown). */

@@ -17,13 +17,14 @@ export function recordLaunch(
   kind: string,
   args: readonly string[],
   logFileFor: (id: number) => string,
+  cwd: string | null = null,
 ): { id: number; logFile: string } {
   const at = now()
   const info = project.db
     .prepare(
-      "INSERT INTO jobs (kind, state, params, args, progress, message, host, created_at, updated_at) VALUES (?, 'queued', ?, ?, 0, 'starting', ?, ?, ?)",
+      "INSERT INTO jobs (kind, state, params, args, cwd, progress, message, host, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, 0, 'starting', ?, ?, ?)",
     )
-    .run(kind, JSON.stringify({ args }), JSON.stringify(args), thisHost(), at, at)
+    .run(kind, JSON.stringify({ args }), JSON.stringify(args), cwd, thisHost(), at, at)
   const id = Number(info.lastInsertRowid)
   const logFile = logFileFor(id)
   project.db.prepare('UPDATE jobs SET log = ? WHERE id = ?').run(logFile, id)
@@ -56,13 +57,17 @@ export function setLaunchPid(project: Project, id: number, pid: number): void {
 }
 
 /**
- * The kind and options a window launched job `id` with, to launch it again (the command finds its
- * unfinished work by its inputs and resumes it); null for a job run from a terminal.
+ * The kind, options and folder job `id` was run with (by a window, or typed in a terminal), to launch
+ * it again: the command finds its unfinished work by its inputs and resumes it. Null for a job of a
+ * command that records none (a campaign's inner steps, or a project from before schema 13).
  */
-export function launchArgs(project: Project, id: number): { kind: string; args: string[] } | null {
-  const row = project.db.prepare('SELECT kind, args FROM jobs WHERE id = ?').get(id) as
-    { kind: string; args: string | null } | undefined
-  return row?.args ? { kind: row.kind, args: JSON.parse(row.args) as string[] } : null
+export function launchArgs(
+  project: Project,
+  id: number,
+): { kind: string; args: string[]; cwd: string | null } | null {
+  const row = project.db.prepare('SELECT kind, args, cwd FROM jobs WHERE id = ?').get(id) as
+    { kind: string; args: string | null; cwd: string | null } | undefined
+  return row?.args ? { kind: row.kind, args: JSON.parse(row.args) as string[], cwd: row.cwd } : null
 }
 
 /** Removes a launch row the child never took (it could not start, or refused its arguments). */

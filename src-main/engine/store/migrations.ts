@@ -257,6 +257,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN args TEXT;
     `,
   },
+  {
+    version: 13,
+    name: "jobs.cwd: the folder a job's command ran in, so Resume runs a terminal's command where it was typed",
+    sql: `
+      ALTER TABLE jobs ADD COLUMN cwd TEXT;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version
