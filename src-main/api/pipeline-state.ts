@@ -8,7 +8,7 @@ import type {
   PipelineStep,
 } from '../../src-shared/contract.ts'
 import { featuresFile } from '../engine/embed/index.ts'
-import { listJobs } from '../engine/jobs/index.ts'
+import { listJobs, newestDoneResult } from '../engine/jobs/index.ts'
 import { currentLabels, labelHistory, majorityLabels } from '../engine/labels/index.ts'
 import { listModels, type ModelRecord, type Task } from '../engine/model/index.ts'
 import { proposalSets } from '../engine/proposals/index.ts'
@@ -78,6 +78,13 @@ function measuredPerIteration(
   if (!done || typeof iterations !== 'number' || iterations <= 0) return null
   const seconds = (Date.parse(done.updatedAt) - Date.parse(done.createdAt)) / 1000 / iterations
   return seconds > 0 ? { seconds, job: done.id } : null
+}
+
+/** Seconds per voxel of the newest finished prediction here: its tiles' compute, without loading. */
+function measuredPerVoxel(project: Project): { seconds: number; job: number } | null {
+  const done = newestDoneResult(project, 'predict')
+  const rate = done?.result.voxelsPerSecond
+  return done && typeof rate === 'number' && rate > 0 ? { seconds: 1 / rate, job: done.id } : null
 }
 
 /** A centred box of the volume that the rate predicts in about `budget` seconds, 64-voxel multiples in y and x. */
@@ -155,6 +162,7 @@ export function pipelineCards(project: Project, lastExport: ExportRecord | null)
 
   const trainRate = measuredPerIteration(jobs, 'train')
   const tuneRate = measuredPerIteration(jobs, 'finetune')
+  const predictRate = measuredPerVoxel(project)
   const rates = {
     train: trainRate
       ? {
@@ -174,11 +182,17 @@ export function pipelineCards(project: Project, lastExport: ExportRecord | null)
           per: 'iteration' as const,
           basis: 'the 2-core development machine',
         },
-    predict: {
-      seconds: DEV_RATES.predictVoxel,
-      per: 'voxel' as const,
-      basis: 'the 2-core development machine',
-    },
+    predict: predictRate
+      ? {
+          seconds: predictRate.seconds,
+          per: 'voxel' as const,
+          basis: `measured: job ${predictRate.job} here`,
+        }
+      : {
+          seconds: DEV_RATES.predictVoxel,
+          per: 'voxel' as const,
+          basis: 'the 2-core development machine',
+        },
   }
 
   const choices: PipelineCard['choices'] = {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { ApiResponse, PipelineCard, PipelineStep } from '../../src-shared/contract.ts'
@@ -46,6 +47,17 @@ async function until<T>(what: string, check: () => Promise<T | null>, ms: number
     if (value !== null) return value
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** A job's recorded result, read by a second connection as another process would. */
+function doneResultOf(dir: string, id: number): { voxelsPerSecond: number } {
+  const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
+  try {
+    const row = db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as { result: string }
+    return JSON.parse(row.result) as { voxelsPerSecond: number }
+  } finally {
+    db.close()
   }
 }
 
@@ -107,6 +119,13 @@ test('the typed fields map to the flags each command lists in its --help', () =>
     () => pipelineArgs('train', { task: 'mito', raw: 'a#raw', iterations: 5 }),
     (e: unknown) => e instanceof InputError && /the field 'labels' is required/.test(e.message),
   )
+  // Suggest started anyway over an unfinished round (asked first in the app): the command's --force.
+  assert.deepEqual(pipelineArgs('suggest', { strategy: 'random', force: true }), [
+    '--strategy',
+    'random',
+    '--force',
+  ])
+  assert.ok(suggestUsage.includes('--force'), suggestUsage)
   // The train card's import form: `activeem model import`'s flags.
   const imported = importArgs({ from: '/m/model.json', name: 'pt', task: 'mito', mean: 120, std: 40 })
   assert.deepEqual(imported, [
@@ -227,6 +246,30 @@ test('pipeline.get and pipeline.run on a real project: needs, defaults, a job wi
   c = await cards(dir)
   assert.deepEqual(c.predict.needs, [])
   assert.equal(c.predict.defaults.model, 'mito')
+  assert.equal(c.predict.rate?.basis, 'the 2-core development machine')
+
+  // A finished prediction measures the rate the predict card's estimate and default box use.
+  await ok('pipeline.run', {
+    dir,
+    step: 'predict',
+    fields: { ...c.predict.defaults, box: [0, 8, 0, 32, 0, 32] },
+  })
+  const predicted = await until(
+    'the prediction',
+    async () => {
+      const card = (await cards(dir)).predict
+      return card.state === 'done' ? card : null
+    },
+    120_000,
+  )
+  assert.match(predicted.rate!.basis, /^measured: job \d+ here$/)
+  const job = Number(/job (\d+)/.exec(predicted.rate!.basis)![1])
+  const result = doneResultOf(dir, job)
+  assert.ok(result.voxelsPerSecond > 0, JSON.stringify(result))
+  assert.ok(
+    Math.abs(predicted.rate!.seconds * result.voxelsPerSecond - 1) < 1e-9,
+    JSON.stringify(predicted.rate),
+  )
 
   // Importing through the card runs `activeem model import`: a file that is no layers model is refused
   // in its own words (an ActiveEM model folder's model.json is not one).

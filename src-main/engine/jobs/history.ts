@@ -69,3 +69,16 @@ export function doneJobResult(
     .get(kind, value) as { result: string | null } | undefined
   return row?.result ? (JSON.parse(row.result) as Record<string, unknown>) : null
 }
+
+/** The newest done job of `kind` and its result, whatever its options. */
+export function newestDoneResult(
+  project: Project,
+  kind: string,
+): { id: number; result: Record<string, unknown> } | null {
+  const row = project.db
+    .prepare(
+      "SELECT id, result FROM jobs WHERE kind = ? AND state = 'done' AND result IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .get(kind) as { id: number; result: string } | undefined
+  return row ? { id: row.id, result: JSON.parse(row.result) as Record<string, unknown> } : null
+}

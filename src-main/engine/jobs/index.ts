@@ -9,7 +9,14 @@ export {
   type ProgressEvent,
 } from './jobs.ts'
 export { listJobs, cancelJob, type CancelResult } from './list.ts'
-export { jobRecords, jobParams, jobParamsOfKind, doneJobParams, doneJobResult } from './history.ts'
+export {
+  jobRecords,
+  jobParams,
+  jobParamsOfKind,
+  doneJobParams,
+  doneJobResult,
+  newestDoneResult,
+} from './history.ts'
 export {
   recordLaunch,
   stillLaunched,
