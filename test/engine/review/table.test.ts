@@ -97,11 +97,12 @@ test('a project from before the first-stream column opens, migrates, and reads i
   const made = projectWithRoiSet(dir, 8)
   const old = made.project.db
   // What schema 8 had and wrote: roi_clusters without the parent column, no volume_levels table (10),
-  // no roi_masks table (11), no jobs.args column (12).
+  // no roi_masks table (11), no jobs.args column (12), no jobs.cwd column (13).
   old.exec('ALTER TABLE roi_clusters DROP COLUMN parent')
   old.exec('DROP TABLE volume_levels')
   old.exec('DROP TABLE roi_masks')
   old.exec('ALTER TABLE jobs DROP COLUMN args')
+  old.exec('ALTER TABLE jobs DROP COLUMN cwd')
   old.pragma('user_version = 8')
   old
     .prepare(
