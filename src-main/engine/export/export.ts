@@ -2,6 +2,7 @@ import { campaignSteps, getCampaign, type Campaign, type StepRow } from '../camp
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
+import { recutCorrected } from './recut-crops.ts'
 import { currentMasks, labelHistory, labelSummary, type LabelRow, type RoiLabels } from '../labels/index.ts'
 import { proposalSet, readPatches, type PatchSet, type ProposalSet } from '../proposals/index.ts'
 import type { Project } from '../store/index.ts'
@@ -138,7 +139,7 @@ const CROP_DESCRIPTIONS = {
 
 const STACKS = new Set(['image', 'mask', 'thumb_image', 'thumb_mask'])
 
-function writeCrops(sink: DataSink, p: PatchSet, resolution: Record<string, unknown>): DatasetEntry[] {
+function writeCrops(sink: DataSink, p: PatchSet, attributes: Record<string, unknown>): DatasetEntry[] {
   const n = p.roi.length
   const s = p.size
   const arrays: Record<keyof typeof CROP_DESCRIPTIONS, TypedArray> = {
@@ -152,7 +153,7 @@ function writeCrops(sink: DataSink, p: PatchSet, resolution: Record<string, unkn
     flipped: p.flipped,
   }
   // In-plane rotation keeps the pixel size, so the crops share the volume's resolution.
-  sink.group('crops', { rows: n, size: s, ...resolution })
+  sink.group('crops', { rows: n, size: s, ...attributes })
   const entries: DatasetEntry[] = []
   for (const [name, data] of Object.entries(arrays) as Array<[keyof typeof CROP_DESCRIPTIONS, TypedArray]>) {
     const stack = STACKS.has(name)
@@ -263,7 +264,11 @@ export async function exportProject(o: ExportOptions): Promise<ExportResult> {
           description,
         })
       const patches = join(setDir, 'patches.h5')
-      if (existsSync(patches)) datasets.push(...writeCrops(sink, await readPatches(patches), resolution))
+      if (existsSync(patches)) {
+        const crops = await readPatches(patches)
+        const recut = await recutCorrected(o.project, set, crops, masks, labelsSpec)
+        datasets.push(...writeCrops(sink, crops, { ...resolution, recut_rois: recut }))
+      }
     } finally {
       sink.close()
     }

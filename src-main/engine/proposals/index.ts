@@ -24,3 +24,4 @@ export {
   type RoiAlignment,
   type RoiPlace,
 } from './rois.ts'
+export { cropRegion, putPatch, roiPatch, type PatchRecipe, type PatchSources } from './roi-patch.ts'

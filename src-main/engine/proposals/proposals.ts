@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { alignRoi, cropRadius, type AlignVariant } from '../align/index.ts'
+import type { AlignVariant } from '../align/index.ts'
 import type { BlockPart } from '../block-jobs/index.ts'
 import {
   checkParts,
@@ -27,13 +27,13 @@ import {
   ZarrV3Writer,
   type Region,
   type Shape3,
-  type TypedArray,
   type Volume,
 } from '../volume/index.ts'
 import { findProbabilityMap } from './maps.ts'
 import type { PatchSet } from './patches.ts'
 import { writePatches } from './patches.ts'
 import { PolarityAccumulator } from './polarity.ts'
+import { cropRegion, numeric, putPatch, roiPatch, type PatchRecipe, type PatchSources } from './roi-patch.ts'
 import { saveProposalSet, type ProposalSet, type Roi, type RoiAlignment } from './rois.ts'
 
 export interface ProposalOptions extends StageOptions {
@@ -300,51 +300,17 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
           flipped: new Uint8Array(n),
         }
         const labelsVolume = await open(`${labelsFile}#labels`)
-        const radius = cropRadius(s, scale)
+        const recipe: PatchRecipe = { size: s, scale, variant, threshold }
+        const sources: PatchSources = { raw, pre, post }
         const rois: Array<Omit<Roi, 'setId'>> = []
         for (const [i, c] of labeled.components.entries()) {
           if (i % 16 === 0) await checkpointYield(o.signal)
-          const region: Region = {
-            z0: c.z0,
-            z1: c.z1,
-            y0: Math.max(0, c.y0 - radius),
-            y1: Math.min(raw.shape[1], c.y1 + radius),
-            x0: Math.max(0, c.x0 - radius),
-            x1: Math.min(raw.shape[2], c.x1 + radius),
-          }
-          const shape: [number, number, number] = [
-            region.z1 - region.z0,
-            region.y1 - region.y0,
-            region.x1 - region.x0,
-          ]
+          const region = cropRegion(c, raw.shape, recipe)
           const labels = (await labelsVolume.readRegion(region)) as Uint32Array
           const mask = new Uint8Array(labels.length)
           for (let k = 0; k < labels.length; k++) mask[k] = labels[k] === c.id ? 1 : 0
-          let sides: Int8Array | undefined
-          if (pre && post) {
-            const p = await pre.readRegion(region)
-            const q = await post.readRegion(region)
-            sides = new Int8Array(labels.length)
-            for (let k = 0; k < labels.length; k++) {
-              const a = Number(p[k]!)
-              const b = Number(q[k]!)
-              sides[k] = a > threshold && a >= b ? 1 : b > threshold ? -1 : 0
-            }
-          }
-          const image = numeric(await raw.readRegion(region))
-          const aligned = alignRoi(
-            { image, mask, ...(sides ? { polarity: sides } : {}), shape },
-            { size: s, variant, scale },
-          )
-          const at = i * s * s
-          patches.roi[i] = c.id
-          copyPatch(aligned.image, patches.image, at)
-          patches.mask.set(aligned.mask, at)
-          copyPatch(aligned.thumbImage, patches.thumbImage, at)
-          patches.thumbMask.set(aligned.thumbMask, at)
-          patches.slice[i] = region.z0 + aligned.slice
-          patches.angle[i] = aligned.angleDeg
-          patches.flipped[i] = aligned.flipped ? 1 : 0
+          const aligned = await roiPatch(sources, region, mask, recipe)
+          putPatch(patches, i, c.id, aligned, region.z0)
           const alignment: RoiAlignment = {
             row: i,
             slice: region.z0 + aligned.slice,
@@ -392,19 +358,6 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
     for (const v of opened) v.close()
     rmSync(staging, { recursive: true, force: true })
   }
-}
-
-/** 64-bit integer volumes (rare for raw EM) are read as doubles: alignment works on numbers. */
-function numeric(a: TypedArray): ArrayLike<number> {
-  return a instanceof BigUint64Array || a instanceof BigInt64Array ? Float64Array.from(a, Number) : a
-}
-
-function copyPatch(from: Float32Array, to: Uint8Array | Float32Array, at: number): void {
-  if (to instanceof Float32Array) {
-    to.set(from, at)
-    return
-  }
-  for (let k = 0; k < from.length; k++) to[at + k] = Math.min(255, Math.max(0, Math.round(from[k]!)))
 }
 
 function processAlive(pid: number): boolean {
