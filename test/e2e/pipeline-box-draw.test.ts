@@ -2,9 +2,10 @@
  * End to end: the predict card's box drawn in the viewer. A project with one raw volume larger than the
  * viewer's crop (so the slice views draw tiles); "Draw in viewer" opens it with the card's box outlined;
  * Esc goes back with the fields unchanged; then a drag on xy (zoomed out) draws y and x, a drag on xz
- * (zoomed in) sets z and x, and Enter puts the box in the card. Every box is compared with the voxels
- * under the drag points, computed from the view's data-centre and data-scale, and the outline's pixels
- * are checked on the screenshot where that mapping puts its edges. Needs the built renderer and Chromium.
+ * (zoomed in) sets z and x, its right edge is dragged out, and Enter puts the box in the card. Every box
+ * is compared with the voxels under the drag points, computed from the view's data-centre and
+ * data-scale, and the outline's pixels are checked on the screenshot where that mapping puts its edges.
+ * Needs the built renderer and Chromium.
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
@@ -290,6 +291,18 @@ test(
     await page.mouse.up()
     // The xy view shows the same box's y and x at this zoom (its slice, the focus's z, is in the box).
     await outlineAt(page, await frameOf(page, 'xy'), drawn, 'xy-zoomed', 2)
+
+    // An edge dragged: the right one on xy, 12 voxels out, ends on the voxel boundary under the pointer.
+    const inXy = await frameOf(page, 'xy')
+    const row = inXy.centre[1]! + 20
+    const grab = pageOf(inXy, drawn[5] - 0.5, row).map(Math.round) as [number, number]
+    const release = pageOf(inXy, drawn[5] + 12 - 0.5, row).map(Math.round) as [number, number]
+    await drag(page, grab, release)
+    await page.mouse.up()
+    drawn[5] = Math.round(voxelOf(inXy, ...release)[0] + 0.5)
+    assert.equal(drawn[5], drawn[4] + (d.voxel[0] + 1 - c.voxel[0]) + 12, 'the x end 12 voxels further')
+    assert.deepEqual(await drawnBox(page), drawn, 'only the right edge moved')
+    await outlineAt(page, inXy, drawn, 'xy-resized', 2)
 
     // The bar: the size in voxels and the card's estimate for it.
     const size = [drawn[1] - drawn[0], drawn[3] - drawn[2], drawn[5] - drawn[4]]
