@@ -85,6 +85,12 @@ export const useViewerStore = defineStore('viewer', () => {
   const centreRequest = ref(0)
   const centredRequest = ref(0)
 
+  /**
+   * A volume (and a focus on it) that the viewer's next start shows instead of the remembered ones:
+   * another screen sent the user here to work on it (the predict card's box drawing).
+   */
+  let asked: { spec: string; focus: Vec3 | null } | null = null
+
   /** The project whose view is shown and remembered; null while the viewer is closed. */
   const dir = ref<string | null>(null)
   /** Each start and close begins a session: a reply for an earlier one changes nothing. */
@@ -336,11 +342,22 @@ export const useViewerStore = defineStore('viewer', () => {
     const volumes = project.summary?.volumes ?? []
     volumeSpec.value = startingVolume(saved.volume, set.value, volumes)
     overlaySpec.value = startingOverlay(saved.overlay, set.value, volumes)
+    const wanted = asked
+    asked = null
+    if (wanted && options.value.volumes.some((o) => o.spec === wanted.spec)) {
+      volumeSpec.value = wanted.spec
+      return { focus: wanted.focus }
+    }
     if (!volumeSpec.value) {
       fail('this project has no volume to show: add one on the Project screen')
       return null
     }
     return { focus: saved.focus }
+  }
+
+  /** The next start shows `spec` (one of the project's volumes) with the focus at `focus` (null: its middle). */
+  function showNext(spec: string, focus: Vec3 | null): void {
+    asked = { spec, focus }
   }
 
   /** The viewer left the screen: its crop is let go, and selections wait for it to open again. */
@@ -644,6 +661,7 @@ export const useViewerStore = defineStore('viewer', () => {
     failure,
     fail,
     start,
+    showNext,
     close,
     openVolume,
     readCrop,

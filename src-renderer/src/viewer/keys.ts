@@ -6,5 +6,6 @@ export const VIEWER_KEYS: ReadonlyArray<{ keys: string[]; does: string }> = [
   { keys: ['[', ']'], does: 'Smaller / larger brush' },
   { keys: ['Ctrl+Z'], does: 'Undo the last mask edit' },
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], does: 'Redo a mask edit' },
-  { keys: ['Esc'], does: 'Stop editing the mask' },
+  { keys: ['Enter'], does: 'Use the predict box drawn (back to its card)' },
+  { keys: ['Esc'], does: 'Stop editing the mask; cancel drawing the predict box' },
 ]

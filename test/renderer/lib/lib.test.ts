@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { decodeBase64 } from '../../../src-renderer/src/lib/base64.ts'
 import { messageOf } from '../../../src-renderer/src/lib/errors.ts'
 import { latestOnly } from '../../../src-renderer/src/lib/latest.ts'
+import { aboutTime, voxelEstimate } from '../../../src-renderer/src/lib/estimate.ts'
 
 test('base64: the bytes the host encoded, signed masks included', () => {
   const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 256)
@@ -27,4 +28,14 @@ test('latestOnly: only the latest request is current; current() shares its fate'
   assert.equal(first(), false, 'an earlier request is stale once a later one starts')
   assert.equal(sameAsFirst(), false)
   assert.equal(second(), true)
+})
+
+test('estimate: seconds or minutes in words, and a box of voxels at a rate', () => {
+  assert.equal(aboutTime(0.2), 'about 1 s')
+  assert.equal(aboutTime(41.6), 'about 42 s')
+  assert.equal(aboutTime(150), 'about 2.5 min')
+  assert.equal(
+    voxelEstimate(8 * 256 * 256, { seconds: 1e-4, per: 'voxel', basis: 'measured' }),
+    '0.52 M voxels, about 52 s (measured)',
+  )
 })

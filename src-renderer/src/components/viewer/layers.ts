@@ -18,3 +18,5 @@ export const CROSS_PLANES: Record<Plane, { horizontal: Plane; vertical: Plane }>
 export const SELECTED_COLOUR = '#ff4fd8'
 /** Saturated so the boxes read on bright EM as well as dark; each is drawn over a dark halo. */
 export const ROI_COLOUR = '#22e3ff'
+/** The predict box being drawn: lime, apart from the ROI boxes, the selection and the planes' colours. */
+export const PREDICT_BOX_COLOUR = '#c6ff3d'
