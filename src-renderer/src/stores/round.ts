@@ -4,6 +4,7 @@ import type { QueryItem, RoundInfo, RoundProgress, RoundsOverview } from '../../
 import { loadUiState, saveUiState } from '../api/ui-state.ts'
 import { useTransport } from '../api/transport.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useProjectStore } from './project.ts'
 
 export type Task = 'synapse' | 'mito'
 
@@ -81,6 +82,12 @@ export const useRoundStore = defineStore('round', () => {
     saveUiState(target, 'round', choice, 0)
   }
 
+  /** "Finish it first": the unfinished current round `r` opens on the Queries screen. */
+  function finish(target: string, r: RoundProgress): void {
+    choose(target, r.id, r.id)
+    useProjectStore().show('queries')
+  }
+
   /** Whether `next` of the project at `target` is the round shown now (its thumbnails still hold). */
   function isShown(target: string, next: RoundInfo | null): boolean {
     return dir.value === target && round.value?.id === next?.id && round.value?.setId === next?.setId
@@ -123,6 +130,7 @@ export const useRoundStore = defineStore('round', () => {
     unfinished,
     fetchShown,
     choose,
+    finish,
     isShown,
     show,
     refreshProgress,
