@@ -200,11 +200,15 @@ export const LabelState = z.object({
   /** ROI id -> majority over annotators of correct/incorrect votes (ties and unsure-only: absent). */
   majority: z.record(z.string(), LabelValue),
   annotators: z.array(z.string()),
+  /** ROI id -> the other annotators' current labels, by annotator name (ROIs no one else labelled: absent). */
+  others: z.record(z.string(), z.array(z.object({ annotator: z.string(), value: LabelValue }))),
 })
 export type LabelState = z.infer<typeof LabelState>
 
 export const Thumb = z.object({
   roi: int.positive(),
+  /** The slice shown, in the set's voxels (the ROI's own slice, or that moved by `dz` within the volume). */
+  z: int.nonnegative(),
   /** Grey levels, size x size, base64. */
   image: z.string(),
   /** Mask, size x size int8 as base64: 0 background, 1 object or +1 pre / -1 post for synapses. */
@@ -593,8 +597,17 @@ export const api = {
     result: RoundsOverview,
   },
   'thumbs.get': {
+    /**
+     * `dz`: the slice that many slices from each ROI's own (clamped to the volume), cut through the same
+     * frame from the set's raw volume; 0 or absent: the stored thumbnails.
+     */
     params: z
-      .object({ dir: z.string().min(1), set: int.positive(), rois: z.array(int.positive()).min(1).max(256) })
+      .object({
+        dir: z.string().min(1),
+        set: int.positive(),
+        rois: z.array(int.positive()).min(1).max(256),
+        dz: int.min(-16).max(16).optional(),
+      })
       .strict(),
     result: z.object({ size: int.positive(), thumbs: z.array(Thumb) }),
   },

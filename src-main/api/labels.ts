@@ -15,10 +15,15 @@ export const labelHandlers: Pick<Handlers, 'labels.get' | 'label.set' | 'label.u
       const labels = currentLabels(project, set)
       const mine: Record<string, LabelValue> = {}
       for (const [roi, value] of labels.get(annotator) ?? []) mine[roi] = value
+      const others: Record<string, Array<{ annotator: string; value: LabelValue }>> = {}
+      for (const name of [...labels.keys()].sort()) {
+        if (name === annotator) continue
+        for (const [roi, value] of labels.get(name)!) (others[roi] ??= []).push({ annotator: name, value })
+      }
       const majority: Record<string, Verdict> = {}
       for (const [roi, correct] of roiVotes(majorityLabels(labels)))
         majority[roi] = correct ? 'correct' : 'incorrect'
-      return { setId: set, annotator, mine, majority, annotators: [...labels.keys()].sort() }
+      return { setId: set, annotator, mine, majority, annotators: [...labels.keys()].sort(), others }
     }),
 
   // Committed with the other labels that arrive together, and answered after that commit.

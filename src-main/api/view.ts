@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../engine/errors.ts'
 import { TASK_CHANNELS } from '../engine/model/index.ts'
@@ -8,7 +8,10 @@ import {
   readPatches,
   roisOf,
   setOffsetIn,
+  sliceThumbs,
   type PatchSet,
+  type ProposalSet,
+  type SliceThumbSource,
 } from '../engine/proposals/index.ts'
 import { volumeLevels } from '../engine/pyramid/index.ts'
 import type { Project } from '../engine/store/index.ts'
@@ -122,6 +125,27 @@ function pyramidOf(project: Project, spec: string): string | null {
   if (!volume) return null
   const found = volumeLevels(project, volume)
   return found?.origin === 'pyramid' ? found.multiscale.levels[0]!.spec : null
+}
+
+/** Where a set's thumbnails of other slices are cut from: refused for a set that records no raw volume. */
+function sliceSourceOf(set: ProposalSet, dir: string, size: number): SliceThumbSource {
+  if (!set.raw)
+    throw new InputError(
+      `proposal set ${set.id} records no raw volume: only its own slice's thumbnails exist`,
+    )
+  const channel = (name: string): string | null =>
+    existsSync(join(set.map, name)) ? `${set.map}#${name}` : null
+  const pre = set.task === 'synapse' ? channel('pre') : null
+  const post = set.task === 'synapse' ? channel('post') : null
+  const number = (key: string, fallback: number): number =>
+    typeof set.params[key] === 'number' ? (set.params[key] as number) : fallback
+  return {
+    raw: set.raw,
+    labels: `${join(dir, 'labels.zarr')}#labels`,
+    sides: pre && post ? { pre, post, threshold: number('threshold', 0.5) } : null,
+    size,
+    scale: number('scale', 1),
+  }
 }
 
 function toUint8(values: Uint8Array | Float32Array): Uint8Array {
@@ -277,26 +301,45 @@ export const viewHandlers: Pick<
       }
     }),
 
-  'thumbs.get': async ({ dir, set, rois }, ctx) => {
-    const file = ctx.projects.use(dir, (project) => {
+  'thumbs.get': async ({ dir, set, rois, dz }, ctx) => {
+    const found = ctx.projects.use(dir, (project) => {
       const found = proposalSet(project, set)
       if (!found) throw new InputError(`proposal set ${set}: no such set in ${dir}`)
-      return join(project.dir, found.dir, 'patches.h5')
+      return { set: found, dir: join(project.dir, found.dir), boxes: dz ? roisOf(project, set) : [] }
     })
-    const { patches, index } = await patchesOf(file)
+    const { patches, index } = await patchesOf(join(found.dir, 'patches.h5'))
     const s = patches.size
     const area = s * s
-    const thumbs = rois.map((roi) => {
+    const rowOf = (roi: number): number => {
       const row = index.get(roi)
       if (row === undefined) throw new InputError(`ROI ${roi}: not in proposal set ${set}`)
-      const image = toUint8(patches.thumbImage.subarray(row * area, (row + 1) * area))
-      const mask = patches.thumbMask.subarray(row * area, (row + 1) * area)
+      return row
+    }
+    const encode = (roi: number, z: number, image: Uint8Array | Float32Array, mask: Int8Array) => {
+      const grey = toUint8(image)
       return {
         roi,
-        image: Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64'),
+        z,
+        image: Buffer.from(grey.buffer, grey.byteOffset, grey.byteLength).toString('base64'),
         mask: Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength).toString('base64'),
       }
-    })
-    return { size: s, thumbs }
+    }
+    if (!dz) {
+      const thumbs = rois.map((roi) => {
+        const row = rowOf(roi)
+        const image = patches.thumbImage.subarray(row * area, (row + 1) * area)
+        return encode(
+          roi,
+          patches.slice[row]!,
+          image,
+          patches.thumbMask.subarray(row * area, (row + 1) * area),
+        )
+      })
+      return { size: s, thumbs }
+    }
+    const boxes = new Map(found.boxes.map((r) => [r.id, r]))
+    const wanted = rois.map((roi) => ({ ...boxes.get(roi)!, slice: patches.slice[rowOf(roi)]! }))
+    const thumbs = await sliceThumbs(sliceSourceOf(found.set, found.dir, s), wanted, dz)
+    return { size: s, thumbs: thumbs.map((t) => encode(t.roi, t.z, t.image, t.mask)) }
   },
 }

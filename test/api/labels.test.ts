@@ -47,7 +47,20 @@ test('label.set replies after the commit; label.undo and labels.get see the same
   assert.deepEqual(state.mine, { 3: 'correct' })
   assert.deepEqual(state.majority, { 4: 'correct' }, 'ROI 3 is a tie: no majority')
   assert.deepEqual(state.annotators, ['ana', 'ben'])
-  assert.equal(committed(dir).length, 5, 'the undo is a row of its own')
+  // The others' current labels, per ROI: ben's for ana; ana's for ben (her undone label of ROI 4 gone).
+  assert.deepEqual(state.others, {
+    3: [{ annotator: 'ben', value: 'incorrect' }],
+    4: [{ annotator: 'ben', value: 'correct' }],
+  })
+  const bens = await call('labels.get', { dir, set, annotator: 'ben' })
+  assert.deepEqual(bens.others, { 3: [{ annotator: 'ana', value: 'correct' }] })
+  await call('label.set', { dir, set, roi: 3, value: 'unsure', annotator: 'cy' })
+  assert.deepEqual((await call('labels.get', { dir, set, annotator: 'zoe' })).others[3], [
+    { annotator: 'ana', value: 'correct' },
+    { annotator: 'ben', value: 'incorrect' },
+    { annotator: 'cy', value: 'unsure' },
+  ])
+  assert.equal(committed(dir).length, 6, 'the undo is a row of its own')
 })
 
 test('malformed or unknown label requests are rejected and write nothing', async () => {

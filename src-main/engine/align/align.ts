@@ -119,8 +119,8 @@ export function alignRoi(crop: RoiCrop, options: AlignOptions = {}): AlignedRoi 
   }
 
   const frame: SampleFrame = { cy, cx, dy, dx, scale, size }
-  const thumbScale = thumbScaleOf(mask, h, w, offset, cy, cx, size)
-  const thumbFrame: SampleFrame = { cy, cx, dy: 1, dx: 0, scale: thumbScale, size }
+  const thumbFrame = thumbFrameAt(mask, h, w, offset, cy, cx, size)
+  const thumbScale = thumbFrame.scale
   return {
     slice,
     centre: [cy, cx],
@@ -185,6 +185,35 @@ function preMinusPost(
     }
   }
   return nPre === 0 || nPost === 0 ? NaN : sPre / nPre - sPost / nPost
+}
+
+/**
+ * The thumbnail's frame on the h x w plane of `mask` at `offset` (the ROI's voxels non-zero): not rotated,
+ * centred on the mask's centroid there, scaled so its box fits with a margin. Other slices sampled through
+ * the same frame line up with the thumbnail pixel for pixel (the grid's enlarged z-1, z, z+1).
+ */
+export function thumbFrame(
+  mask: ArrayLike<number>,
+  h: number,
+  w: number,
+  offset: number,
+  size: number,
+): SampleFrame {
+  const axis = principalAxis(mask, h, w, offset)
+  if (!axis) throw new Error(`thumbFrame: the ROI mask is empty on the ${h}x${w} plane at ${offset}`)
+  return thumbFrameAt(mask, h, w, offset, axis.cy, axis.cx, size)
+}
+
+function thumbFrameAt(
+  mask: ArrayLike<number>,
+  h: number,
+  w: number,
+  offset: number,
+  cy: number,
+  cx: number,
+  size: number,
+): SampleFrame {
+  return { cy, cx, dy: 1, dx: 0, scale: thumbScaleOf(mask, h, w, offset, cy, cx, size), size }
 }
 
 /** Thumbnail scale so the mask box on the slice fits around the (off-box-centre) centroid with a margin. */

@@ -1,4 +1,11 @@
-export { alignRoi, type AlignVariant, type AlignOptions, type AlignedRoi, type RoiCrop } from './align.ts'
+export {
+  alignRoi,
+  thumbFrame,
+  type AlignVariant,
+  type AlignOptions,
+  type AlignedRoi,
+  type RoiCrop,
+} from './align.ts'
 export { principalAxis, axisOfCovariance, type PrincipalAxis } from './pca.ts'
 export { cropRadius, sampleRotated, sampleRotatedNearest, type SampleFrame } from './sample.ts'
 export { sliceAreas, largestSlice, centralSlice } from './slices.ts'

@@ -8,6 +8,7 @@ export {
 export { findProbabilityMap, type ProbabilityMap } from './maps.ts'
 export { mapOffsetIn, setOffsetIn } from './placement.ts'
 export { readPatches, writePatches, type PatchSet } from './patches.ts'
+export { sliceThumbs, type SliceThumb, type SliceThumbRoi, type SliceThumbSource } from './slice-thumbs.ts'
 export { PolarityAccumulator, type Polarity } from './polarity.ts'
 export {
   hasRoi,

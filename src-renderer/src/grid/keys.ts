@@ -13,6 +13,9 @@ export type GridAction =
   | { kind: 'accept-cluster' }
   | { kind: 'open-viewer' }
   | { kind: 'outline' }
+  /** Z: the focused ROI's slices z-1, z, z+1 enlarged, or hidden again; Esc hides them. */
+  | { kind: 'slices' }
+  | { kind: 'hide-slices' }
 
 /** The parts of a KeyboardEvent the mapping reads (tests pass plain objects). */
 export interface KeyPress {
@@ -30,6 +33,8 @@ const MOVES: Record<string, Direction> = {
   ArrowDown: 'down',
   Home: 'home',
   End: 'end',
+  PageDown: 'next-cluster',
+  PageUp: 'previous-cluster',
 }
 
 /** The action of a key press, or null when the grid leaves the key alone (F-keys, ?, typing with Ctrl). */
@@ -57,6 +62,10 @@ export function actionOf(press: KeyPress): GridAction | null {
       return { kind: 'open-viewer' }
     case 'o':
       return { kind: 'outline' }
+    case 'z':
+      return { kind: 'slices' }
+    case 'Escape':
+      return { kind: 'hide-slices' }
     default:
       return null
   }
@@ -66,6 +75,7 @@ export function actionOf(press: KeyPress): GridAction | null {
 export const GRID_KEYS: ReadonlyArray<{ keys: string[]; does: string }> = [
   { keys: ['←', '→', '↑', '↓'], does: 'Move the focus between thumbnails' },
   { keys: ['Home', 'End'], does: 'First / last thumbnail' },
+  { keys: ['PgDn', 'PgUp'], does: "Next cluster / this cluster's first thumbnail, then the cluster before" },
   {
     keys: ['Y', '1'],
     does: 'Label the focused ROI correct (then the focus moves on, unless "Advance" is off)',
@@ -77,4 +87,9 @@ export const GRID_KEYS: ReadonlyArray<{ keys: string[]; does: string }> = [
   { keys: ['Shift+A'], does: 'Label every unlabelled ROI of the focused cluster correct' },
   { keys: ['Enter'], does: 'Show the focused ROI in the viewer' },
   { keys: ['O'], does: "Show or hide the masks' outlines on the thumbnails" },
+  {
+    keys: ['Z'],
+    does: "Show or hide the focused ROI's slices z-1, z, z+1 enlarged (hovering a thumbnail shows them too)",
+  },
+  { keys: ['Esc'], does: 'Hide the enlarged slices' },
 ]

@@ -1,7 +1,9 @@
 /**
  * Geometry of the virtualised query grid: the items (queries in display order) fall into groups of
- * consecutive items of one cluster; each group is a header row followed by rows of tiles. Everything
- * here is arithmetic on numbers, so the component reads positions without asking the DOM.
+ * consecutive items of one cluster. A group with a row's worth of items or more takes whole lines: a
+ * header row, then rows of tiles. Smaller groups share a line, side by side in display order (each its
+ * header over its own tiles), as many as fit: 40 single-member clusters make a few lines, not 40.
+ * Everything here is arithmetic on numbers, so the component reads positions without asking the DOM.
  */
 
 export interface GridMetrics {
@@ -13,10 +15,16 @@ export interface GridMetrics {
   headerHeight: number
   /** Space above the first header and below the last row. */
   padding: number
+  /** Space between two groups that share a line (wider than `gap`, so each cluster reads as one); default 2 * gap. */
+  groupGap?: number
 }
 
+/**
+ * A header row names the groups `group` .. `group + groups - 1` (one, or the groups sharing its line);
+ * a row of tiles holds items `first` .. `first + count - 1`, `group` being the group of its first item.
+ */
 export type GridRow =
-  | { kind: 'header'; top: number; height: number; group: number }
+  | { kind: 'header'; top: number; height: number; group: number; groups: number }
   | { kind: 'tiles'; top: number; height: number; group: number; first: number; count: number }
 
 export interface GridGroup {
@@ -24,22 +32,30 @@ export interface GridGroup {
   /** Index of the group's first item, and how many it has. */
   first: number
   count: number
+  /** Where its header starts, pixels from the block's left edge, and how wide it is (its tiles' span). */
+  left: number
+  width: number
+  /** Whether it shares its line with other groups (then its header is only as wide as its tiles). */
+  shared: boolean
 }
 
 export interface GridLayout {
   columns: number
+  /** Width of a full row of tiles: every line fits in it. */
+  blockWidth: number
   groups: GridGroup[]
   rows: GridRow[]
-  /** Per item: its row in `rows` and its column. */
+  /** Per item: its row in `rows`, its left edge (pixels from the block's left) and its group. */
   rowOf: Int32Array
-  columnOf: Int32Array
+  leftOf: Float64Array
+  groupOf: Int32Array
   height: number
   metrics: GridMetrics
 }
 
 /** Consecutive items of one cluster form a group (the round is already in display order). */
-export function groupsOf(clusters: ArrayLike<number>): GridGroup[] {
-  const groups: GridGroup[] = []
+export function groupsOf(clusters: ArrayLike<number>): Array<Pick<GridGroup, 'cluster' | 'first' | 'count'>> {
+  const groups: Array<Pick<GridGroup, 'cluster' | 'first' | 'count'>> = []
   for (let i = 0; i < clusters.length; i++) {
     const last = groups.at(-1)
     if (last && last.cluster === clusters[i]) last.count++
@@ -54,25 +70,80 @@ export function columnsFor(m: GridMetrics): number {
 
 export function layoutGrid(clusters: ArrayLike<number>, m: GridMetrics): GridLayout {
   const columns = columnsFor(m)
-  const groups = groupsOf(clusters)
+  const pitch = m.tileWidth + m.gap
+  const groupGap = m.groupGap ?? 2 * m.gap
+  const blockWidth = columns * pitch - m.gap
+  const spanOf = (count: number): number => count * pitch - m.gap
+  const groups: GridGroup[] = groupsOf(clusters).map((g) => ({
+    ...g,
+    left: 0,
+    width: g.count < columns ? spanOf(g.count) : blockWidth,
+    shared: false,
+  }))
   const rows: GridRow[] = []
   const rowOf = new Int32Array(clusters.length)
-  const columnOf = new Int32Array(clusters.length)
+  const leftOf = new Float64Array(clusters.length)
+  const groupOf = new Int32Array(clusters.length)
   let top = m.padding
-  groups.forEach((g, group) => {
-    rows.push({ kind: 'header', top, height: m.headerHeight, group })
+
+  /** A header row over groups [from, to), then one row of their tiles. */
+  function line(from: number, to: number): void {
+    rows.push({ kind: 'header', top, height: m.headerHeight, group: from, groups: to - from })
+    top += m.headerHeight
+    const first = groups[from]!.first
+    const last = groups[to - 1]!
+    for (let g = from; g < to; g++) {
+      const group = groups[g]!
+      group.shared = to - from > 1
+      for (let k = 0; k < group.count; k++) {
+        const i = group.first + k
+        rowOf[i] = rows.length
+        leftOf[i] = group.left + k * pitch
+        groupOf[i] = g
+      }
+    }
+    rows.push({
+      kind: 'tiles',
+      top,
+      height: m.tileHeight,
+      group: from,
+      first,
+      count: last.first + last.count - first,
+    })
+    top += m.tileHeight + m.gap
+  }
+
+  let open = -1 // first group of the line being filled, -1 when none
+  let x = 0 // where the next group of that line would start
+  groups.forEach((g, index) => {
+    if (g.count < columns) {
+      if (open >= 0 && x + g.width <= blockWidth) {
+        g.left = x
+      } else {
+        if (open >= 0) line(open, index)
+        open = index
+        g.left = 0
+      }
+      x = g.left + g.width + groupGap
+      return
+    }
+    if (open >= 0) line(open, index)
+    open = -1
+    rows.push({ kind: 'header', top, height: m.headerHeight, group: index, groups: 1 })
     top += m.headerHeight
     for (let first = g.first; first < g.first + g.count; first += columns) {
       const count = Math.min(columns, g.first + g.count - first)
       for (let k = 0; k < count; k++) {
         rowOf[first + k] = rows.length
-        columnOf[first + k] = k
+        leftOf[first + k] = k * pitch
+        groupOf[first + k] = index
       }
-      rows.push({ kind: 'tiles', top, height: m.tileHeight, group, first, count })
+      rows.push({ kind: 'tiles', top, height: m.tileHeight, group: index, first, count })
       top += m.tileHeight + m.gap
     }
   })
-  return { columns, groups, rows, rowOf, columnOf, height: top + m.padding, metrics: m }
+  if (open >= 0) line(open, groups.length)
+  return { columns, blockWidth, groups, rows, rowOf, leftOf, groupOf, height: top + m.padding, metrics: m }
 }
 
 /** Index of the first row whose bottom is below `y` (rows are sorted by top). */
@@ -120,16 +191,18 @@ export function itemsOfRows(layout: GridLayout, start: number, end: number): { f
 
 /** Pixel position of item i within the grid (before scrolling). */
 export function tilePosition(layout: GridLayout, i: number): { left: number; top: number } {
-  const m = layout.metrics
-  const row = layout.rows[layout.rowOf[i]!]!
-  return { left: layout.columnOf[i]! * (m.tileWidth + m.gap), top: row.top }
+  return { left: layout.leftOf[i]!, top: layout.rows[layout.rowOf[i]!]!.top }
 }
 
-export type Direction = 'left' | 'right' | 'up' | 'down' | 'home' | 'end'
+export type Direction =
+  'left' | 'right' | 'up' | 'down' | 'home' | 'end' | 'next-cluster' | 'previous-cluster'
 
 /**
- * Where the focus goes from item i. Left/right walk the display order (across groups); up/down go to
- * the same column of the tile row above/below, skipping headers, or the last tile of a shorter row.
+ * Where the focus goes from item i, always in reading order. Left/right walk the display order (across
+ * groups, and across the groups that share a line); up/down go to the tile of the tile row above/below
+ * nearest in x (the same column where rows line up, the last tile of a shorter row), skipping headers.
+ * Next cluster: the first item of the next group; previous cluster: the first item of i's own group,
+ * or of the group before when i is already there.
  */
 export function moveFocus(layout: GridLayout, i: number, direction: Direction): number {
   const n = layout.rowOf.length
@@ -144,13 +217,26 @@ export function moveFocus(layout: GridLayout, i: number, direction: Direction): 
       return 0
     case 'end':
       return n - 1
+    case 'next-cluster': {
+      const next = layout.groups[layout.groupOf[i]! + 1]
+      return next ? next.first : i
+    }
+    case 'previous-cluster': {
+      const g = layout.groupOf[i]!
+      const own = layout.groups[g]!
+      return i > own.first ? own.first : (layout.groups[g - 1]?.first ?? i)
+    }
     case 'up':
     case 'down': {
       const step = direction === 'up' ? -1 : 1
-      const column = layout.columnOf[i]!
+      const x = layout.leftOf[i]!
       for (let r = layout.rowOf[i]! + step; r >= 0 && r < layout.rows.length; r += step) {
         const row = layout.rows[r]!
-        if (row.kind === 'tiles') return row.first + Math.min(column, row.count - 1)
+        if (row.kind !== 'tiles') continue
+        let best = row.first
+        for (let j = row.first + 1; j < row.first + row.count; j++)
+          if (Math.abs(layout.leftOf[j]! - x) < Math.abs(layout.leftOf[best]! - x)) best = j
+        return best
       }
       return i
     }
@@ -182,10 +268,12 @@ export function focusBand(layout: GridLayout, i: number): { top: number; bottom:
 }
 
 /**
- * The group whose name stays pinned over the top of the viewport: the group of the first row in view,
- * when that row is a row of tiles (its header has scrolled away); -1 when a header is at the top.
+ * The groups whose names stay pinned over the top of the viewport: those of the first row in view, when
+ * that row is a row of tiles (its header has scrolled away), as a half-open range of group indices;
+ * empty when a header is at the top.
  */
-export function groupPinnedAt(layout: GridLayout, scrollTop: number): number {
+export function groupsPinnedAt(layout: GridLayout, scrollTop: number): { start: number; end: number } {
   const row = layout.rows[firstRowBelow(layout.rows, scrollTop)]
-  return row?.kind === 'tiles' ? row.group : -1
+  if (row?.kind !== 'tiles') return { start: 0, end: 0 }
+  return { start: row.group, end: layout.groupOf[row.first + row.count - 1]! + 1 }
 }

@@ -1,11 +1,17 @@
 import { defineStore } from 'pinia'
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, shallowRef } from 'vue'
 import { useTransport } from '../api/transport.ts'
 import { countLabels, restOfCluster, toggled, type LabelChoice } from '../grid/labels.ts'
 import { messageOf } from '../lib/errors.ts'
 import { useAnnotatorStore } from './annotator.ts'
 import { useProjectStore } from './project.ts'
 import { useRoundStore } from './round.ts'
+
+/** Another annotator's current label of an ROI. */
+export interface OtherVote {
+  annotator: string
+  value: LabelChoice
+}
 
 /**
  * This annotator's labels of the shown round. A label shows only once label.set has answered (the row
@@ -24,6 +30,8 @@ export const useLabelsStore = defineStore('labels', () => {
   const lastSend = new Map<number, number>()
   /** Everyone who labelled this set. */
   const annotators = ref<string[]>([])
+  /** ROI -> the other annotators' labels, as they stood when the round was loaded. */
+  const others = shallowRef(new Map<number, OtherVote[]>())
   const lastMessage = ref<string | null>(null)
 
   const counts = computed(() => countLabels(round.queries, (roi) => mine.get(roi)))
@@ -31,6 +39,7 @@ export const useLabelsStore = defineStore('labels', () => {
   function forget(): void {
     mine.clear()
     pending.clear()
+    others.value = new Map()
   }
 
   /** This annotator's labels of the round, unless `isLatest` says a later load began meanwhile. */
@@ -43,6 +52,7 @@ export const useLabelsStore = defineStore('labels', () => {
     mine.clear()
     for (const [roi, value] of Object.entries(state.mine)) mine.set(Number(roi), value)
     annotators.value = state.annotators
+    others.value = new Map(Object.entries(state.others).map(([roi, votes]) => [Number(roi), votes]))
   }
 
   /** Sends one label; the tile shows it once the engine has committed it. */
@@ -126,6 +136,7 @@ export const useLabelsStore = defineStore('labels', () => {
     mine,
     pending,
     annotators,
+    others,
     lastMessage,
     counts,
     forget,

@@ -23,6 +23,14 @@ test('keys: arrows move, Y/N/1/2/3 label, space toggles, U undoes, Shift-A accep
   assert.deepEqual(actionOf({ key: 'Enter' }), { kind: 'open-viewer' })
 })
 
+test('keys: PgDn/PgUp move by cluster, Z shows the slices around the focused ROI, Esc hides them', () => {
+  assert.deepEqual(actionOf({ key: 'PageDown' }), { kind: 'move', direction: 'next-cluster' })
+  assert.deepEqual(actionOf({ key: 'PageUp' }), { kind: 'move', direction: 'previous-cluster' })
+  for (const key of ['z', 'Z']) assert.deepEqual(actionOf({ key }), { kind: 'slices' })
+  assert.deepEqual(actionOf({ key: 'Escape' }), { kind: 'hide-slices' })
+  assert.equal(actionOf({ key: 'z', ctrlKey: true }), null)
+})
+
 test("keys: a plain a, chords, F-keys and ? are not the grid's", () => {
   assert.equal(actionOf({ key: 'a' }), null)
   assert.equal(actionOf({ key: 'z', ctrlKey: true }), null)
@@ -44,6 +52,10 @@ test('the help lists every key the grid reacts to', () => {
     'U',
     'Shift+A',
     'Enter',
+    'PgDn',
+    'PgUp',
+    'Z',
+    'Esc',
     'Home',
     'End',
     '←',
