@@ -90,6 +90,8 @@ export const useViewerStore = defineStore('viewer', () => {
    * another screen sent the user here to work on it (the predict card's box drawing).
    */
   let asked: { spec: string; focus: Vec3 | null } | null = null
+  /** Volumes being opened (their shape not yet read): a selection meanwhile waits for the focus they place. */
+  let opening = 0
 
   /** The project whose view is shown and remembered; null while the viewer is closed. */
   const dir = ref<string | null>(null)
@@ -394,6 +396,15 @@ export const useViewerStore = defineStore('viewer', () => {
    * selection, at `preferred`, or in the middle. False when it failed or another volume was chosen meanwhile.
    */
   async function openVolume(preferred: Vec3 | null): Promise<boolean> {
+    opening++
+    try {
+      return await openVolumeNow(preferred)
+    } finally {
+      opening--
+    }
+  }
+
+  async function openVolumeNow(preferred: Vec3 | null): Promise<boolean> {
     const spec = volumeSpec.value
     if (!spec) return false
     const isOpen = sessions.current()
@@ -555,7 +566,9 @@ export const useViewerStore = defineStore('viewer', () => {
     if (roi === null) return
     centreRequest.value++
     const pending = pendingSelection()
-    if (!pending || !shape.value) return
+    // While a volume opens, the shape is the last one's, and the opening would then put the focus in the
+    // middle over this one: it stays pending, and the opening centres on it.
+    if (!pending || !shape.value || opening > 0) return
     centredRequest.value = centreRequest.value
     focus.value = clampVoxel(roundedCentroid(pending), shape.value)
     centre.value = [...focus.value]

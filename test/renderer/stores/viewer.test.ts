@@ -230,6 +230,23 @@ test('viewer store: a selection made while the viewer is closed is centred on on
   assert.deepEqual(viewer.focus, [19, 39, 39], 'the centroid rounded, clamped to the volume')
 })
 
+test('viewer store: an ROI selected while its volume opens is centred on, not the focus carried over', async () => {
+  const { viewer, open } = await setUp({ ...rememberedDefaults(), volume: OTHER })
+  await open()
+  viewer.volumeSpec = RAW
+  // As the toolbar does: the new volume opens at the focus the last one had.
+  const opening = viewer.openVolume([1, 1, 1])
+  // The moment its ROIs are placed, the shape still the last volume's, "Next ROI" is pressed.
+  for (let ticks = 0; viewer.rois.length === 0; ticks++) {
+    assert.ok(ticks < 1000, 'the ROIs are placed')
+    await Promise.resolve()
+  }
+  viewer.select(2)
+  assert.equal(await opening, true)
+  assert.deepEqual(viewer.focus, [12, 32, 32], 'the selection wins over the carried focus')
+  assert.deepEqual(viewer.centre, [12, 32, 32])
+})
+
 test('viewer store: select centres every view, pick does not, stepping wraps round', async () => {
   const { viewer, open } = await setUp()
   await open()
