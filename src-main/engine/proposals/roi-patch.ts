@@ -25,7 +25,7 @@ export interface PatchSources {
 }
 
 /** The crop a box's patches are cut from: the box, widened in y and x by what the rotated patch reaches. */
-export function cropRegion(box: Region, shape: Shape3, recipe: PatchRecipe): Region {
+export function cropRegion(box: Region, shape: Shape3, recipe: Pick<PatchRecipe, 'size' | 'scale'>): Region {
   const radius = cropRadius(recipe.size, recipe.scale)
   return {
     z0: box.z0,

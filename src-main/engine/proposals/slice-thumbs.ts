@@ -5,8 +5,9 @@
  * pixel, and at offset 0 it is that thumbnail. Its mask is the ROI's voxels on that slice, as pre/post
  * sides for synapses, like the stored one.
  */
-import { cropRadius, sampleRotated, sampleRotatedNearest, sliceLabels, thumbFrame } from '../align/index.ts'
+import { sampleRotated, sampleRotatedNearest, sliceLabels, thumbFrame } from '../align/index.ts'
 import { openVolume, toNumberArrayView, type Region, type Volume } from '../volume/index.ts'
+import { cropRegion } from './roi-patch.ts'
 
 /** Where a set's thumbnails come from: the volumes and the proposals parameters they were cut with. */
 export interface SliceThumbSource {
@@ -59,19 +60,15 @@ export async function sliceThumbs(
     const labels = await open(source.labels)
     const pre = source.sides ? await open(source.sides.pre) : null
     const post = source.sides ? await open(source.sides.post) : null
-    const [depth, height, width] = raw.shape
-    const radius = cropRadius(source.size, source.scale)
+    const depth = raw.shape[0]
     const out: SliceThumb[] = []
     for (const roi of rois) {
       const z = Math.min(depth - 1, Math.max(0, roi.slice + dz))
       // The crop proposals cut the thumbnail from (the ROI's box and a margin), over the two slices.
       const region: Region = {
+        ...cropRegion(roi, raw.shape, source),
         z0: Math.min(roi.slice, z),
         z1: Math.max(roi.slice, z) + 1,
-        y0: Math.max(0, roi.y0 - radius),
-        y1: Math.min(height, roi.y1 + radius),
-        x0: Math.max(0, roi.x0 - radius),
-        x1: Math.min(width, roi.x1 + radius),
       }
       const h = region.y1 - region.y0
       const w = region.x1 - region.x0
