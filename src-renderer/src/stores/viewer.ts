@@ -156,6 +156,10 @@ export const useViewerStore = defineStore('viewer', () => {
   const slices = computed(() => layers.value?.slices ?? null)
   const volume3d = computed(() => layers.value?.volume3d ?? null)
   const loading = ref(false)
+  /** Starts under way (a project switch may begin one before the last ends). */
+  const starts = ref(0)
+  /** The viewer is opening a project: the volume and map it shows are not chosen yet. */
+  const starting = computed(() => starts.value > 0)
   const failure = ref<string | null>(null)
 
   /**
@@ -313,6 +317,16 @@ export const useViewerStore = defineStore('viewer', () => {
    * The focus to start from (null: the volume's middle), or null when there is nothing to show.
    */
   async function start(projectDir: string): Promise<{ focus: Vec3 | null } | null> {
+    // A volume or map picked meanwhile would be replaced by the remembered one: the pickers wait.
+    starts.value++
+    try {
+      return await startNow(projectDir)
+    } finally {
+      starts.value--
+    }
+  }
+
+  async function startNow(projectDir: string): Promise<{ focus: Vec3 | null } | null> {
     const isOpen = sessions.next()
     // Nothing is saved until the remembered view is back: the defaults would overwrite it.
     dir.value = null
@@ -671,6 +685,7 @@ export const useViewerStore = defineStore('viewer', () => {
     slices,
     volume3d,
     loading,
+    starting,
     failure,
     fail,
     start,
