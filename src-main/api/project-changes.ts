@@ -86,6 +86,12 @@ export class ProjectChanges {
   subscribe(client: EventSink, dir: string): string {
     const project = this.peek(dir)
     const key = resolve(dir)
+    // Subscribing again (a page resyncing) keeps the watcher: a new one's baseline would swallow a
+    // change made meanwhile.
+    if (this.#subscriptions.get(client) === key) {
+      this.#watches.get(key)?.clients.set(client, dir)
+      return project.dir
+    }
     this.unsubscribe(client)
     let watch = this.#watches.get(key)
     if (!watch) {

@@ -141,6 +141,20 @@ test('a subscription moves with its client, and the last one leaving stops the w
   }
 })
 
+test('subscribing again to the same project (a page resyncing) loses no change made just before', async () => {
+  const dir = newProject()
+  const host = new ProjectConnections()
+  try {
+    const client = sink()
+    host.changes.subscribe(client, dir)
+    elsewhere(dir, (p) => Job.startOrResume(p, 'predict', 'k', { raw: 'x' }).finish('done', 'ok'))
+    host.changes.subscribe(client, dir)
+    assert.deepEqual(await client.next(), { event: 'project.changed', dir, topics: ['jobs'] })
+  } finally {
+    host.close()
+  }
+})
+
 test('a job whose process dies without writing is a jobs change', async () => {
   const dir = newProject()
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
