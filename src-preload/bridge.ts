@@ -1,17 +1,49 @@
 /**
- * What the preload puts on `window.activeem`: `call`, `pathForFile` and `onMenu`, nothing else. Electron
- * is passed in so tests can drive it with fakes; the renderer never sees ipcRenderer or webUtils.
+ * What the preload puts on `window.activeem`: `call`, `pathForFile`, `onMenu` and `onEvent`, nothing else.
+ * Electron is passed in so tests can drive it with fakes; the renderer never sees ipcRenderer or webUtils.
  */
 import type { IpcRendererEvent } from 'electron'
+import type { z } from 'zod'
 import {
+  EVENT_CHANNEL,
   IPC_CHANNEL,
   MENU_CHANNEL,
   MenuCommand,
+  ProjectEvent,
   unwrapResponse,
   type ActiveEmBridge,
 } from '../src-shared/contract.ts'
 
 type MenuListener = (event: IpcRendererEvent, ...args: unknown[]) => void
+
+/**
+ * Listens on a channel main sends to, handing the listener only messages `schema` accepts: main
+ * validates what it sends, and checking again here means nothing malformed reaches the page.
+ */
+function listen<T>(
+  ipcRenderer: PreloadElectron['ipcRenderer'],
+  channel: string,
+  schema: z.ZodType<T>,
+  what: { method: string; message: string },
+  listener: (message: T) => void,
+): () => void {
+  if (typeof listener !== 'function') throw new TypeError(`${what.method} needs a listener function`)
+  const receive: MenuListener = (_event, raw, ...rest) => {
+    const parsed = rest.length === 0 ? schema.safeParse(raw) : null
+    if (!parsed?.success) {
+      console.warn(`ActiveEM: dropped a malformed ${what.message} message`)
+      return
+    }
+    listener(parsed.data)
+  }
+  ipcRenderer.on(channel, receive)
+  let subscribed = true
+  return () => {
+    if (!subscribed) return
+    subscribed = false
+    ipcRenderer.removeListener(channel, receive)
+  }
+}
 
 /** The parts of the sandboxed preload's electron module the bridge uses. */
 export interface PreloadElectron {
@@ -48,23 +80,17 @@ export function createBridge({ ipcRenderer, webUtils }: PreloadElectron): Preloa
     },
 
     onMenu(listener) {
-      if (typeof listener !== 'function') throw new TypeError('onMenu needs a listener function')
-      // Main validates what it sends; checking again here means nothing malformed reaches the page.
-      const receive: MenuListener = (_event, raw, ...rest) => {
-        const parsed = rest.length === 0 ? MenuCommand.safeParse(raw) : null
-        if (!parsed?.success) {
-          console.warn('ActiveEM: dropped a malformed menu message')
-          return
-        }
-        listener(parsed.data)
-      }
-      ipcRenderer.on(MENU_CHANNEL, receive)
-      let subscribed = true
-      return () => {
-        if (!subscribed) return
-        subscribed = false
-        ipcRenderer.removeListener(MENU_CHANNEL, receive)
-      }
+      return listen(ipcRenderer, MENU_CHANNEL, MenuCommand, { method: 'onMenu', message: 'menu' }, listener)
+    },
+
+    onEvent(listener) {
+      return listen(
+        ipcRenderer,
+        EVENT_CHANNEL,
+        ProjectEvent,
+        { method: 'onEvent', message: 'project event' },
+        listener,
+      )
     },
   }
 }

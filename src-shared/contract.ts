@@ -437,6 +437,29 @@ export const PipelineCard = z.object({
 })
 export type PipelineCard = z.infer<typeof PipelineCard>
 
+/**
+ * What a project change is about, so a page reads again only what shows it: `jobs` (a job added, written,
+ * its log, or its process gone), `volumes` (added, renamed, removed, levels registered), `models`,
+ * `proposals` (proposal sets), `rounds`, `labels`, `masks` (corrected ROI masks).
+ */
+export const PROJECT_TOPICS = ['jobs', 'volumes', 'models', 'proposals', 'rounds', 'labels', 'masks'] as const
+export const ProjectTopic = z.enum(PROJECT_TOPICS)
+export type ProjectTopic = z.infer<typeof ProjectTopic>
+
+/**
+ * Pushed by the host, unasked, to a connection subscribed to the project (events.subscribe) whenever its
+ * database changed: by this host or by any other process (a job, `activeem` in a terminal). It has no
+ * `id`, which tells it from a reply. `dir` is the folder as the subscriber named it.
+ */
+export const ProjectEvent = z
+  .object({
+    event: z.literal('project.changed'),
+    dir: z.string(),
+    topics: z.array(ProjectTopic).min(1),
+  })
+  .strict()
+export type ProjectEvent = z.infer<typeof ProjectEvent>
+
 export const api = {
   'app.info': {
     params: z.object({}).strict(),
@@ -749,6 +772,19 @@ export const api = {
       .strict(),
     result: z.object({ saved: z.literal(true) }),
   },
+  'events.subscribe': {
+    /**
+     * From now on this connection is sent a ProjectEvent when the project changes; it replaces the
+     * connection's earlier subscription (a page shows one project). Ends with events.unsubscribe or
+     * when the connection closes.
+     */
+    params: z.object({ dir: z.string().min(1) }).strict(),
+    result: z.object({ dir: z.string() }),
+  },
+  'events.unsubscribe': {
+    params: z.object({}).strict(),
+    result: z.object({ subscribed: z.literal(false) }),
+  },
   'volume.slice': {
     params: z
       .object({
@@ -816,6 +852,8 @@ export interface ActiveEmBridge {
   pathForFile?(file: Blob & { readonly name: string }): string
   /** Electron only: subscribe to menu commands; returns the unsubscribe function. */
   onMenu?(listener: (command: MenuCommand) => void): () => void
+  /** Electron only: the host's ProjectEvents (after events.subscribe); returns the unsubscribe function. */
+  onEvent?(listener: (event: ProjectEvent) => void): () => void
 }
 
 export class ApiCallError extends Error {
@@ -835,3 +873,6 @@ export function unwrapResponse<M extends ApiMethod>(method: M, raw: unknown): Ap
 }
 
 export const IPC_CHANNEL = 'activeem:call'
+
+/** Main to page: ProjectEvents of the project the page subscribed to. */
+export const EVENT_CHANNEL = 'activeem:event'

@@ -4,6 +4,7 @@ import { defaultAnnotator } from '../engine/labels/index.ts'
 import { Project } from '../engine/store/index.ts'
 import { listArrays, openVolume, readGreySlice } from '../engine/volume/index.ts'
 import { APP_VERSION } from '../engine/version.ts'
+import { eventHandlers } from './events.ts'
 import { exportHandlers } from './export.ts'
 import { jobHandlers } from './jobs.ts'
 import { labelHandlers } from './labels.ts'
@@ -62,6 +63,7 @@ const handlers: Handlers = {
   ...exportHandlers,
   ...levelHandlers,
   ...pipelineHandlers,
+  ...eventHandlers,
 
   'volume.slice': async ({ spec, z, maxSize }) => {
     const volume = await openVolume(spec)

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DB_FILE, Project } from '../engine/store/index.ts'
 import { LabelGroupCommit } from './label-group-commit.ts'
+import { ProjectChanges } from './project-changes.ts'
 
 interface Held {
   project: Project
@@ -24,6 +25,8 @@ export class ProjectConnections {
   /** Connections opened so far: how tests see that requests share one. */
   opened = 0
   readonly labels = new LabelGroupCommit((dir) => this.#get(dir))
+  /** The projects' change watchers: they read through the held connections, which are not requests. */
+  readonly changes = new ProjectChanges((dir) => this.#get(dir, false))
 
   /**
    * Runs `work` on the project's held connection, after committing the labels sent before it: requests
@@ -41,18 +44,21 @@ export class ProjectConnections {
     return this.#held.size
   }
 
-  /** Commits the labels still waiting and closes every connection; later requests are refused. */
+  /** Commits the labels still waiting, stops the watchers and closes every connection; later requests are refused. */
   close(): void {
     if (this.#closed) return
     this.labels.flush()
+    this.changes.close()
     this.#closed = true
     for (const held of this.#held.values()) held.project.close()
     this.#held.clear()
   }
 
-  #get(dir: string): Project {
+  /** `request`: a request takes the connection, and may write: the project's watcher looks soon after. */
+  #get(dir: string, request = true): Project {
     if (this.#closed) throw new Error('the host is closing: it takes no more project requests')
     const key = resolve(dir)
+    if (request) this.changes.touched(key)
     let held = this.#held.get(key)
     if (held) {
       // The same inode is the same file: the open connection keeps the file's inode from being reused.

@@ -1,6 +1,11 @@
 import type { z } from 'zod'
-import type { api, ApiMethod, ApiResult } from '../../src-shared/contract.ts'
+import type { api, ApiMethod, ApiResult, ProjectEvent } from '../../src-shared/contract.ts'
 import type { ProjectConnections } from './project-connections.ts'
+
+/** One connection of a host (a WebSocket, a window's web contents) that events can be pushed to. */
+export interface EventSink {
+  send(event: ProjectEvent): void
+}
 
 export interface ApiContext {
   transport: 'ipc' | 'web'
@@ -13,6 +18,8 @@ export interface ApiContext {
    * opens the project for the one request and closes it after.
    */
   projects?: ProjectConnections
+  /** The connection the request came on, where the host can push events (absent: it cannot subscribe). */
+  client?: EventSink
 }
 
 /** What a handler gets: the context, always with connections (the host's or the request's own). */

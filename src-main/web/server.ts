@@ -6,7 +6,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatch } from '../api/handlers.ts'
 import { ProjectConnections } from '../api/project-connections.ts'
-import type { ApiContext } from '../api/types.ts'
+import type { ApiContext, EventSink } from '../api/types.ts'
 
 export interface WebHostOptions {
   port?: number
@@ -134,13 +134,18 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 /**
  * One socket's requests. A frame over the size limit or a text frame that is not UTF-8 makes `ws` close
  * that socket with 1009 or 1007 and emit 'error', which must be handled here or it would end the host.
- * Past `maxInFlight` unanswered requests, a request is answered 'busy' at once, never dropped.
+ * Past `maxInFlight` unanswered requests, a request is answered 'busy' at once, never dropped. The socket
+ * is also where its subscription's events go (events.subscribe), until it closes.
  */
-function serveApi(ws: WebSocket, ctx: ApiContext, maxInFlight: number): void {
+function serveApi(ws: WebSocket, base: ApiContext, maxInFlight: number): void {
   let inFlight = 0
   const reply = (value: object): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(value))
   }
+  // Events share the socket with the replies; having no `id`, they are never taken for one.
+  const client: EventSink = { send: reply }
+  const ctx: ApiContext = { ...base, client }
+  ws.on('close', () => base.projects?.changes.unsubscribe(client))
   ws.on('error', () => ws.terminate())
   ws.on('message', async (data) => {
     let message: unknown

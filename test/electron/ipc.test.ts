@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { IpcMainInvokeEvent } from 'electron'
-import { ApiResponse, IPC_CHANNEL } from '../../src-shared/contract.ts'
-import { registerIpc, type IpcMainLike } from '../../src-main/electron/ipc.ts'
+import { ApiResponse, EVENT_CHANNEL, IPC_CHANNEL } from '../../src-shared/contract.ts'
+import { ProjectConnections } from '../../src-main/api/project-connections.ts'
+import { Job } from '../../src-main/engine/jobs/index.ts'
+import { registerIpc, type EventReceiver, type IpcMainLike } from '../../src-main/electron/ipc.ts'
 import { Project } from '../../src-main/engine/store/index.ts'
 import { APP_VERSION } from '../../src-main/engine/version.ts'
 
@@ -178,4 +180,78 @@ test('the context is read per call: a project opened later is reported', async (
   ctx.project = projectDir
   const second = ApiResponse.parse(await handler(event(), { id: 2, method: 'app.info', params: {} }))
   assert.equal(second.ok && (second.result as { project: string | null }).project, projectDir)
+})
+
+/** A window's web contents as far as events go: what it is sent, and its lifecycle's listeners. */
+function fakeContents() {
+  const sent: unknown[][] = []
+  const on = new Map<string, Array<() => void>>()
+  const contents: EventReceiver = {
+    send: (channel, ...args) => void sent.push([channel, ...args]),
+    isDestroyed: () => false,
+    once: (name, listener) => on.set(name, [...(on.get(name) ?? []), listener]),
+    on: (name, listener) => on.set(name, [...(on.get(name) ?? []), listener]),
+  }
+  const fire = (name: string): void => on.get(name)?.forEach((l) => l())
+  return { contents, sent, fire }
+}
+
+test("a page's subscription sends it the project's changes on the event channel, until it navigates or goes", async () => {
+  const { ipcMain, handlers } = fakeIpcMain()
+  const projects = new ProjectConnections()
+  registerIpc(ipcMain, { transport: 'ipc', project: projectDir, projects })
+  const handler = handlers.get(IPC_CHANNEL)!
+  const page = fakeContents()
+  const from = { senderFrame: { url: 'file:///app/out/renderer/index.html' }, sender: page.contents }
+  const call = async (id: number, method: string, params: unknown) =>
+    ApiResponse.parse(await handler(from as unknown as IpcMainInvokeEvent, { id, method, params }))
+  const until = async (check: () => boolean): Promise<void> => {
+    for (let t = 0; !check(); t += 20) {
+      assert.ok(t < 2000, 'within 2 s')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  try {
+    assert.deepEqual(await call(1, 'events.subscribe', { dir: projectDir }), {
+      id: 1,
+      ok: true,
+      result: { dir: projectDir },
+    })
+    const other = Project.open(projectDir)
+    try {
+      Job.startOrResume(other, 'predict', 'ipc', { raw: 'x' }).finish('done', 'ok')
+    } finally {
+      other.close()
+    }
+    await until(() => page.sent.length > 0)
+    assert.deepEqual(page.sent[0], [
+      EVENT_CHANNEL,
+      { event: 'project.changed', dir: projectDir, topics: ['jobs'] },
+    ])
+
+    // A reload is a new page: it has no subscription until it makes one.
+    page.fire('did-navigate')
+    assert.equal(projects.changes.watching, 0)
+    assert.equal((await call(2, 'events.subscribe', { dir: projectDir })).ok, true)
+    assert.equal(projects.changes.watching, 1, 'the same contents, subscribed again')
+    page.fire('destroyed')
+    assert.equal(projects.changes.watching, 0)
+  } finally {
+    projects.close()
+  }
+})
+
+test('a page of a host without held connections cannot subscribe', async () => {
+  const { handler } = setup()
+  const page = fakeContents()
+  const from = { senderFrame: { url: 'file:///app/out/renderer/index.html' }, sender: page.contents }
+  const reply = ApiResponse.parse(
+    await handler(from as unknown as IpcMainInvokeEvent, {
+      id: 1,
+      method: 'events.subscribe',
+      params: { dir: projectDir },
+    }),
+  )
+  assert.equal(reply.ok, false)
+  assert.match(!reply.ok ? reply.error.message : '', /cannot be sent events/)
 })

@@ -4,7 +4,13 @@ import { test } from 'node:test'
 import { runInNewContext } from 'node:vm'
 import { build } from 'esbuild'
 import type { IpcRendererEvent } from 'electron'
-import { IPC_CHANNEL, MENU_CHANNEL, type MenuCommand } from '../../src-shared/contract.ts'
+import {
+  EVENT_CHANNEL,
+  IPC_CHANNEL,
+  MENU_CHANNEL,
+  type MenuCommand,
+  type ProjectEvent,
+} from '../../src-shared/contract.ts'
 import { createBridge, exposeBridge, type ExposingElectron } from '../../src-preload/bridge.ts'
 
 type Listener = (event: IpcRendererEvent, ...args: unknown[]) => void
@@ -49,12 +55,12 @@ function fakeElectron(reply: (request: unknown) => unknown = () => ({ id: 1, ok:
   return { electron, listeners, invoked, exposed, emit }
 }
 
-test('the preload exposes exactly call, pathForFile and onMenu on window.activeem', () => {
+test('the preload exposes exactly call, pathForFile, onMenu and onEvent on window.activeem', () => {
   const { electron, exposed } = fakeElectron()
   exposeBridge(electron)
   assert.deepEqual([...exposed.keys()], ['activeem'])
   const api = exposed.get('activeem') as Record<string, unknown>
-  assert.deepEqual(Object.keys(api).sort(), ['call', 'onMenu', 'pathForFile'])
+  assert.deepEqual(Object.keys(api).sort(), ['call', 'onEvent', 'onMenu', 'pathForFile'])
   for (const key of Object.keys(api)) assert.equal(typeof api[key], 'function', key)
   assert.ok(!Object.values(api).includes(electron.ipcRenderer), 'ipcRenderer itself is never exposed')
 })
@@ -130,6 +136,36 @@ test('onMenu strips fields the contract does not know', () => {
   assert.deepEqual(got, [{ command: 'show-help' }])
 })
 
+test('onEvent passes the project events of the contract and drops anything else', () => {
+  const { electron, emit, listeners } = fakeElectron()
+  const got: ProjectEvent[] = []
+  const warn = console.warn
+  let warned = 0
+  console.warn = () => warned++
+  try {
+    const unsubscribe = createBridge(electron).onEvent((e) => got.push(e))
+    const event: ProjectEvent = { event: 'project.changed', dir: '/p', topics: ['jobs', 'volumes'] }
+    emit(EVENT_CHANNEL, event)
+    const malformed: unknown[][] = [
+      [undefined],
+      [{ event: 'project.changed', dir: '/p', topics: [] }],
+      [{ event: 'project.changed', dir: '/p', topics: ['secrets'] }],
+      [{ event: 'project.deleted', dir: '/p', topics: ['jobs'] }],
+      [{ event: 'project.changed', dir: '/p', topics: ['jobs'], id: 3 }],
+      [event, 'extra argument'],
+    ]
+    for (const args of malformed) emit(EVENT_CHANNEL, ...args)
+    assert.deepEqual(got, [event])
+    assert.equal(warned, malformed.length, 'each dropped message is reported once')
+    unsubscribe()
+    assert.equal(listeners.get(EVENT_CHANNEL)?.length, 0)
+    emit(EVENT_CHANNEL, event)
+    assert.equal(got.length, 1, 'nothing after unsubscribing')
+  } finally {
+    console.warn = warn
+  }
+})
+
 test('the bundled preload requires only electron and exposes only window.activeem (sandbox)', async () => {
   // The same bundling as electron.vite.config.ts's preload: one CommonJS file, 'electron' external.
   const out = await build({
@@ -153,5 +189,10 @@ test('the bundled preload requires only electron and exposes only window.activee
   runInNewContext(code, { require: sandboxRequire, module, exports: module.exports, console })
   assert.deepEqual([...new Set(required)], ['electron'])
   assert.deepEqual([...exposed.keys()], ['activeem'])
-  assert.deepEqual(Object.keys(exposed.get('activeem') as object).sort(), ['call', 'onMenu', 'pathForFile'])
+  assert.deepEqual(Object.keys(exposed.get('activeem') as object).sort(), [
+    'call',
+    'onEvent',
+    'onMenu',
+    'pathForFile',
+  ])
 })

@@ -8,7 +8,7 @@ export {
   type JobState,
   type ProgressEvent,
 } from './jobs.ts'
-export { listJobs, cancelJob, type CancelResult } from './list.ts'
+export { listJobs, cancelJob, jobsStamp, type CancelResult } from './list.ts'
 export {
   jobRecords,
   jobParams,

@@ -30,7 +30,7 @@ function parseParams(text: string): unknown {
   }
 }
 
-function processOf(row: JobRow): JobProcess {
+function processOf(row: Pick<JobRow, 'pid' | 'host' | 'updated_at'>): JobProcess {
   return { pid: row.pid, host: row.host, updatedAt: row.updated_at }
 }
 
@@ -68,6 +68,27 @@ export function listJobs(project: Project, since = 0): JobDetail[] {
       resumable: row.args !== null && row.state !== 'done' && !alive,
     }
   })
+}
+
+/**
+ * What changes whenever the Jobs screen would: a job added, removed or written (every write sets
+ * updated_at), an event logged, and the liveness of each unfinished job's process (a crashed one writes
+ * nothing). `unfinished` says whether liveness is worth asking again before the next write.
+ */
+export function jobsStamp(project: Project, t = Date.now()): { stamp: string; unfinished: number } {
+  const rows = project.db
+    .prepare(
+      'SELECT COUNT(*) AS n, MAX(id) AS last, MAX(updated_at) AS at, (SELECT MAX(id) FROM job_events) AS event FROM jobs',
+    )
+    .get() as { n: number; last: number | null; at: string | null; event: number | null }
+  const open = project.db
+    .prepare("SELECT id, pid, host, updated_at FROM jobs WHERE state IN ('queued', 'running') ORDER BY id")
+    .all() as Array<Pick<JobRow, 'id' | 'pid' | 'host' | 'updated_at'>>
+  const alive = open.map((r) => `${r.id}${jobProcessAlive(processOf(r), t) ? '+' : '-'}`)
+  return {
+    stamp: [rows.n, rows.last ?? 0, rows.at ?? '', rows.event ?? 0, ...alive].join(' '),
+    unfinished: open.length,
+  }
 }
 
 export interface CancelResult {

@@ -87,6 +87,12 @@ function voxelsOf(box: MaskBox): number {
   return (box[3] - box[0]) * (box[4] - box[1]) * (box[5] - box[2])
 }
 
+/** The project's newest mask row id (0: none): edits, undos and redos are each a new row. */
+export function newestMaskRow(project: Project): number {
+  const r = project.db.prepare('SELECT MAX(id) AS id FROM roi_masks').get() as { id: number | null }
+  return r.id ?? 0
+}
+
 export function maskState(project: Project, setId: number, roi: number): MaskState {
   boxOf(project, setId, roi)
   return stateOf(roi, rowsOf(project, setId, roi))

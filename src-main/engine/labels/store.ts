@@ -285,6 +285,12 @@ export function lastLabelId(project: Project, setId: number): number | null {
   return r.id
 }
 
+/** The project's newest label row id (0: none): labels are only ever added, so a new one changes it. */
+export function newestLabelRow(project: Project): number {
+  const r = project.db.prepare('SELECT MAX(id) AS id FROM labels').get() as { id: number | null }
+  return r.id ?? 0
+}
+
 /** How many rows one annotator wrote in a round, and how many of them say correct. */
 export function roundLabelCounts(
   project: Project,

@@ -1,10 +1,12 @@
 /**
  * How the renderer reaches the engine: the Electron preload's `window.activeem` when it exists,
  * else a WebSocket to the web host (`activeem serve`) at ws://<host>/api?token=<token from the page URL>.
- * Both check every reply against the contract (`unwrapResponse`) and reject with a readable message.
+ * Both check every reply against the contract (`unwrapResponse`) and reject with a readable message,
+ * and hand the events the host pushes (after events.subscribe) to `onEvent` listeners.
  */
 import {
   ApiCallError,
+  ProjectEvent,
   unwrapResponse,
   type ActiveEmBridge,
   type ApiMethod,
@@ -16,8 +18,24 @@ import { apiSocketUrl, takeToken } from './token.ts'
 
 export type TransportKind = 'ipc' | 'web'
 
+export type ProjectEventListener = (event: ProjectEvent) => void
+export type ConnectionListener = (open: boolean) => void
+
 export interface Transport extends ActiveEmBridge {
   readonly kind: TransportKind
+  /** The host's project events; returns the unsubscribe function. */
+  onEvent(listener: ProjectEventListener): () => void
+  /**
+   * The connection opened (again) or closed: a host forgets a closed connection's subscription, so a
+   * reopened one must subscribe again. Only the web transport's connection ever closes.
+   */
+  onConnection(listener: ConnectionListener): () => void
+}
+
+/** Adds `listener` to `set`; returns the function that removes it. */
+function listenIn<T>(set: Set<T>, listener: T): () => void {
+  set.add(listener)
+  return () => void set.delete(listener)
 }
 
 interface Pending {
@@ -50,6 +68,8 @@ export class WebSocketTransport implements Transport {
   private opening: Promise<WebSocket> | null = null
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
+  private readonly eventListeners = new Set<ProjectEventListener>()
+  private readonly connectionListeners = new Set<ConnectionListener>()
 
   constructor(
     private readonly url: string,
@@ -85,6 +105,18 @@ export class WebSocketTransport implements Transport {
     this.socket = null
   }
 
+  onEvent(listener: ProjectEventListener): () => void {
+    return listenIn(this.eventListeners, listener)
+  }
+
+  onConnection(listener: ConnectionListener): () => void {
+    return listenIn(this.connectionListeners, listener)
+  }
+
+  private tell(open: boolean): void {
+    for (const listener of [...this.connectionListeners]) listener(open)
+  }
+
   private connect(): Promise<WebSocket> {
     if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket)
     if (this.opening) return this.opening
@@ -103,6 +135,7 @@ export class WebSocketTransport implements Transport {
         this.socket = ws
         this.opening = null
         resolve(ws)
+        this.tell(true)
       }
       ws.onmessage = (event) => this.receive(event.data)
       ws.onerror = () => {
@@ -122,6 +155,7 @@ export class WebSocketTransport implements Transport {
         }
         const why = event.reason ? `: ${event.reason}` : ` (code ${event.code})`
         this.failAll(`the connection to the ActiveEM host closed${why}; the next action reconnects`)
+        this.tell(false)
       }
     })
     this.opening = opening
@@ -134,6 +168,12 @@ export class WebSocketTransport implements Transport {
       message = JSON.parse(typeof data === 'string' ? data : '')
     } catch {
       console.warn('ActiveEM: ignored a message that is not JSON')
+      return
+    }
+    if (message !== null && typeof message === 'object' && 'event' in message) {
+      const event = ProjectEvent.safeParse(message)
+      if (!event.success) console.warn('ActiveEM: ignored a malformed event from the host', message)
+      else for (const listener of [...this.eventListeners]) listener(event.data)
       return
     }
     const id = (message as { id?: unknown } | null)?.id
@@ -163,6 +203,12 @@ class UnavailableTransport implements Transport {
   async call<M extends ApiMethod>(): Promise<ApiResult<M>> {
     throw new ApiCallError('bad-request', this.message)
   }
+  onEvent(): () => void {
+    return () => {}
+  }
+  onConnection(): () => void {
+    return () => {}
+  }
 }
 
 class IpcTransport implements Transport {
@@ -175,6 +221,13 @@ class IpcTransport implements Transport {
       // Errors crossing the context bridge keep their message only.
       throw e instanceof ApiCallError ? e : new ApiCallError('internal', messageOf(e) || `${method} failed`)
     }
+  }
+  onEvent(listener: ProjectEventListener): () => void {
+    return this.bridge.onEvent?.(listener) ?? (() => {})
+  }
+  /** The IPC channel lives as long as the page: it never closes. */
+  onConnection(): () => void {
+    return () => {}
   }
 }
 

@@ -3,7 +3,9 @@ import { computed, ref } from 'vue'
 import type { JobDetail, JobKind } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { coalesced } from '../lib/coalesce.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useLiveStore } from './live.ts'
 
 /** How the window shows a job: its recorded state, except a 'running' one whose process is gone. */
 export type JobShownState = JobDetail['state'] | 'interrupted'
@@ -12,27 +14,24 @@ export function shownState(job: JobDetail): JobShownState {
   return (job.state === 'running' || job.state === 'queued') && !job.alive ? 'interrupted' : job.state
 }
 
-/** Polling interval of jobs.list while the Jobs screen is shown. */
-export const POLL_MS = 1000
-
 /**
- * The project's jobs as the Jobs screen shows them, refreshed every second while it is on screen
- * (and the page is visible), and the calls that start and cancel them.
+ * The project's jobs as the Jobs screen shows them, read again whenever the host says a job changed
+ * (while the screen is on), and the calls that start and cancel them.
  */
 export const useJobsStore = defineStore('jobs', () => {
   const jobs = ref<JobDetail[]>([])
   const dir = ref<string | null>(null)
   const error = ref<string | null>(null)
-  /** When the list last arrived (ms since the epoch), for "updated 3 s ago" when polling stalls. */
+  /** When the list last arrived (ms since the epoch). */
   const updatedAt = ref<number | null>(null)
-  let timer: ReturnType<typeof setInterval> | null = null
   /**
-   * Only the latest jobs.list reply is shown: a poll answered after a later refresh (the one after a
+   * Only the latest jobs.list reply is shown: a read answered after a later one (the one after a
    * start or cancel, or the first of another project) would show the list from before it.
    */
   const lists = latestOnly()
-  /** A poll is unanswered: the timer sends no other until it is, so a slow host is not flooded. */
-  let polling = false
+  /** Events that come while a read is unanswered make one more read after it, not one each. */
+  const refreshSoon = coalesced(refresh)
+  let unlisten: (() => void) | null = null
 
   /** Live jobs first (newest first), then the rest, most recently changed first. */
   const sorted = computed(() => {
@@ -60,33 +59,7 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  async function poll(): Promise<void> {
-    if (polling) return
-    polling = true
-    try {
-      await refresh()
-    } finally {
-      polling = false
-    }
-  }
-
-  function onVisibility(): void {
-    if (document.hidden) pause()
-    else resume()
-  }
-
-  function pause(): void {
-    if (timer !== null) clearInterval(timer)
-    timer = null
-  }
-
-  function resume(): void {
-    if (timer !== null || !dir.value) return
-    void refresh()
-    timer = setInterval(() => void poll(), POLL_MS)
-  }
-
-  /** Polls the project's jobs until `stop`; a hidden page (minimised, other browser tab) polls nothing. */
+  /** Reads the project's jobs now and after every change of them until `stop`. */
   function watch(projectDir: string): void {
     if (dir.value !== projectDir) {
       // Whatever is still unanswered is the other project's list.
@@ -95,14 +68,17 @@ export const useJobsStore = defineStore('jobs', () => {
       updatedAt.value = null
     }
     dir.value = projectDir
-    pause()
-    document.addEventListener('visibilitychange', onVisibility)
-    if (!document.hidden) resume()
+    unlisten?.()
+    unlisten = useLiveStore().listen(
+      ['jobs'],
+      () => void refreshSoon(),
+      () => void refresh(),
+    )
   }
 
   function stop(): void {
-    pause()
-    document.removeEventListener('visibilitychange', onVisibility)
+    unlisten?.()
+    unlisten = null
   }
 
   /** Starts `activeem <kind> ...args` for the project; the reply is the process id, or the refusal. */

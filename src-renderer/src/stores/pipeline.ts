@@ -8,12 +8,15 @@ import type {
 } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { coalesced } from '../lib/coalesce.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useLiveStore } from './live.ts'
 
-/** The cards are read this often while the Project screen is shown: a running job's phase within a second. */
-export const PIPELINE_POLL_MS = 700
-
-/** The guided pipeline of the Project screen: every card's state from the host, and each card's Run. */
+/**
+ * The guided pipeline of the Project screen: every card's state from the host, read again whenever the
+ * project changes (a card depends on every part of it: volumes, jobs, models, sets, rounds, labels),
+ * and each card's Run.
+ */
 export const usePipelineStore = defineStore('pipeline', () => {
   const cards = ref<PipelineCard[]>([])
   const dir = ref<string | null>(null)
@@ -22,8 +25,9 @@ export const usePipelineStore = defineStore('pipeline', () => {
   const results = ref<Partial<Record<PipelineRunStep, { ok: boolean; text: string }>>>({})
   const starting = ref<PipelineRunStep | null>(null)
   const reads = latestOnly()
-  let timer: ReturnType<typeof setInterval> | null = null
-  let reading = false
+  /** Changes that come while a read is unanswered make one more read after it, not one each. */
+  const refreshSoon = coalesced(refresh)
+  let unlisten: (() => void) | null = null
 
   async function refresh(): Promise<void> {
     const wanted = dir.value
@@ -39,17 +43,7 @@ export const usePipelineStore = defineStore('pipeline', () => {
     }
   }
 
-  async function poll(): Promise<void> {
-    if (reading || document.hidden) return
-    reading = true
-    try {
-      await refresh()
-    } finally {
-      reading = false
-    }
-  }
-
-  /** Reads the project's cards now and then every PIPELINE_POLL_MS until `stop`. */
+  /** Reads the project's cards now and after every change of the project until `stop`. */
   function watch(projectDir: string): void {
     if (dir.value !== projectDir) {
       reads.next()
@@ -58,13 +52,16 @@ export const usePipelineStore = defineStore('pipeline', () => {
     }
     dir.value = projectDir
     stop()
-    void refresh()
-    timer = setInterval(() => void poll(), PIPELINE_POLL_MS)
+    unlisten = useLiveStore().listen(
+      null,
+      () => void refreshSoon(),
+      () => void refresh(),
+    )
   }
 
   function stop(): void {
-    if (timer !== null) clearInterval(timer)
-    timer = null
+    unlisten?.()
+    unlisten = null
   }
 
   /** Runs a card with its typed fields and the advanced flags; the card shows the answer. */

@@ -3,7 +3,9 @@ import { computed, ref } from 'vue'
 import type { ApiParams, ApiResult, ProjectSummary, ScreenId } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { coalesced } from '../lib/coalesce.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useLiveStore } from './live.ts'
 
 export type AppInfo = ApiResult<'app.info'>
 
@@ -107,16 +109,27 @@ export const useProjectStore = defineStore('project', () => {
     )
   }
 
-  /** Reads the open project again (after a volume was added, a job finished). */
+  /**
+   * Reads the open project again (a volume added, renamed or removed, a job started or ended, by this
+   * page or anyone else). When only its jobs changed, the summary stays the same object with the new
+   * jobs in it: what watches the summary (the volumes' levels, the viewer's layers) has nothing to redo.
+   */
   async function refresh(): Promise<void> {
     const dir = summary.value?.dir
     if (!dir) return
     try {
-      summary.value = await useTransport().call('project.show', { dir })
+      const next = await useTransport().call('project.show', { dir })
+      const shown = summary.value
+      if (shown?.dir !== dir) return // another project opened meanwhile
+      if (JSON.stringify({ ...shown, jobs: [] }) === JSON.stringify({ ...next, jobs: [] }))
+        shown.jobs = next.jobs
+      else summary.value = next
     } catch (e) {
       reportError(`cannot read project ${dir}: ${messageOf(e)}`)
     }
   }
+  const refreshSoon = coalesced(refresh)
+  useLiveStore().listen(['volumes', 'jobs'], () => void refreshSoon())
 
   /** Writes the open project's labeled dataset to `params.out`; the dialog shows the reply or the refusal. */
   async function exportDataset(

@@ -4,6 +4,7 @@ import type { QueryItem, RoundInfo, RoundProgress, RoundsOverview } from '../../
 import { loadUiState, saveUiState } from '../api/ui-state.ts'
 import { useTransport } from '../api/transport.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useLiveStore } from './live.ts'
 import { useProjectStore } from './project.ts'
 
 export type Task = 'synapse' | 'mito'
@@ -115,6 +116,9 @@ export const useRoundStore = defineStore('round', () => {
         .catch(() => {}) // the progress shown stays as it was; the next label asks again
     }, delayMs)
   }
+
+  // A round made, or labels written, by anyone (a terminal, another window): every round's progress.
+  useLiveStore().listen(['rounds', 'labels'], () => refreshProgress())
 
   return {
     dir,

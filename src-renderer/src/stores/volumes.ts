@@ -11,7 +11,9 @@ import type {
 } from '../../../src-shared/contract.ts'
 import { useTransport } from '../api/transport.ts'
 import { messageOf } from '../lib/errors.ts'
+import { coalesced } from '../lib/coalesce.ts'
 import { latestOnly } from '../lib/latest.ts'
+import { useLiveStore } from './live.ts'
 import { useProjectStore } from './project.ts'
 
 export type Listing = ApiResult<'volume.list'> & { path: string }
@@ -55,9 +57,6 @@ export type PickedLevels =
   | { state: 'none' }
   | { state: 'error'; message: string }
 
-/** While a volume's levels are being built, the list asks for them this often. */
-export const LEVELS_POLL_MS = 1000
-
 /**
  * The import flow: a path (typed, picked in a menu or dropped), its arrays, then one added to the project;
  * and the slices the Project screen shows of each volume.
@@ -74,7 +73,8 @@ export const useVolumesStore = defineStore('volumes', () => {
   /** Volume id -> its levels (or the job building them), for the volume list. */
   const levels = ref<Record<number, ProjectVolumeLevels>>({})
   const levelLists = latestOnly()
-  let levelsTimer: ReturnType<typeof setTimeout> | null = null
+  const levelsSoon = coalesced(refreshLevels)
+  let unlistenLevels: Array<() => void> = []
 
   async function inspect(path: string): Promise<void> {
     const wanted = path.trim()
@@ -113,19 +113,27 @@ export const useVolumesStore = defineStore('volumes', () => {
     }
   }
 
-  /** Every volume's levels; asked again every second while a pyramid job of the project runs. */
+  /**
+   * Every volume's levels, read now and again when the project's volumes change (levels registered
+   * included) until `stopLevels`; while a pyramid job builds some, also when a job writes (its progress).
+   */
   async function refreshLevels(): Promise<void> {
     const dir = useProjectStore().summary?.dir
-    if (levelsTimer !== null) clearTimeout(levelsTimer)
-    levelsTimer = null
     if (!dir) return
+    if (unlistenLevels.length === 0) {
+      const live = useLiveStore()
+      unlistenLevels = [
+        live.listen(['volumes'], () => void levelsSoon()),
+        live.listen(['jobs'], () => {
+          if (Object.values(levels.value).some((l) => l.job !== null)) void levelsSoon()
+        }),
+      ]
+    }
     const isLatest = levelLists.next()
     try {
       const list = await useTransport().call('project.levels', { dir })
       if (!isLatest()) return
       levels.value = Object.fromEntries(list.map((l) => [l.volumeId, l]))
-      if (list.some((l) => l.job !== null))
-        levelsTimer = setTimeout(() => void refreshLevels(), LEVELS_POLL_MS)
     } catch (e) {
       if (isLatest()) useProjectStore().reportError(`cannot read the volumes' levels: ${messageOf(e)}`)
     }
@@ -133,8 +141,8 @@ export const useVolumesStore = defineStore('volumes', () => {
 
   function stopLevels(): void {
     levelLists.next()
-    if (levelsTimer !== null) clearTimeout(levelsTimer)
-    levelsTimer = null
+    for (const unlisten of unlistenLevels) unlisten()
+    unlistenLevels = []
   }
 
   async function add(
