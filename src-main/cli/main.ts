@@ -22,6 +22,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write the synthetic EM volume with ground truth (HDF5 + Zarr)',
     load: async () => (await import('./commands/synth.ts')).synth,
   },
+  'synth-proposals': {
+    summary: 'a synthetic proposal set at paper scale with its truth: correct and chosen kinds of wrong ROIs',
+    load: async () => (await import('./commands/synth-proposals.ts')).synthProposals,
+  },
   pyramid: {
     summary: 'OME-Zarr multiscale levels of a volume, for viewing at any zoom (resumable)',
     load: async () => (await import('./commands/pyramid.ts')).pyramid,

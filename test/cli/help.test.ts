@@ -23,7 +23,7 @@ test("every command's --help names exactly the flags its parser takes", () => {
     .slice(top.indexOf('commands:'))
     .split('\n')
     .slice(1)
-    .map((l) => /^ {2}([a-z]+) /.exec(l)?.[1])
+    .map((l) => /^ {2}([a-z-]+) /.exec(l)?.[1])
     .filter((c): c is string => c !== undefined)
   assert.ok(commands.length >= 20, top)
   let leaves = 0

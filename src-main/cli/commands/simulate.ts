@@ -16,7 +16,7 @@ import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
 
-export const usage = `activeem simulate --project DIR --gt PATH#DS (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--embeddings K [--epochs N]] [--json]
+export const usage = `activeem simulate --project DIR [--gt PATH#DS] (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--embeddings K [--epochs N]] [--json]
        activeem simulate --project DIR --finetune --task synapse|mito --raw POOL#DS --gt POOL_GT#DS --test RAW#DS --test-gt GT#DS (--strategy A[,B] | --compare) [--model NAME] [--rounds 2] [--N --M --Q] [--epochs N] [--iterations 100] [--seed S] [--out DIR] [--json]`
 
 /** Flags of the fine-tuning mode only (the label-propagation mode has none of them; --epochs it has with --embeddings). */
@@ -56,8 +56,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   if (values.finetune) return simulateFinetune(values)
   const stray = FINETUNE_ONLY.find((k) => values[k] !== undefined)
   if (stray) throw new InputError(`--${stray}: only with --finetune; usage: ${usage}`)
-  if (!values.project || !values.gt)
-    throw new InputError(`simulate: --project and --gt are required; usage: ${usage}`)
+  // Without --gt the set's own truth answers (a synthetic set's truth.json).
+  if (!values.project) throw new InputError(`simulate: --project is required; usage: ${usage}`)
   if (!values.compare && !values.strategy)
     throw new InputError(`simulate: give --strategy NAME or --compare; usage: ${usage}`)
   const strategies: Strategy[] = values.compare
@@ -85,7 +85,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     const r = await simulate({
       project,
       ...(set !== undefined ? { set } : {}),
-      gt: values.gt,
+      ...(values.gt !== undefined ? { gt: values.gt } : {}),
       strategies,
       params,
       rounds,

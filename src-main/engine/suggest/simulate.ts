@@ -13,6 +13,7 @@ import type { Matrix } from './features.ts'
 import { checkpointYield } from '../jobs/index.ts'
 import type { Project } from '../store/index.ts'
 import { oracleLabels } from './oracle.ts'
+import { setTruthLabels } from '../synth-proposals/index.ts'
 import { mean } from '../stats.ts'
 import { pairedDifferences, type PairedComparison } from './paired.ts'
 import { accuracy, randomBaseline, suggestionVerdicts } from './propagate.ts'
@@ -23,8 +24,11 @@ import { suggest, type SuggestParams } from './suggest.ts'
 export interface SimulateOptions extends StageOptions {
   project: Project
   set?: number
-  /** Ground truth PATH#DS (non-zero = object) for the oracle. */
-  gt: string
+  /**
+   * Ground truth PATH#DS (non-zero = object) for the oracle; without it, the set's own truth.json (a
+   * synthetic set's, from synth-proposals).
+   */
+  gt?: string
   strategies: readonly Strategy[]
   params: Omit<SuggestParams, 'seed'>
   rounds: number
@@ -121,11 +125,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   // With embeddings of its own the set's features are not needed (nor need they exist).
   const own = o.embeddings?.length ? null : await loadSetData(o.project, o.set)
   const data = own ?? loadSetRois(o.project, o.set)
-  const truth = await oracleLabels(
-    data.rois,
-    `${join(o.project.dir, data.set.dir, 'labels.zarr')}#labels`,
-    o.gt,
-  )
+  const truth = o.gt
+    ? await oracleLabels(data.rois, `${join(o.project.dir, data.set.dir, 'labels.zarr')}#labels`, o.gt)
+    : setTruthLabels(join(o.project.dir, data.set.dir), data.rois)
   const n = data.rois.length
   const p = truth.reduce((a, b) => a + b, 0) / n
   const setDir = join(o.project.dir, data.set.dir)
