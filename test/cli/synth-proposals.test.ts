@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
@@ -7,6 +7,7 @@ import { readPatches, type Roi } from '../../src-main/engine/proposals/index.ts'
 import { oracleLabels } from '../../src-main/engine/suggest/index.ts'
 import { readTruth, setTruthLabels } from '../../src-main/engine/synth-proposals/index.ts'
 import { openVolume } from '../../src-main/engine/volume/index.ts'
+import { interruptCli } from '../helpers/child.ts'
 import { cliJson, oneErrorLine, runCli } from '../helpers/cli.ts'
 import { scopedTempDir } from '../helpers/peers.ts'
 
@@ -129,4 +130,64 @@ describe('activeem synth-proposals, then embed and simulate on its truth', () =>
     // Nothing was made of the bad runs.
     assert.ok(!existsSync(join(tmp.dir, 'bad', 'proposals')))
   })
+})
+
+test('a run cancelled or killed while drawing records no set and leaves no staging; the same command then makes it', async () => {
+  const dir = join(tmp.dir, 'stopped')
+  const args = [
+    'synth-proposals',
+    '--project',
+    dir,
+    '--rois',
+    '1500',
+    '--p',
+    '0.7',
+    '--wrong',
+    'content',
+    '--seed',
+    '4',
+  ]
+  const job = (): { id: number; state: string; message: string } | undefined => {
+    if (!existsSync(join(dir, 'activeem.sqlite'))) return undefined
+    const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
+    try {
+      return db.prepare("SELECT id, state, message FROM jobs WHERE kind = 'synth-proposals'").get() as
+        { id: number; state: string; message: string } | undefined
+    } finally {
+      db.close()
+    }
+  }
+  const sets = (): number => {
+    const db = new Database(join(dir, 'activeem.sqlite'), { readonly: true })
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM proposal_sets').get() as { n: number }).n
+    } finally {
+      db.close()
+    }
+  }
+  const drawing = (): boolean => /^drew \d+ of 1500 ROIs$/.test(job()?.message ?? '')
+
+  // Ctrl-C (SIGTERM): the job is cancelled, with its own line, and no set is recorded.
+  const cancelled = await interruptCli([...args, '--json'], 'SIGTERM', 'the drawing', drawing, 120_000, 50)
+  assert.equal(cancelled.code, 130, cancelled.stderr)
+  assert.match(cancelled.stderr, /cancelled; nothing was recorded/)
+  assert.equal(job()?.state, 'cancelled')
+  assert.equal(sets(), 0)
+
+  // Killed outright; what a killed writer would have left is there too (its process is gone).
+  const killed = await interruptCli([...args, '--json'], 'SIGKILL', 'the drawing again', drawing, 120_000, 50)
+  assert.equal(killed.signal, 'SIGKILL')
+  assert.equal(sets(), 0)
+  const stale = join(dir, 'proposals', '.partial-999999')
+  mkdirSync(stale, { recursive: true })
+
+  const done = cliJson<Made>([...args])
+  assert.equal(done.rois, 1500)
+  assert.equal(sets(), 1)
+  assert.equal(job()?.state, 'done', 'the same job, ended')
+  assert.ok(!existsSync(stale), 'the staging of a dead run is removed')
+  assert.deepEqual(
+    readdirSync(join(dir, 'proposals')).filter((n) => n.startsWith('.partial')),
+    [],
+  )
 })

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../../engine/errors.ts'
+import { CancelledError } from '../../engine/jobs/index.ts'
 import { DB_FILE, Project } from '../../engine/store/index.ts'
 import { runSynthProposals, WRONG_GROUPS } from '../../engine/synth-proposals/index.ts'
 import type { WrongGroup } from '../../engine/synth/index.ts'
 import { options, parse, parseInteger, parseOptionalNumber } from '../args.ts'
-import { progressPrinter } from '../jobs.ts'
+import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 
 export const usage =
@@ -45,7 +46,14 @@ export async function synthProposals(argv: string[]): Promise<void> {
       wrong: wrong as WrongGroup[],
       seed,
       patchSize,
+      signal: cancelOnSignals(),
       onProgress: progressPrinter('synth-proposals'),
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write('cancelled; nothing was recorded: run the same command to draw the same set\n')
+        process.exit(130)
+      }
+      throw e
     })
     const out = {
       set: r.set.id,

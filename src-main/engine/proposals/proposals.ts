@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { AlignVariant } from '../align/index.ts'
 import type { BlockPart } from '../block-jobs/index.ts'
@@ -18,6 +18,7 @@ import {
 } from '../components/index.ts'
 import { InputError } from '../errors.ts'
 import { checkpointYield, Job, runJob, throwIfCancelled } from '../jobs/index.ts'
+import { removeStaleStaging } from '../staging.ts'
 import type { StageOptions } from '../stage-options.ts'
 import type { Task } from '../model/index.ts'
 import type { Project } from '../store/index.ts'
@@ -357,26 +358,6 @@ export async function runProposals(o: ProposalOptions): Promise<ProposalResult> 
   } finally {
     for (const v of opened) v.close()
     rmSync(staging, { recursive: true, force: true })
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Staging folders of runs that died (their process is gone). */
-function removeStaleStaging(base: string): void {
-  for (const name of readdirSync(base)) {
-    const m = /^\.partial-(\d+)$/.exec(name)
-    if (!m) continue
-    const pid = Number(m[1])
-    if (pid !== process.pid && processAlive(pid)) continue
-    rmSync(join(base, name), { recursive: true, force: true })
   }
 }
 

@@ -67,13 +67,20 @@ export function generateProposals(
   o: SynthProposalOptions,
   onProgress?: (done: number, total: number) => void,
 ): SynthProposals {
+  const out = newProposals(o)
+  drawRois(out, o, 0, o.rois)
+  onProgress?.(o.rois, o.rois)
+  return out
+}
+
+/** The set's arrays, its ROIs' kinds assigned and nothing drawn yet (drawRois draws them, in any order of runs). */
+export function newProposals(o: SynthProposalOptions): SynthProposals {
   checkSynthOptions(o)
   const n = o.rois
-  const s = o.patchSize
-  const px = s * s
+  const px = o.patchSize * o.patchSize
   const kinds = assignKinds(o)
-  const out: SynthProposals = {
-    size: s,
+  return {
+    size: o.patchSize,
     kinds,
     correct: Uint8Array.from(kinds, (k) => (k === 'correct' ? 1 : 0)),
     image: new Uint8Array(n * px),
@@ -84,9 +91,15 @@ export function generateProposals(
     meanP: new Float32Array(n),
     maxP: new Float32Array(n),
   }
-  for (let i = 0; i < n; i++) {
+}
+
+/** Draws ROIs `from` to `to` (exclusive) of the set: each from its own stream, so runs may be split anywhere. */
+export function drawRois(out: SynthProposals, o: SynthProposalOptions, from: number, to: number): void {
+  const s = out.size
+  const px = s * s
+  for (let i = from; i < to; i++) {
     const rng = createRng(hashSeed(o.seed, 2 + i))
-    const d = designRoi(kinds[i]!, rng, s)
+    const d = designRoi(out.kinds[i]!, rng, s)
     const at = i * px
     renderRoi(d, s, 0, rng, out.image.subarray(at, at + px), out.mask.subarray(at, at + px))
     renderRoi(
@@ -104,7 +117,5 @@ export function generateProposals(
     out.angleDeg[i] = -d.angleDeg
     out.meanP[i] = rng.range(0.55, 0.95)
     out.maxP[i] = Math.min(1, out.meanP[i]! + rng.range(0, 0.05))
-    if (onProgress && (i % 256 === 0 || i === n - 1)) onProgress(i + 1, n)
   }
-  return out
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { checkpointYield } from '../jobs/index.ts'
+import { checkpointYield, Job, runJob } from '../jobs/index.ts'
 import {
   proposalsCsv,
   saveProposalSet,
@@ -11,11 +11,12 @@ import {
   type Roi,
 } from '../proposals/index.ts'
 import { createRng, hashSeed } from '../random.ts'
+import { removeStaleStaging } from '../staging.ts'
 import type { StageOptions } from '../stage-options.ts'
 import type { Project } from '../store/index.ts'
 import type { WrongGroup } from '../synth/index.ts'
 import { ZarrV3Writer, type Shape3 } from '../volume/index.ts'
-import { generateProposals, type SynthProposalOptions, type SynthProposals } from './generate.ts'
+import { drawRois, newProposals, type SynthProposalOptions, type SynthProposals } from './generate.ts'
 import { TRUTH_FILE, writeTruth } from './truth.ts'
 
 export interface SynthProposalRun extends SynthProposalOptions, StageOptions {
@@ -143,9 +144,8 @@ async function writeMosaic(
 export async function runSynthProposals(o: SynthProposalRun): Promise<SynthProposalResult> {
   const started = performance.now()
   const wrong = [...new Set(o.wrong)]
-  const g = generateProposals({ ...o, wrong }, (done, total) =>
-    o.onProgress?.({ fraction: (0.8 * done) / total, message: `drew ${done} of ${total} ROIs` }),
-  )
+  const options = { ...o, wrong }
+  const g = newProposals(options)
   const n = g.kinds.length
   const s = g.size
   const params = {
@@ -160,11 +160,51 @@ export async function runSynthProposals(o: SynthProposalRun): Promise<SynthPropo
   }
   // The mosaic is a function of the parameters alone: a second set made alike shares it.
   const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16)
+  // A job like any stage's: its progress shows in the window, and cancel or a crash leaves nothing (the
+  // same command draws the same set again).
+  const job = Job.startOrResume(o.project, 'synth-proposals', key, params)
+  const report = (fraction: number, message: string): void => {
+    job.progress(fraction, message)
+    o.onProgress?.({ fraction, message })
+  }
+  return runJob(
+    job,
+    async () => {
+      for (let from = 0; from < n; from += DRAW_BATCH) {
+        await checkpointYield(o.signal)
+        drawRois(g, options, from, Math.min(n, from + DRAW_BATCH))
+        const done = Math.min(n, from + DRAW_BATCH)
+        report((0.8 * done) / n, `drew ${done} of ${n} ROIs`)
+      }
+      return writeSet(o, g, params, key, report, started)
+    },
+    (r) => `${r.rois} ROIs in set ${r.set.id}`,
+  )
+}
+
+/** ROIs drawn between two looks at a cancel (a few hundred milliseconds of drawing). */
+const DRAW_BATCH = 256
+
+/** The drawn set written as a proposal set of the project, its truth beside it. */
+async function writeSet(
+  o: SynthProposalRun,
+  g: SynthProposals,
+  params: { rois: number; p: number; wrong: WrongGroup[]; seed: number; patchSize: number },
+  key: string,
+  report: (fraction: number, message: string) => void,
+  started: number,
+): Promise<SynthProposalResult> {
+  const n = params.rois
+  const s = params.patchSize
+  const wrong = params.wrong
   const volumeDir = join(o.project.dir, 'synthetic', `proposals-${key}`)
   const rawFile = join(volumeDir, 'mosaic.zarr')
   const base = join(o.project.dir, 'proposals')
   mkdirSync(base, { recursive: true })
   mkdirSync(volumeDir, { recursive: true })
+  // What a killed run left: staging folders of processes that are gone.
+  removeStaleStaging(base, /^\.partial-(\d+)$/)
+  removeStaleStaging(volumeDir, /^\.partial-(\d+)\.zarr$/)
   const staging = join(base, `.partial-${process.pid}`)
   rmSync(staging, { recursive: true, force: true })
   mkdirSync(staging)
@@ -180,7 +220,7 @@ export async function runSynthProposals(o: SynthProposalRun): Promise<SynthPropo
     // Made alike before (same parameters, same seed): the same pixels, left as they are.
     if (existsSync(rawFile)) rmSync(rawStaging, { recursive: true, force: true })
     else renameSync(rawStaging, rawFile)
-    o.onProgress?.({ fraction: 0.9, message: 'writing the patches' })
+    report(0.9, 'writing the patches')
     const rawSpec = `${rawFile}#raw`
     const patches: PatchSet = {
       size: s,
@@ -212,7 +252,6 @@ export async function runSynthProposals(o: SynthProposalRun): Promise<SynthPropo
         return relative(o.project.dir, dir)
       },
     )
-    o.onProgress?.({ fraction: 1, message: `${n} ROIs` })
     return {
       set,
       rois: n,
