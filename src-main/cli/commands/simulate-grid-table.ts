@@ -70,5 +70,5 @@ export function paperGridTables(r: PaperGridResult): string {
     '',
     `${r.runs.length} runs in ${r.seconds.toFixed(1)} s`,
   )
-  return lines.join('\n')
+  return lines.map((l) => l.trimEnd()).join('\n')
 }

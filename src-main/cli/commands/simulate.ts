@@ -1,5 +1,6 @@
 import { simulateCampaigns, type CampaignSimulation } from '../../engine/campaign/index.ts'
 import { InputError } from '../../engine/errors.ts'
+import { CancelledError } from '../../engine/jobs/index.ts'
 import { TASKS, type Task } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import {
@@ -142,6 +143,14 @@ async function simulateGrid(values: Record<string, string | boolean | undefined>
       ...(epochs !== undefined ? { epochs } : {}),
       signal: cancelOnSignals(),
       onProgress: progressPrinter('simulate'),
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write(
+          'cancelled; finished embeddings are kept: run the same command to resume them (the runs start over)\n',
+        )
+        process.exit(130)
+      }
+      throw e
     })
     emit(values.json as boolean | undefined, r, () => paperGridTables(r))
   } finally {
