@@ -74,20 +74,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     : [parseChoice<Strategy>('--strategy', values.strategy, STRATEGIES, 'two-stream')]
   const params = parseSuggestParams(values)
   const rounds = parseInteger('--rounds', values.rounds, 1, 1, 1000)
-  const first = parseInteger('--seed', values.seed, 0, 0, 2 ** 31)
   // --compare reports a spread: at least three seeds unless told otherwise.
-  const count = parseInteger('--seeds', values.seeds, values.compare ? 3 : 1, 1, 1000)
-  const seeds = Array.from({ length: count }, (_, i) => first + i)
-  const set = values.set === undefined ? undefined : parseInteger('--set', values.set, 1, 1)
-  // Embedding seeds 1..K: fresh VAEs, apart from the set's own (embed's default seed is 0).
-  const embeddings = Array.from(
-    { length: parseInteger('--embeddings', values.embeddings, 0, 1, 100) },
-    (_, i) => i + 1,
-  )
-  if (values.epochs !== undefined && embeddings.length === 0)
-    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
-  const epochs =
-    values.epochs === undefined ? undefined : parseInteger('--epochs', values.epochs, 20, 1, 100000)
+  const { seeds, set, embeddings, epochs } = parseSpread(values, values.compare ? 3 : 1)
   const project = Project.open(values.project)
   try {
     await initTensorEngine({ backend: 'auto' })
@@ -110,6 +98,28 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** --seed/--seeds, --set, --embeddings and --epochs of the label-propagation modes. */
+function parseSpread(
+  values: Record<string, string | boolean | undefined>,
+  defaultSeeds: number,
+): { seeds: number[]; set: number | undefined; embeddings: number[]; epochs: number | undefined } {
+  const text = (k: string): string | undefined => values[k] as string | undefined
+  const first = parseInteger('--seed', text('seed'), 0, 0, 2 ** 31)
+  const count = parseInteger('--seeds', text('seeds'), defaultSeeds, 1, 1000)
+  const seeds = Array.from({ length: count }, (_, i) => first + i)
+  const set = text('set') === undefined ? undefined : parseInteger('--set', text('set'), 1, 1)
+  // Embedding seeds 1..K: fresh VAEs, apart from the set's own (embed's default seed is 0).
+  const embeddings = Array.from(
+    { length: parseInteger('--embeddings', text('embeddings'), 0, 1, 100) },
+    (_, i) => i + 1,
+  )
+  if (text('epochs') !== undefined && embeddings.length === 0)
+    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
+  const epochs =
+    text('epochs') === undefined ? undefined : parseInteger('--epochs', text('epochs'), 20, 1, 100000)
+  return { seeds, set, embeddings, epochs }
+}
+
 /** Flags `--grid paper` sets itself: the paper's strategies, N, M, Q, budgets and rounds. */
 const GRID_FIXED = ['strategy', 'compare', 'N', 'M', 'Q', 'budget', 'rounds', 'active'] as const
 
@@ -119,18 +129,7 @@ async function simulateGrid(values: Record<string, string | boolean | undefined>
   parseChoice('--grid', text('grid'), ['paper'] as const, 'paper')
   const fixed = GRID_FIXED.find((k) => values[k] !== undefined)
   if (fixed) throw new InputError(`--${fixed}: not with --grid paper, which sets the paper's own`)
-  const first = parseInteger('--seed', text('seed'), 0, 0, 2 ** 31)
-  const count = parseInteger('--seeds', text('seeds'), 3, 1, 1000)
-  const seeds = Array.from({ length: count }, (_, i) => first + i)
-  const set = text('set') === undefined ? undefined : parseInteger('--set', text('set'), 1, 1)
-  const embeddings = Array.from(
-    { length: parseInteger('--embeddings', text('embeddings'), 0, 1, 100) },
-    (_, i) => i + 1,
-  )
-  if (text('epochs') !== undefined && embeddings.length === 0)
-    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
-  const epochs =
-    text('epochs') === undefined ? undefined : parseInteger('--epochs', text('epochs'), 20, 1, 100000)
+  const { seeds, set, embeddings, epochs } = parseSpread(values, 3)
   const project = Project.open(text('project')!)
   try {
     await initTensorEngine({ backend: 'auto' })
