@@ -1,8 +1,10 @@
 import { simulateCampaigns, type CampaignSimulation } from '../../engine/campaign/index.ts'
 import { InputError } from '../../engine/errors.ts'
+import { CancelledError } from '../../engine/jobs/index.ts'
 import { TASKS, type Task } from '../../engine/model/index.ts'
 import { Project } from '../../engine/store/index.ts'
 import {
+  paperGrid,
   simulate,
   STRATEGIES,
   type PairedComparison,
@@ -15,8 +17,10 @@ import { options, parse, parseChoice, parseInteger } from '../args.ts'
 import { cancelOnSignals, progressPrinter } from '../jobs.ts'
 import { emit } from '../output.ts'
 import { parseSuggestParams } from './suggest.ts'
+import { paperGridTables } from './simulate-grid-table.ts'
 
 export const usage = `activeem simulate --project DIR [--gt PATH#DS] (--strategy NAME | --compare) [--set N] [--N 64 --M 4 --Q 1] [--budget K] [--rounds R] [--active] [--seed S | --seeds K] [--embeddings K [--epochs N]] [--json]
+       activeem simulate --project DIR [--gt PATH#DS] --grid paper [--set N] [--seed S | --seeds K] [--embeddings K [--epochs N]] [--json]
        activeem simulate --project DIR --finetune --task synapse|mito --raw POOL#DS --gt POOL_GT#DS --test RAW#DS --test-gt GT#DS (--strategy A[,B] | --compare) [--model NAME] [--rounds 2] [--N --M --Q] [--epochs N] [--iterations 100] [--seed S] [--out DIR] [--json]`
 
 /** Flags of the fine-tuning mode only (the label-propagation mode has none of them; --epochs it has with --embeddings). */
@@ -48,16 +52,21 @@ export async function simulateCommand(argv: string[]): Promise<void> {
         'epochs',
         'iterations',
         'out',
+        'grid',
       ],
       ['compare', 'active', 'finetune'],
     ),
     { min: 0, max: 0, usage },
   )
-  if (values.finetune) return simulateFinetune(values)
+  if (values.finetune) {
+    if (values.grid !== undefined) throw new InputError('--grid: not with --finetune')
+    return simulateFinetune(values)
+  }
   const stray = FINETUNE_ONLY.find((k) => values[k] !== undefined)
   if (stray) throw new InputError(`--${stray}: only with --finetune; usage: ${usage}`)
   // Without --gt the set's own truth answers (a synthetic set's truth.json).
   if (!values.project) throw new InputError(`simulate: --project is required; usage: ${usage}`)
+  if (values.grid !== undefined) return simulateGrid(values)
   if (!values.compare && !values.strategy)
     throw new InputError(`simulate: give --strategy NAME or --compare; usage: ${usage}`)
   const strategies: Strategy[] = values.compare
@@ -65,20 +74,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     : [parseChoice<Strategy>('--strategy', values.strategy, STRATEGIES, 'two-stream')]
   const params = parseSuggestParams(values)
   const rounds = parseInteger('--rounds', values.rounds, 1, 1, 1000)
-  const first = parseInteger('--seed', values.seed, 0, 0, 2 ** 31)
   // --compare reports a spread: at least three seeds unless told otherwise.
-  const count = parseInteger('--seeds', values.seeds, values.compare ? 3 : 1, 1, 1000)
-  const seeds = Array.from({ length: count }, (_, i) => first + i)
-  const set = values.set === undefined ? undefined : parseInteger('--set', values.set, 1, 1)
-  // Embedding seeds 1..K: fresh VAEs, apart from the set's own (embed's default seed is 0).
-  const embeddings = Array.from(
-    { length: parseInteger('--embeddings', values.embeddings, 0, 1, 100) },
-    (_, i) => i + 1,
-  )
-  if (values.epochs !== undefined && embeddings.length === 0)
-    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
-  const epochs =
-    values.epochs === undefined ? undefined : parseInteger('--epochs', values.epochs, 20, 1, 100000)
+  const { seeds, set, embeddings, epochs } = parseSpread(values, values.compare ? 3 : 1)
   const project = Project.open(values.project)
   try {
     await initTensorEngine({ backend: 'auto' })
@@ -96,6 +93,65 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       onProgress: progressPrinter('simulate'),
     })
     emit(values.json, r, () => simulationTable(r))
+  } finally {
+    project.close()
+  }
+}
+
+/** --seed/--seeds, --set, --embeddings and --epochs of the label-propagation modes. */
+function parseSpread(
+  values: Record<string, string | boolean | undefined>,
+  defaultSeeds: number,
+): { seeds: number[]; set: number | undefined; embeddings: number[]; epochs: number | undefined } {
+  const text = (k: string): string | undefined => values[k] as string | undefined
+  const first = parseInteger('--seed', text('seed'), 0, 0, 2 ** 31)
+  const count = parseInteger('--seeds', text('seeds'), defaultSeeds, 1, 1000)
+  const seeds = Array.from({ length: count }, (_, i) => first + i)
+  const set = text('set') === undefined ? undefined : parseInteger('--set', text('set'), 1, 1)
+  // Embedding seeds 1..K: fresh VAEs, apart from the set's own (embed's default seed is 0).
+  const embeddings = Array.from(
+    { length: parseInteger('--embeddings', text('embeddings'), 0, 1, 100) },
+    (_, i) => i + 1,
+  )
+  if (text('epochs') !== undefined && embeddings.length === 0)
+    throw new InputError(`--epochs: only with --embeddings or --finetune; usage: ${usage}`)
+  const epochs =
+    text('epochs') === undefined ? undefined : parseInteger('--epochs', text('epochs'), 20, 1, 100000)
+  return { seeds, set, embeddings, epochs }
+}
+
+/** Flags `--grid paper` sets itself: the paper's strategies, N, M, Q, budgets and rounds. */
+const GRID_FIXED = ['strategy', 'compare', 'N', 'M', 'Q', 'budget', 'rounds', 'active'] as const
+
+/** `--grid paper`: the paper's Tables 2 and 3 on one set (engine/suggest/paper-grid.ts). */
+async function simulateGrid(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const text = (k: string): string | undefined => values[k] as string | undefined
+  parseChoice('--grid', text('grid'), ['paper'] as const, 'paper')
+  const fixed = GRID_FIXED.find((k) => values[k] !== undefined)
+  if (fixed) throw new InputError(`--${fixed}: not with --grid paper, which sets the paper's own`)
+  const { seeds, set, embeddings, epochs } = parseSpread(values, 3)
+  const project = Project.open(text('project')!)
+  try {
+    await initTensorEngine({ backend: 'auto' })
+    const r = await paperGrid({
+      project,
+      ...(set !== undefined ? { set } : {}),
+      ...(text('gt') !== undefined ? { gt: text('gt')! } : {}),
+      seeds,
+      embeddings,
+      ...(epochs !== undefined ? { epochs } : {}),
+      signal: cancelOnSignals(),
+      onProgress: progressPrinter('simulate'),
+    }).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        process.stderr.write(
+          'cancelled; finished embeddings are kept: run the same command to resume them (the runs start over)\n',
+        )
+        process.exit(130)
+      }
+      throw e
+    })
+    emit(values.json as boolean | undefined, r, () => paperGridTables(r))
   } finally {
     project.close()
   }

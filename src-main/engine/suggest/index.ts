@@ -29,3 +29,11 @@ export {
 } from './simulate.ts'
 export { pairedDifferences, type PairedComparison, type PairedRound } from './paired.ts'
 export { standardise, concat, pick, type Matrix } from './features.ts'
+export {
+  paperGrid,
+  PAPER_BUDGETS,
+  PAPER_ROIS,
+  TABLE3_UNAVAILABLE,
+  type PaperGridResult,
+  type GridCell,
+} from './paper-grid.ts'

@@ -2,8 +2,8 @@ import { mean } from '../stats.ts'
 import type { Strategy } from './strategies/registry.ts'
 
 /** The runs' shape that pairing needs (a SimulationRun). */
-export interface PairableRun {
-  strategy: Strategy
+export interface PairableRun<S extends string = Strategy> {
+  strategy: S
   seed: number
   embedding: number | null
   rounds: ReadonlyArray<{ accuracy: number }>
@@ -25,22 +25,22 @@ export interface PairedRound {
   losses: number
 }
 
-export interface PairedComparison {
-  strategy: Strategy
+export interface PairedComparison<S extends string = Strategy> {
+  strategy: S
   rounds: PairedRound[]
 }
 
 /**
- * Each strategy against `reference` run by run: the spreads of a table's columns mostly come from the
+ * Each strategy (or any other name a run carries, such as a grid's row) against `reference` run by run: the spreads of a table's columns mostly come from the
  * embeddings and seeds that every strategy shares, so whether one strategy beats another shows only in
  * the differences of runs on the same embedding and seed.
  */
-export function pairedDifferences(
-  runs: readonly PairableRun[],
-  reference: Strategy,
+export function pairedDifferences<S extends string = Strategy>(
+  runs: readonly PairableRun<S>[],
+  reference: S,
   rounds: number,
-): PairedComparison[] {
-  const key = (r: PairableRun): string => `${r.embedding ?? 'own'}/${r.seed}`
+): PairedComparison<S>[] {
+  const key = (r: PairableRun<S>): string => `${r.embedding ?? 'own'}/${r.seed}`
   const mine = new Map(runs.filter((r) => r.strategy === reference).map((r) => [key(r), r]))
   const others = [...new Set(runs.map((r) => r.strategy))].filter((s) => s !== reference)
   return others.map((strategy) => {

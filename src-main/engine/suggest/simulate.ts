@@ -115,13 +115,41 @@ async function activeImageFeatures(
   }
 }
 
-/**
- * Rounds of suggestion answered by a ground-truth oracle: each round a strategy picks its queries among
- * the not yet annotated ROIs, the oracle answers them, and every ROI takes its cluster's majority label.
- * The summary's spread is over the seeds and, with `embeddings`, over the embeddings too.
- */
-export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
-  const started = performance.now()
+/** One embedding's features of the set (or the set's own), and the folder of its VAEs. */
+export interface SimulationSpace {
+  embedding: number | null
+  dir: string
+  mask: Matrix
+  image: Matrix
+}
+
+/** What every run of a simulation shares: the set, its truth and the feature spaces. */
+export interface SimulationContext {
+  project: Project
+  data: Omit<SetData, 'mask' | 'image'>
+  truth: Uint8Array
+  n: number
+  /** Initial accuracy: the share of ROIs the truth calls correct. */
+  p: number
+  embeddings: number[]
+  spaces: SimulationSpace[]
+  /** Progress fraction the embeddings took; the runs share the rest. */
+  share: number
+}
+
+/** One strategy with its parameters, `rounds` rounds on one seed. */
+export interface RunSpec {
+  strategy: Strategy
+  params: Omit<SuggestParams, 'seed'>
+  rounds: number
+  seed: number
+  active?: boolean
+}
+
+/** The set, its truth and its feature spaces: the embeddings are made (or resumed) here, the long part. */
+export async function prepareSimulation(
+  o: Pick<SimulateOptions, 'project' | 'set' | 'gt' | 'embeddings' | 'epochs' | 'signal' | 'onProgress'>,
+): Promise<SimulationContext> {
   // With embeddings of its own the set's features are not needed (nor need they exist).
   const own = o.embeddings?.length ? null : await loadSetData(o.project, o.set)
   const data = own ?? loadSetRois(o.project, o.set)
@@ -134,7 +162,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
   const embeddings = [...(o.embeddings ?? [])]
   // The embeddings first (the long part), then every run on them; progress halves between the two.
   const share = embeddings.length > 0 ? 0.5 : 0
-  const spaces: Array<{ embedding: number | null; dir: string; mask: Matrix; image: Matrix }> = []
+  const spaces: SimulationSpace[] = []
   if (own) spaces.push({ embedding: null, dir: setDir, mask: own.mask, image: own.image })
   for (const [k, seed] of embeddings.entries()) {
     const dir = join(setDir, 'simulate', `embedding-${seed}`)
@@ -158,54 +186,85 @@ export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
       ...(await readSetFeatures(e.features, data.set, data.rois, o.project.dir)),
     })
   }
-  const runs: SimulationRun[] = []
-  const total = o.strategies.length * o.seeds.length * o.rounds * spaces.length
-  let done = 0
-  for (const strategy of o.strategies) {
-    for (const space of spaces) {
-      for (const seed of o.seeds) {
-        const answers = new Map<number, boolean>()
-        const rounds: SimulatedRound[] = []
-        let image = space.image
-        for (let r = 1; r <= o.rounds; r++) {
-          await checkpointYield(o.signal)
-          const s = await suggest(
-            strategy,
-            {
-              mask: space.mask,
-              image,
-              meanProbability: data.meanProbability,
-              annotated: new Set(answers.keys()),
-            },
-            { ...o.params, seed: seed * 1000 + r },
-          )
-          for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
-          const fraction = answers.size / n
-          rounds.push({
-            round: r,
-            queries: s.queries.length,
-            asked: s.queries.map((q) => data.rois[q.index]!.id),
-            annotated: answers.size,
-            fraction,
-            accuracy: accuracy(suggestionVerdicts(s, answers), truth),
-            randomBaseline: randomBaseline(p, fraction),
-            notes: s.notes,
-          })
-          if (o.active && r < o.rounds && STRATEGY_REGISTRY[strategy].usesImage) {
-            const tuned = await activeImageFeatures(o.project, data, space.dir, answers, seed)
-            if (tuned) image = tuned
-            else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
-          }
-          done++
-          o.onProgress?.({
-            fraction: share + ((1 - share) * done) / total,
-            message: `${strategy}, ${space.embedding === null ? '' : `embedding ${space.embedding}, `}seed ${seed}, round ${r}`,
-          })
-        }
-        runs.push({ strategy, seed, embedding: space.embedding, rounds })
-      }
+  return { project: o.project, data, truth, n, p, embeddings, spaces, share }
+}
+
+/**
+ * One run: each round the strategy picks its queries among the not yet annotated ROIs, the truth answers
+ * them, and every ROI takes its cluster's majority label; with `active`, Eu is fine-tuned between rounds.
+ * `advance` is called after each round and returns the progress fraction to report.
+ */
+export async function simulateRun(
+  ctx: SimulationContext,
+  space: SimulationSpace,
+  spec: RunSpec,
+  o: Pick<StageOptions, 'signal' | 'onProgress'>,
+  advance: () => number,
+): Promise<SimulationRun> {
+  const { data, truth, n, p } = ctx
+  const { strategy, seed } = spec
+  const answers = new Map<number, boolean>()
+  const rounds: SimulatedRound[] = []
+  let image = space.image
+  for (let r = 1; r <= spec.rounds; r++) {
+    await checkpointYield(o.signal)
+    const s = await suggest(
+      strategy,
+      { mask: space.mask, image, meanProbability: data.meanProbability, annotated: new Set(answers.keys()) },
+      { ...spec.params, seed: seed * 1000 + r },
+    )
+    for (const q of s.queries) answers.set(q.index, truth[q.index] === 1)
+    const fraction = answers.size / n
+    rounds.push({
+      round: r,
+      queries: s.queries.length,
+      asked: s.queries.map((q) => data.rois[q.index]!.id),
+      annotated: answers.size,
+      fraction,
+      accuracy: accuracy(suggestionVerdicts(s, answers), truth),
+      randomBaseline: randomBaseline(p, fraction),
+      notes: s.notes,
+    })
+    if (spec.active && r < spec.rounds && STRATEGY_REGISTRY[strategy].usesImage) {
+      const tuned = await activeImageFeatures(ctx.project, data, space.dir, answers, seed)
+      if (tuned) image = tuned
+      else rounds.at(-1)!.notes.push('no triplet fine-tuning: the answers so far hold one label only')
     }
+    o.onProgress?.({
+      fraction: advance(),
+      message: `${strategy}, ${space.embedding === null ? '' : `embedding ${space.embedding}, `}seed ${seed}, round ${r}`,
+    })
   }
+  return { strategy, seed, embedding: space.embedding, rounds }
+}
+
+/**
+ * Rounds of suggestion answered by a ground-truth oracle: each round a strategy picks its queries among
+ * the not yet annotated ROIs, the oracle answers them, and every ROI takes its cluster's majority label.
+ * The summary's spread is over the seeds and, with `embeddings`, over the embeddings too.
+ */
+export async function simulate(o: SimulateOptions): Promise<SimulationResult> {
+  const started = performance.now()
+  const ctx = await prepareSimulation(o)
+  const runs: SimulationRun[] = []
+  const total = o.strategies.length * o.seeds.length * o.rounds * ctx.spaces.length
+  let done = 0
+  for (const strategy of o.strategies)
+    for (const space of ctx.spaces)
+      for (const seed of o.seeds)
+        runs.push(
+          await simulateRun(
+            ctx,
+            space,
+            { strategy, params: o.params, rounds: o.rounds, seed, active: Boolean(o.active) },
+            o,
+            () => {
+              done++
+              return ctx.share + ((1 - ctx.share) * done) / total
+            },
+          ),
+        )
+  const { n, p, data, embeddings } = ctx
   const summary = o.strategies.map((strategy): SimulationSummary => {
     const mine = runs.filter((x) => x.strategy === strategy)
     return {
