@@ -1,13 +1,8 @@
 import { join } from 'node:path'
 import { runProposals } from '../../src-main/engine/proposals/index.ts'
 import { Project } from '../../src-main/engine/store/index.ts'
-import {
-  fullRegion,
-  loadH5wasm,
-  openVolume,
-  ZarrV3Writer,
-  type Shape3,
-} from '../../src-main/engine/volume/index.ts'
+import type { Shape3 } from '../../src-main/engine/volume/index.ts'
+import { addMitoMap, addVolumeSpec, writeRawHdf5 } from './project-volumes.ts'
 
 /** The image, z, y, x: one crop of the viewer holds all of it. */
 export const BOX_IMAGE_SHAPE: Shape3 = [16, 96, 160]
@@ -31,17 +26,6 @@ export interface BoxSetProject {
   map: string
 }
 
-async function writeHdf5(file: string, data: Uint8Array, shape: Shape3): Promise<string> {
-  const h5 = await loadH5wasm()
-  const f = new h5.File(file, 'w')
-  try {
-    f.create_dataset({ name: 'raw', data, shape, dtype: '<B', chunks: [8, 32, 32] })
-  } finally {
-    f.close()
-  }
-  return `${file}#raw`
-}
-
 function inside(z: number, y: number, x: number, [z0, y0, x0, z1, y1, x1]: (typeof CUBES)[number]): boolean {
   return z >= z0 && z < z1 && y >= y0 && y < y1 && x >= x0 && x < x1
 }
@@ -63,40 +47,22 @@ export async function boxSetProject(dir: string): Promise<BoxSetProject> {
         pixels[i] = CUBES.some((c) => inside(z, y, x, c)) ? CUBE_VALUE : 30 + ((x * 7 + y * 13 + z * 3) % 50)
         otherPixels[i] = 60 + ((x * 3 + y * 5) % 90)
       }
-  const image = await writeHdf5(join(dir, 'image.h5'), pixels, BOX_IMAGE_SHAPE)
-  const other = await writeHdf5(join(dir, 'other.h5'), otherPixels, BOX_IMAGE_SHAPE)
+  const image = await writeRawHdf5(join(dir, 'image.h5'), pixels, BOX_IMAGE_SHAPE, [8, 32, 32])
+  const other = await writeRawHdf5(join(dir, 'other.h5'), otherPixels, BOX_IMAGE_SHAPE, [8, 32, 32])
   const boxed = `${image}[${BOX.z0}:${BOX.z1},${BOX.y0}:${BOX.y1},${BOX.x0}:${BOX.x1}]`
 
   const project = Project.init(join(dir, 'project'))
   try {
-    for (const [spec, name] of [
-      [image, 'image'],
-      [other, 'other'],
-    ] as const) {
-      const v = await openVolume(spec)
-      try {
-        project.addVolume(v, { role: 'raw', name })
-      } finally {
-        v.close()
-      }
-    }
+    await addVolumeSpec(project, image, 'raw', 'image')
+    await addVolumeSpec(project, other, 'raw', 'other')
     const map = join(project.dir, 'predictions', 'box.zarr')
     const shape: Shape3 = [BOX.z1 - BOX.z0, BOX.y1 - BOX.y0, BOX.x1 - BOX.x0]
-    const writer = new ZarrV3Writer(map)
-    await writer.group('', { source: boxed, channels: ['mito'] })
     const p = new Float32Array(shape[0] * shape[1] * shape[2])
     for (let z = 0, i = 0; z < shape[0]; z++)
       for (let y = 0; y < shape[1]; y++)
         for (let x = 0; x < shape[2]; x++, i++)
           p[i] = CUBES.some((c) => inside(z + BOX.z0, y + BOX.y0, x + BOX.x0, c)) ? 0.9 : 0.05
-    const arr = await writer.array('mito', { shape, chunks: [8, 32, 32], dtype: 'float32' })
-    await arr.writeRegion(fullRegion(shape), p)
-    const v = await openVolume(`${map}#mito`)
-    try {
-      project.addVolume(v, { role: 'prediction', name: 'box/mito' })
-    } finally {
-      v.close()
-    }
+    await addMitoMap(project, map, { source: boxed, p, shape, chunks: [8, 32, 32], name: 'box/mito' })
     await runProposals({ project, task: 'mito' })
     return { project: project.dir, image, boxed, other, map }
   } finally {

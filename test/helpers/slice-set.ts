@@ -2,13 +2,8 @@ import { join } from 'node:path'
 import { roisOf, runProposals } from '../../src-main/engine/proposals/index.ts'
 import { Project } from '../../src-main/engine/store/index.ts'
 import { saveRound } from '../../src-main/engine/suggest/index.ts'
-import {
-  fullRegion,
-  loadH5wasm,
-  openVolume,
-  ZarrV3Writer,
-  type Shape3,
-} from '../../src-main/engine/volume/index.ts'
+import type { Shape3 } from '../../src-main/engine/volume/index.ts'
+import { addMitoMap, addVolumeSpec, writeRawHdf5 } from './project-volumes.ts'
 
 /** z, y, x of the image: each slice one grey level, so a thumbnail's grey says which slice it was cut from. */
 export const SLICE_SET_SHAPE: Shape3 = [10, 64, 224]
@@ -61,35 +56,18 @@ export async function sliceSetProject(dir: string): Promise<SliceSetProject> {
         pixels[i] = sliceGrey(z)
         p[i] = inCube(z, y, x) ? 0.9 : 0.05
       }
-  const h5 = await loadH5wasm()
-  const file = join(dir, 'slices.h5')
-  const f = new h5.File(file, 'w')
-  try {
-    f.create_dataset({ name: 'raw', data: pixels, shape, dtype: '<B', chunks: [5, 32, 32] })
-  } finally {
-    f.close()
-  }
-  const raw = `${file}#raw`
+  const raw = await writeRawHdf5(join(dir, 'slices.h5'), pixels, shape, [5, 32, 32])
 
   const project = Project.init(join(dir, 'project'))
   try {
-    const v = await openVolume(raw)
-    try {
-      project.addVolume(v, { role: 'raw', name: 'slices' })
-    } finally {
-      v.close()
-    }
-    const map = join(project.dir, 'predictions', 'cubes.zarr')
-    const writer = new ZarrV3Writer(map)
-    await writer.group('', { source: raw, channels: ['mito'] })
-    const array = await writer.array('mito', { shape, chunks: [5, 32, 64], dtype: 'float32' })
-    await array.writeRegion(fullRegion(shape), p)
-    const m = await openVolume(`${map}#mito`)
-    try {
-      project.addVolume(m, { role: 'prediction', name: 'cubes/mito' })
-    } finally {
-      m.close()
-    }
+    await addVolumeSpec(project, raw, 'raw', 'slices')
+    await addMitoMap(project, join(project.dir, 'predictions', 'cubes.zarr'), {
+      source: raw,
+      p,
+      shape,
+      chunks: [5, 32, 64],
+      name: 'cubes/mito',
+    })
     const { set } = await runProposals({ project, task: 'mito' })
     const ids = roisOf(project, set.id).map((r) => r.id)
     const round = saveRound(
